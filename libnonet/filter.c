@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The seccomp layer: socket() by family, io_uring, and ptrace where Landlock cannot. */
+
+#include <errno.h>
+#include <linux/seccomp.h>
+#include <seccomp.h>
+#include <stdbool.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "util.h"
+
+int seccomp_available(void) {
+        /* EINVAL: no CONFIG_SECCOMP. ENOSYS/EINVAL below: no filter mode or no errno action. */
+        if (prctl(PR_GET_SECCOMP, 0, 0, 0, 0) < 0)
+                return negative_errno();
+        uint32_t action = SECCOMP_RET_ERRNO;
+        if (syscall(__NR_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &action) < 0)
+                return negative_errno();
+        action = SECCOMP_RET_KILL_PROCESS;
+        if (syscall(__NR_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &action) < 0)
+                return negative_errno();
+        return 0;
+}
+
+/* 32-bit and x32 entry points get the same rules; other ABIs are killed. */
+static int add_compat_arches(scmp_filter_ctx ctx) {
+        static const uint32_t x86_64[] = { SCMP_ARCH_X86, SCMP_ARCH_X32 };
+        static const uint32_t aarch64[] = { SCMP_ARCH_ARM };
+        const uint32_t *arches = NULL;
+        size_t n = 0;
+
+        switch (seccomp_arch_native()) {
+        case SCMP_ARCH_X86_64:
+                arches = x86_64, n = ELEMENTSOF(x86_64);
+                break;
+        case SCMP_ARCH_AARCH64:
+                arches = aarch64, n = ELEMENTSOF(aarch64);
+                break;
+        default:
+                break;
+        }
+        for (size_t i = 0; i < n; i++) {
+                int r = seccomp_arch_add(ctx, arches[i]);
+                if (r < 0 && r != -EEXIST)
+                        return r;
+        }
+        return 0;
+}
+
+/*
+ * Refuse every family not allowed. A deny list, so that where libseccomp
+ * cannot read the family (32-bit socketcall(), whose arguments sit behind a
+ * pointer) it refuses the call outright; ">= NONET_FAMILY_MAX" also catches
+ * any value with the upper 32 bits set.
+ */
+static int refuse_families(scmp_filter_ctx ctx, int sys, const struct nonet_policy *p) {
+        uint32_t action = SCMP_ACT_ERRNO((uint32_t) p->error);
+        int r;
+
+        for (int f = 0; f < NONET_FAMILY_MAX; f++) {
+                if (p->allow & (UINT64_C(1) << f))
+                        continue;
+                r = seccomp_rule_add(ctx, action, sys, 1, SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t) f));
+                if (r < 0)
+                        return r;
+        }
+        return seccomp_rule_add(ctx, action, sys, 1, SCMP_A0(SCMP_CMP_GE, NONET_FAMILY_MAX));
+}
+
+static int refuse_all(scmp_filter_ctx ctx, const char *const *names, size_t n, int error) {
+        for (size_t i = 0; i < n; i++) {
+                int sys = seccomp_syscall_resolve_name(names[i]);
+                if (sys == __NR_SCMP_ERROR)
+                        return -EINVAL;
+                int r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO((uint32_t) error), sys, 0);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* Ring operations (IORING_OP_SOCKET) bypass seccomp; ENOSYS makes runtimes use epoll. */
+static const char *const io_uring_calls[] = { "io_uring_setup", "io_uring_enter", "io_uring_register" };
+
+/* Reaching into another process; Landlock scopes these to the domain where it runs. */
+static const char *const ptrace_calls[] = { "ptrace", "process_vm_readv", "process_vm_writev", "pidfd_getfd" };
+
+static int filter_rules(scmp_filter_ctx ctx, const struct nonet_policy *p, bool ptrace_scoped) {
+        int r;
+
+        r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0); /* nonet_restrict() sets it itself */
+        if (r >= 0)
+                r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
+        if (r >= 0)
+                r = seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1);
+        if (r >= 0)
+                r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+        if (r >= 0)
+                r = add_compat_arches(ctx);
+        if (r >= 0)
+                r = refuse_families(ctx, SCMP_SYS(socket), p);
+        if (r >= 0)
+                r = refuse_families(ctx, SCMP_SYS(socketpair), p);
+        if (r >= 0)
+                r = refuse_all(ctx, io_uring_calls, ELEMENTSOF(io_uring_calls), ENOSYS);
+        if (r >= 0 && !ptrace_scoped)
+                r = refuse_all(ctx, ptrace_calls, ELEMENTSOF(ptrace_calls), EPERM);
+        return r < 0 ? r : 0;
+}
+
+int filter_build(const struct nonet_policy *p, bool ptrace_scoped, scmp_filter_ctx *ret) {
+        scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+        if (!ctx)
+                return -ENOMEM;
+        int r = filter_rules(ctx, p, ptrace_scoped);
+        if (r < 0) {
+                seccomp_release(ctx);
+                return r;
+        }
+        *ret = ctx;
+        return 0;
+}
+
+int filter_load(scmp_filter_ctx ctx) {
+        int r = seccomp_load(ctx);
+        return r > 0 ? -ESRCH : r; /* TSYNC failed on thread r */
+}
+
+int nonet_filter_export(const struct nonet_policy *policy, enum nonet_filter_format format, int fd) {
+        struct nonet_policy p;
+        scmp_filter_ctx ctx;
+        int r;
+
+        r = policy_normalize(policy, &p);
+        if (r < 0)
+                return r;
+        /* The filter as nonet_restrict() would load it on this kernel. */
+        int abi = landlock_plan(p.landlock, landlock_abi());
+        r = filter_build(&p, abi > 0, &ctx);
+        if (r < 0)
+                return r;
+        r = format == NONET_FILTER_BPF ? seccomp_export_bpf(ctx, fd) : seccomp_export_pfc(ctx, fd);
+        seccomp_release(ctx);
+        return r;
+}

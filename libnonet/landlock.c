@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The Landlock layer: TCP bind/connect, abstract-socket scope, ptrace isolation. */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <linux/landlock.h>
+#include <stdint.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "util.h"
+
+/* Debian 12's headers (Linux 6.1) stop at ABI 2: define what they lack. */
+#ifndef __NR_landlock_create_ruleset
+#define __NR_landlock_create_ruleset 444
+#endif
+#ifndef __NR_landlock_add_rule
+#define __NR_landlock_add_rule 445
+#endif
+#ifndef __NR_landlock_restrict_self
+#define __NR_landlock_restrict_self 446
+#endif
+#ifndef LANDLOCK_CREATE_RULESET_VERSION
+#define LANDLOCK_CREATE_RULESET_VERSION (1U << 0)
+#endif
+#ifndef LANDLOCK_ACCESS_FS_MAKE_BLOCK
+#define LANDLOCK_ACCESS_FS_MAKE_BLOCK (1ULL << 11)
+#endif
+#ifndef LANDLOCK_ACCESS_NET_BIND_TCP
+#define LANDLOCK_ACCESS_NET_BIND_TCP (1ULL << 0)
+#endif
+#ifndef LANDLOCK_ACCESS_NET_CONNECT_TCP
+#define LANDLOCK_ACCESS_NET_CONNECT_TCP (1ULL << 1)
+#endif
+#ifndef LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET
+#define LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET (1ULL << 0)
+#endif
+
+/* struct landlock_ruleset_attr as of ABI 6; the kernel takes a prefix of it. */
+struct ruleset_attr {
+        uint64_t handled_access_fs;
+        uint64_t handled_access_net;
+        uint64_t scoped;
+};
+
+struct path_beneath_attr {
+        uint64_t allowed_access;
+        int32_t parent_fd;
+} __attribute__((packed));
+
+#define LANDLOCK_RULE_PATH_BENEATH_ 1
+
+int landlock_abi(void) {
+        long abi = syscall(__NR_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
+        if (abi < 0)
+                return negative_errno();
+        return (int) abi;
+}
+
+int landlock_plan(enum nonet_landlock mode, int kernel_abi) {
+        switch (mode) {
+        case NONET_LANDLOCK_OFF:
+                return 0;
+        case NONET_LANDLOCK_REQUIRE:
+                if (kernel_abi < 0)
+                        return kernel_abi;
+                if (kernel_abi < NONET_LANDLOCK_ABI_FULL)
+                        return -EPROTONOSUPPORT;
+                return kernel_abi;
+        case NONET_LANDLOCK_AUTO:
+                return kernel_abi > 0 ? kernel_abi : 0;
+        }
+        return -EINVAL;
+}
+
+/* Before ABI 4 a ruleset must handle some filesystem access: handle one, allow it everywhere. */
+static int allow_fs_everywhere(int ruleset_fd) {
+        _cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (root < 0)
+                return negative_errno();
+        struct path_beneath_attr rule = {
+                .allowed_access = LANDLOCK_ACCESS_FS_MAKE_BLOCK,
+                .parent_fd = root,
+        };
+        if (syscall(__NR_landlock_add_rule, ruleset_fd, LANDLOCK_RULE_PATH_BENEATH_, &rule, 0) < 0)
+                return negative_errno();
+        return 0;
+}
+
+int landlock_apply(int abi) {
+        struct ruleset_attr attr = { 0 };
+        size_t size;
+
+        if (abi <= 0)
+                return -EINVAL;
+
+        /* Every domain isolates ptrace, /proc/PID/mem, process_vm_* and pidfd_getfd. */
+        switch (abi) {
+        default: /* newer ABIs keep these meanings */
+        case 6:
+                attr.scoped = LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET;
+                size = sizeof(attr);
+                /* fall through */
+        case 5:
+        case 4:
+                attr.handled_access_net = LANDLOCK_ACCESS_NET_BIND_TCP | LANDLOCK_ACCESS_NET_CONNECT_TCP;
+                if (abi < 6)
+                        size = offsetof(struct ruleset_attr, scoped);
+                break;
+        case 3:
+        case 2:
+        case 1:
+                attr.handled_access_fs = LANDLOCK_ACCESS_FS_MAKE_BLOCK;
+                size = offsetof(struct ruleset_attr, handled_access_net);
+                break;
+        }
+
+        _cleanup_close_ int fd = (int) syscall(__NR_landlock_create_ruleset, &attr, size, 0);
+        if (fd < 0)
+                return negative_errno();
+        if (attr.handled_access_fs != 0) {
+                int r = allow_fs_everywhere(fd);
+                if (r < 0)
+                        return r;
+        }
+        if (syscall(__NR_landlock_restrict_self, fd, 0) < 0)
+                return negative_errno();
+        return abi;
+}

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * libnonet: turn the network off for the calling process and everything it
+ * starts, irreversibly, without privilege. The userspace form of the
+ * RLIMIT_NETWORK idea (2009): seccomp refuses socket() of every family not
+ * allowed (AF_UNIX always is), Landlock (where the kernel has it) refuses TCP
+ * bind/connect, abstract AF_UNIX sockets outside and ptrace of processes
+ * outside, and no_new_privs keeps setuid programs from gaining privilege.
+ *
+ * Every function returns 0 (or a non-negative value) on success and a
+ * negative errno on failure. The library never logs, never writes to
+ * stdout/stderr and never exits: it runs inside sshd and login.
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Families are numbered as AF_* (0..63); bit f of a family set is family f. */
+#define NONET_FAMILY_MAX 64
+
+enum nonet_landlock {
+        NONET_LANDLOCK_AUTO,    /* use what the kernel has; seccomp alone without it */
+        NONET_LANDLOCK_REQUIRE, /* fail unless the kernel enforces every Landlock row (ABI >= 6) */
+        NONET_LANDLOCK_OFF,     /* seccomp and no_new_privs only */
+};
+
+/* The Landlock ABI that enforces every Landlock row of the contract. */
+#define NONET_LANDLOCK_ABI_FULL 6
+
+struct nonet_policy {
+        uint64_t allow;             /* families socket() may create; AF_UNIX is always added */
+        int error;                  /* errno of a refused socket(): EAFNOSUPPORT or EPERM */
+        enum nonet_landlock landlock;
+};
+
+/* Which step of nonet_restrict() or nonet_check() failed. */
+enum nonet_layer {
+        NONET_LAYER_NONE,
+        NONET_LAYER_POLICY,
+        NONET_LAYER_NO_NEW_PRIVS,
+        NONET_LAYER_SECCOMP,
+        NONET_LAYER_LANDLOCK,
+};
+
+struct nonet_result {
+        enum nonet_layer failed; /* NONET_LAYER_NONE on success */
+        int landlock_abi;        /* the kernel's Landlock ABI, 0 if none */
+        int landlock_applied;    /* the ABI whose rules are now in force, 0 if none */
+};
+
+/* The default: AF_UNIX only, EAFNOSUPPORT, Landlock where available. */
+void nonet_policy_init(struct nonet_policy *p);
+
+/* "inet", "AF_INET", "Inet", "2" -> 2. -EINVAL for an unknown name. */
+int nonet_family_from_name(const char *name);
+/* 2 -> "inet"; NULL for a number without a name. */
+const char *nonet_family_to_name(int family);
+/* "unix,netlink" -> set bits. On -EINVAL the offending word is copied to bad. */
+int nonet_families_parse(const char *list, uint64_t *ret_set, char *bad, size_t bad_size);
+/* Comma-separated names of a set, "unix,netlink", into buf. -ENOBUFS if short. */
+int nonet_families_format(uint64_t set, char *buf, size_t size);
+
+/* "eafnosupport"/"EPERM" -> errno value; -EINVAL otherwise. */
+int nonet_errno_from_name(const char *name);
+const char *nonet_errno_to_name(int error);
+
+/* "auto"/"require"/"off" -> enum; -EINVAL otherwise. */
+int nonet_landlock_from_name(const char *name);
+const char *nonet_landlock_to_name(enum nonet_landlock mode);
+
+/* Turn the network off for this process (all its threads) and its descendants. */
+int nonet_restrict(const struct nonet_policy *p, struct nonet_result *ret_result);
+
+/* Would nonet_restrict() succeed on this kernel? Changes nothing. */
+int nonet_check(const struct nonet_policy *p, struct nonet_result *ret_result);
+
+/* One line saying why a failed nonet_restrict()/nonet_check() failed, with a hint. */
+void nonet_describe_failure(int error, const struct nonet_result *r, char *buf, size_t size);
+
+/* The seccomp filter of a policy, as libseccomp's readable pseudo code or raw BPF. */
+enum nonet_filter_format { NONET_FILTER_PFC, NONET_FILTER_BPF };
+int nonet_filter_export(const struct nonet_policy *p, enum nonet_filter_format format, int fd);
+
+/* What is in force in the calling process. */
+struct nonet_status {
+        int no_new_privs;      /* 1 if set */
+        int seccomp_filters;   /* number of seccomp filters stacked on this process */
+        int landlock_abi;      /* the kernel's Landlock ABI, 0 if none */
+        uint64_t refused;      /* families of the probe set that socket() refuses */
+        uint64_t probed;       /* the families probed: inet, inet6, netlink, packet, vsock */
+};
+int nonet_status(struct nonet_status *ret);
+
+#ifdef __cplusplus
+}
+#endif

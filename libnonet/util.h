@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <errno.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
+#define _cleanup_(f) __attribute__((cleanup(f)))
+#define _unused_ __attribute__((unused))
+
+static inline void freep(void *p) {
+        free(*(void **) p);
+}
+#define _cleanup_free_ _cleanup_(freep)
+
+static inline void closep(int *fd) {
+        if (*fd >= 0) {
+                int saved = errno;
+                close(*fd);
+                errno = saved;
+        }
+}
+#define _cleanup_close_ _cleanup_(closep)
+
+static inline void *steal_ptr(void *pp) {
+        void **p = pp, *v = *p;
+        *p = NULL;
+        return v;
+}
+#define steal_pointer(pp) steal_ptr(pp)
+
+static inline int steal_fd(int *fd) {
+        int v = *fd;
+        *fd = -1;
+        return v;
+}
+
+/* errno as a negative return value, never 0. */
+static inline int negative_errno(void) {
+        return errno > 0 ? -errno : -EIO;
+}
