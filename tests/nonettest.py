@@ -1,0 +1,115 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Shared pieces of the integration tests: TAP output, users, the built programs."""
+
+import grp
+import os
+import pwd
+import shutil
+import subprocess
+import sys
+import tempfile
+import traceback
+
+BUILD = os.environ.get("NONET_BUILD", os.path.join(os.path.dirname(__file__), "..", "build"))
+SOURCE = os.environ.get("NONET_SOURCE", os.path.join(os.path.dirname(__file__), ".."))
+IN_CI = bool(os.environ.get("CI"))
+ROOT = os.geteuid() == 0
+
+EPERM, EACCES, ENOSYS, EAFNOSUPPORT = 1, 13, 38, 97
+
+
+class Skip(Exception):
+    pass
+
+
+def require_root(why):
+    """Tests that need root run in CI (which is root) and skip only outside it."""
+    if not ROOT:
+        if IN_CI:
+            raise AssertionError("needs root in CI: " + why)
+        raise Skip("needs root: " + why)
+
+
+def check(cond, what):
+    if not cond:
+        raise AssertionError(what)
+
+
+def check_eq(got, want, what):
+    if got != want:
+        raise AssertionError(f"{what}: got {got!r}, expected {want!r}")
+
+
+_tests = []
+
+
+def test(fn):
+    _tests.append(fn)
+    return fn
+
+
+def main():
+    failed = 0
+    for n, fn in enumerate(_tests, 1):
+        name = fn.__name__
+        try:
+            fn()
+            print(f"ok {n} - {name}", flush=True)
+        except Skip as e:
+            print(f"ok {n} - {name} # SKIP {e}", flush=True)
+        except Exception:
+            failed += 1
+            for line in traceback.format_exc().splitlines():
+                print("# " + line)
+            print(f"not ok {n} - {name}", flush=True)
+    print(f"1..{len(_tests)}")
+    sys.exit(1 if failed else 0)
+
+
+class Programs:
+    """Copies of the built programs in a directory any user can reach."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="nonet-test-")
+        os.chmod(self.dir, 0o755)
+        for rel in ("nonet-exec/nonet-exec", "tests/probe", "tests/fake-kernel"):
+            shutil.copy2(os.path.join(BUILD, rel), self.dir)
+        self.nonet_exec = os.path.join(self.dir, "nonet-exec")
+        self.probe = os.path.join(self.dir, "probe")
+        self.fake_kernel = os.path.join(self.dir, "fake-kernel")
+
+    def writable(self, name):
+        """A path in a directory the unprivileged user may write."""
+        d = os.path.join(self.dir, "rw")
+        os.makedirs(d, exist_ok=True)
+        os.chmod(d, 0o1777)
+        return os.path.join(d, name)
+
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
+    def cleanup(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def unprivileged_ids():
+    """The user the tests run restricted programs as: nobody when root, else ourselves."""
+    if ROOT:
+        return pwd.getpwnam("nobody").pw_uid, grp.getgrnam("nogroup").gr_gid
+    return os.getuid(), os.getgid()
+
+
+def as_user(cmd, uid=None, gid=None):
+    if not ROOT:
+        return list(cmd)
+    if uid is None:
+        uid, gid = unprivileged_ids()
+    return ["setpriv", f"--reuid={uid}", f"--regid={gid}", "--clear-groups", "--"] + list(cmd)
+
+
+def run(cmd, **kw):
+    kw.setdefault("stdout", subprocess.PIPE)
+    kw.setdefault("stderr", subprocess.PIPE)
+    kw.setdefault("text", True)
+    kw.setdefault("timeout", 60)
+    return subprocess.run(cmd, **kw)

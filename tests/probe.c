@@ -1,0 +1,307 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * probe CASE [ARG]...: try one thing a restricted process might do and exit
+ * with 0 if it worked or with the errno it got (as bubblewrap's try-syscall).
+ * 200 + n means the probe itself could not set up.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/io_uring.h>
+#include <sched.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <unistd.h>
+
+#include "nonet.h"
+
+#ifndef __NR_pidfd_open
+#define __NR_pidfd_open 434
+#endif
+#ifndef __NR_pidfd_getfd
+#define __NR_pidfd_getfd 438
+#endif
+#define X32_SYSCALL_BIT 0x40000000
+
+#define SETUP_FAILED 200
+
+static int result(long r) {
+        return r < 0 ? errno : 0;
+}
+
+static int family(const char *name) {
+        int f = nonet_family_from_name(name);
+        if (f < 0) {
+                fprintf(stderr, "probe: unknown family %s\n", name);
+                exit(SETUP_FAILED);
+        }
+        return f;
+}
+
+static int type_for(int f) {
+        return f == AF_PACKET || f == AF_NETLINK ? SOCK_RAW : f == AF_VSOCK ? SOCK_STREAM : SOCK_DGRAM;
+}
+
+static int do_socket(int argc, char **argv) {
+        int f = family(argv[0]);
+        return result(socket(f, type_for(f) | SOCK_CLOEXEC, 0));
+}
+
+/* The family as a raw 64-bit register value, e.g. 0x100000002. */
+static int do_socket_raw(int argc, char **argv) {
+        unsigned long v = strtoul(argv[0], NULL, 0);
+        return result(syscall(__NR_socket, v, SOCK_DGRAM, 0));
+}
+
+static int do_socketpair(int argc, char **argv) {
+        int fds[2];
+        return result(socketpair(family(argv[0]), SOCK_STREAM | SOCK_CLOEXEC, 0, fds));
+}
+
+#if defined(__x86_64__)
+/* The 32-bit entry point from a 64-bit process. */
+static long int80(long nr, long a, long b, long c) {
+        long ret;
+        __asm__ volatile("int $0x80" : "=a"(ret) : "a"(nr), "b"(a), "c"(b), "d"(c) : "memory");
+        if (ret < 0 && ret > -4096) {
+                errno = (int) -ret;
+                return -1;
+        }
+        return ret;
+}
+
+static int do_int80_socket(int argc, char **argv) {
+        return result(int80(359 /* i386 socket */, family(argv[0]), SOCK_DGRAM, 0));
+}
+
+static int do_int80_socketcall(int argc, char **argv) {
+        /* socketcall(SYS_SOCKET, args): the family sits behind a 32-bit pointer. */
+        uint32_t *args = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+        if (args == MAP_FAILED)
+                return SETUP_FAILED + 6;
+        args[0] = (uint32_t) family(argv[0]);
+        args[1] = SOCK_DGRAM;
+        args[2] = 0;
+        return result(int80(102, 1 /* SYS_SOCKET */, (long) (uintptr_t) args, 0));
+}
+#endif
+
+static int do_x32_socket(int argc, char **argv) {
+        return result(syscall(__NR_socket | X32_SYSCALL_BIT, family(argv[0]), SOCK_DGRAM, 0));
+}
+
+static int do_io_uring(int argc, char **argv) {
+        struct io_uring_params p = { 0 };
+        return result(syscall(__NR_io_uring_setup, 4, &p));
+}
+
+static int do_ptrace(int argc, char **argv) {
+        pid_t pid = atoi(argv[0]);
+        if (ptrace(PTRACE_SEIZE, pid, 0, 0) < 0)
+                return errno;
+        return 0;
+}
+
+static int do_proc_mem(int argc, char **argv) {
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/%s/mem", argv[0]);
+        return result(open(path, O_RDWR | O_CLOEXEC));
+}
+
+static int do_process_vm_readv(int argc, char **argv) {
+        char buf[8];
+        struct iovec local = { buf, sizeof(buf) };
+        struct iovec remote = { (void *) strtoul(argv[1], NULL, 0), sizeof(buf) };
+        return result(process_vm_readv(atoi(argv[0]), &local, 1, &remote, 1, 0));
+}
+
+static int do_pidfd_getfd(int argc, char **argv) {
+        int pidfd = (int) syscall(__NR_pidfd_open, atoi(argv[0]), 0);
+        if (pidfd < 0)
+                return SETUP_FAILED + 1;
+        return result(syscall(__NR_pidfd_getfd, pidfd, atoi(argv[1]), 0));
+}
+
+static int do_userns_socket(int argc, char **argv) {
+        if (unshare(CLONE_NEWUSER | CLONE_NEWNET) < 0)
+                return SETUP_FAILED + 2;
+        return do_socket(argc, argv);
+}
+
+static socklen_t unix_addr(struct sockaddr_un *sa, const char *name, int abstract) {
+        memset(sa, 0, sizeof(*sa));
+        sa->sun_family = AF_UNIX;
+        size_t len = strlen(name);
+        if (len + 1 >= sizeof(sa->sun_path))
+                exit(SETUP_FAILED + 3);
+        memcpy(sa->sun_path + (abstract ? 1 : 0), name, len);
+        return (socklen_t) (offsetof(struct sockaddr_un, sun_path) + len + 1); /* NUL or leading NUL */
+}
+
+static int connect_unix(const char *name, int abstract, int type) {
+        struct sockaddr_un sa;
+        socklen_t len = unix_addr(&sa, name, abstract);
+        int fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return SETUP_FAILED + 4;
+        if (connect(fd, (struct sockaddr *) &sa, len) < 0)
+                return errno;
+        if (send(fd, "x", 1, MSG_NOSIGNAL) != 1)
+                return errno;
+        return 0;
+}
+
+static int do_unix_connect(int argc, char **argv) {
+        return connect_unix(argv[0], 0, SOCK_STREAM);
+}
+
+static int do_abstract_connect(int argc, char **argv) {
+        return connect_unix(argv[0], 1, SOCK_STREAM);
+}
+
+static int do_abstract_send(int argc, char **argv) {
+        struct sockaddr_un sa;
+        socklen_t len = unix_addr(&sa, argv[0], 1);
+        int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return SETUP_FAILED + 4;
+        return result(sendto(fd, "x", 1, 0, (struct sockaddr *) &sa, len));
+}
+
+/* A server and client on a filesystem socket, or an abstract one, both inside. */
+static int do_unix_local(int argc, char **argv) {
+        int abstract = strcmp(argv[0], "abstract") == 0;
+        const char *name = argv[1];
+        struct sockaddr_un sa;
+        socklen_t len = unix_addr(&sa, name, abstract);
+        int srv = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (srv < 0)
+                return errno;
+        if (bind(srv, (struct sockaddr *) &sa, len) < 0 || listen(srv, 1) < 0)
+                return errno;
+        int r = connect_unix(name, abstract, SOCK_STREAM);
+        if (r != 0)
+                return r;
+        int c = accept4(srv, NULL, NULL, SOCK_CLOEXEC);
+        char ch;
+        if (c < 0 || recv(c, &ch, 1, 0) != 1)
+                return errno;
+        if (!abstract)
+                unlink(name);
+        return 0;
+}
+
+static int do_send(int argc, char **argv) {
+        int fd = atoi(argv[0]);
+        char ch;
+        if (send(fd, "ping", 4, MSG_NOSIGNAL) != 4)
+                return errno;
+        if (recv(fd, &ch, 1, 0) != 1)
+                return errno ? errno : SETUP_FAILED + 5;
+        return 0;
+}
+
+static int do_accept(int argc, char **argv) {
+        int c = accept4(atoi(argv[0]), NULL, NULL, SOCK_CLOEXEC);
+        if (c < 0)
+                return errno;
+        return send(c, "x", 1, MSG_NOSIGNAL) == 1 ? 0 : errno;
+}
+
+static int inet_addr_of(struct sockaddr_in *sa, const char *port) {
+        memset(sa, 0, sizeof(*sa));
+        sa->sin_family = AF_INET;
+        sa->sin_port = htons((uint16_t) atoi(port));
+        sa->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        return 0;
+}
+
+static int do_connect_fd(int argc, char **argv) {
+        struct sockaddr_in sa;
+        inet_addr_of(&sa, argv[1]);
+        return result(connect(atoi(argv[0]), (struct sockaddr *) &sa, sizeof(sa)));
+}
+
+static int do_bind_fd(int argc, char **argv) {
+        struct sockaddr_in sa;
+        inet_addr_of(&sa, argv[1]);
+        return result(bind(atoi(argv[0]), (struct sockaddr *) &sa, sizeof(sa)));
+}
+
+static int do_no_new_privs(int argc, char **argv) {
+        return prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1 ? 0 : 1;
+}
+
+/* 0 if running with euid 0 (a setuid-root copy of this probe gained privilege). */
+static int do_euid_root(int argc, char **argv) {
+        return geteuid() == 0 ? 0 : EPERM;
+}
+
+struct probe {
+        const char *name;
+        int argc;
+        int (*run)(int argc, char **argv);
+};
+
+static const struct probe probes[] = {
+        { "socket", 1, do_socket },
+        { "socket-raw", 1, do_socket_raw },
+        { "socketpair", 1, do_socketpair },
+#if defined(__x86_64__)
+        { "int80-socket", 1, do_int80_socket },
+        { "int80-socketcall", 1, do_int80_socketcall },
+#endif
+        { "x32-socket", 1, do_x32_socket },
+        { "io_uring", 0, do_io_uring },
+        { "ptrace", 1, do_ptrace },
+        { "proc-mem", 1, do_proc_mem },
+        { "process_vm_readv", 2, do_process_vm_readv },
+        { "pidfd_getfd", 2, do_pidfd_getfd },
+        { "userns-socket", 1, do_userns_socket },
+        { "unix-connect", 1, do_unix_connect },
+        { "abstract-connect", 1, do_abstract_connect },
+        { "abstract-send", 1, do_abstract_send },
+        { "unix-local", 2, do_unix_local },
+        { "send", 1, do_send },
+        { "accept", 1, do_accept },
+        { "connect-fd", 2, do_connect_fd },
+        { "bind-fd", 2, do_bind_fd },
+        { "no-new-privs", 0, do_no_new_privs },
+        { "euid-root", 0, do_euid_root },
+};
+
+/* LeakSanitizer's exit check uses ptrace, which the probe may run without. */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void) {
+        return "detect_leaks=0";
+}
+
+int main(int argc, char **argv) {
+        if (argc < 2) {
+                fprintf(stderr, "usage: probe CASE [ARG]...\n");
+                return SETUP_FAILED;
+        }
+        for (size_t i = 0; i < sizeof(probes) / sizeof(probes[0]); i++)
+                if (strcmp(argv[1], probes[i].name) == 0) {
+                        if (argc - 2 != probes[i].argc) {
+                                fprintf(stderr, "probe: %s takes %d arguments\n", argv[1], probes[i].argc);
+                                return SETUP_FAILED;
+                        }
+                        errno = 0;
+                        return probes[i].run(argc - 2, argv + 2);
+                }
+        fprintf(stderr, "probe: unknown case %s\n", argv[1]);
+        return SETUP_FAILED;
+}

@@ -1,0 +1,365 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Every row of the behaviour contract under nonet-exec, as an unprivileged user.
+
+Each row runs the same probe twice: unrestricted (the control, which must
+work, so the row can fail) and under nonet-exec (which must be refused).
+"""
+
+import os
+import socket
+import socketserver
+import subprocess
+import sys
+import threading
+import http.server
+
+sys.path.insert(0, os.path.dirname(__file__))
+from nonettest import (EACCES, EAFNOSUPPORT, ENOSYS, EPERM, ROOT, Programs, as_user, check, check_eq,
+                       main, require_root, run, test)
+
+P = Programs()
+
+
+def probe(*args, opts=(), restricted=True, fake=(), pass_fds=()):
+    cmd = [P.probe] + [str(a) for a in args]
+    if restricted:
+        cmd = [P.nonet_exec] + list(opts) + ["--"] + cmd
+    if fake:
+        cmd = [P.fake_kernel] + list(fake) + ["--"] + cmd
+    r = run(as_user(cmd), pass_fds=pass_fds)
+    if r.stderr:
+        print("# " + r.stderr.strip().replace("\n", "\n# "))
+    return r.returncode
+
+
+def row(args, refused, **kw):
+    """The control works; restricted gets `refused`."""
+    check_eq(probe(*args, restricted=False, **{k: v for k, v in kw.items() if k == "pass_fds"}), 0,
+             f"control {args}")
+    check_eq(probe(*args, **kw), refused, f"restricted {args}")
+
+
+class Outside:
+    """A process of the same user outside the restriction, holding an inet socket."""
+
+    def __init__(self):
+        code = "import socket,time; s=socket.socket(); print(s.fileno(), flush=True); time.sleep(120)"
+        self.proc = subprocess.Popen(as_user(["python3", "-c", code]), stdout=subprocess.PIPE, text=True)
+        self.fd = int(self.proc.stdout.readline())
+        self.pid = self.proc.pid
+        with open(f"/proc/{self.pid}/maps") as f:
+            self.address = "0x" + f.readline().split("-")[0]
+
+    def close(self):
+        self.proc.kill()
+        self.proc.wait()
+
+
+def tcp_listener():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    s.listen(8)
+    return s
+
+
+@test
+def families_not_allowed_are_refused():
+    for fam in ("inet", "inet6", "netlink", "packet"):
+        check_eq(probe("socket", fam), EAFNOSUPPORT, fam)
+    check_eq(probe("socket", "inet", restricted=False), 0, "control inet")
+    check_eq(probe("socket", "netlink", restricted=False), 0, "control netlink")
+    check_eq(probe("socketpair", "inet"), EAFNOSUPPORT, "socketpair inet")
+    # the upper 32 bits of the register do not sneak AF_INET through
+    check_eq(probe("socket-raw", "0x100000002"), EAFNOSUPPORT, "socket(0x100000002)")
+
+
+@test
+def errno_eperm_is_selectable():
+    check_eq(probe("socket", "inet", opts=["--errno=eperm"]), EPERM, "inet with --errno=eperm")
+
+
+@test
+def allowed_families_work_and_only_them():
+    check_eq(probe("socket", "netlink", opts=["--allow=netlink"]), 0, "netlink allowed")
+    check_eq(probe("socket", "inet", opts=["-a", "AF_NETLINK"]), EAFNOSUPPORT, "inet still refused")
+    check_eq(probe("socket", "inet", opts=["-a", "netlink", "-a", "inet"]), 0, "repeated --allow adds")
+
+
+@test
+def unix_sockets_on_the_filesystem_work():
+    check_eq(probe("socketpair", "unix"), 0, "socketpair(AF_UNIX)")
+    check_eq(probe("unix-local", "path", os.path.join("/tmp", f"nonet-local-{os.getpid()}")), 0,
+             "bind/listen/connect/send on a path")
+    path = P.path("server.sock")
+    srv = socket.socket(socket.AF_UNIX)
+    srv.bind(path)
+    os.chmod(path, 0o666)
+    srv.listen(8)
+    try:
+        row(("unix-connect", path), 0)
+    finally:
+        srv.close()
+
+
+@test
+def abstract_sockets_outside_are_unreachable():
+    name = f"nonet-test-{os.getpid()}"
+    srv = socket.socket(socket.AF_UNIX)
+    srv.bind("\0" + name)
+    srv.listen(8)
+    dgram = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    dgram.bind("\0" + name + "-dgram")
+    try:
+        row(("abstract-connect", name), EPERM)
+        row(("abstract-send", name + "-dgram"), EPERM)
+        # the sandbox's own abstract sockets still work
+        check_eq(probe("unix-local", "abstract", name + "-inside"), 0, "abstract socket inside")
+    finally:
+        srv.close()
+        dgram.close()
+
+
+@test
+def sockets_opened_before_keep_working():
+    lst = tcp_listener()
+    client = socket.create_connection(lst.getsockname())
+    conn, _ = lst.accept()
+    client.sendall(b"!")  # the reply the probe waits for
+    try:
+        check_eq(probe("send", conn.fileno(), pass_fds=[conn.fileno()]), 0, "send/recv on an inherited TCP socket")
+        check_eq(client.recv(4), b"ping", "data from the restricted process")
+        waiting = socket.create_connection(lst.getsockname())
+        check_eq(probe("accept", lst.fileno(), pass_fds=[lst.fileno()]), 0, "accept on an inherited listener")
+        check_eq(waiting.recv(1), b"x", "the accepted connection works")
+    finally:
+        for s in (lst, client, conn):
+            s.close()
+
+
+@test
+def inherited_unconnected_tcp_cannot_connect_or_bind():
+    lst = tcp_listener()
+    port = lst.getsockname()[1]
+    try:
+        for op, arg in (("connect-fd", port), ("bind-fd", 0)):
+            s = socket.socket()
+            check_eq(probe(op, s.fileno(), arg, restricted=False, pass_fds=[s.fileno()]), 0, "control " + op)
+            s.close()
+            s = socket.socket()
+            check_eq(probe(op, s.fileno(), arg, pass_fds=[s.fileno()]), EACCES, op)
+            s.close()
+    finally:
+        lst.close()
+
+
+@test
+def io_uring_is_refused_with_enosys():
+    row(("io_uring",), ENOSYS)
+
+
+@test
+def int80_and_x32_entry_points_are_no_way_around():
+    row(("int80-socket", "inet"), EAFNOSUPPORT)
+    row(("int80-socketcall", "inet"), EAFNOSUPPORT)
+    # socketcall() hides the family behind a pointer: refused even for AF_UNIX
+    check_eq(probe("int80-socketcall", "unix"), EAFNOSUPPORT, "socketcall(SYS_SOCKET, AF_UNIX)")
+    # this kernel may not run x32 at all (ENOSYS); restricted, the filter refuses it first
+    check(probe("x32-socket", "inet", restricted=False) in (0, ENOSYS), "x32 control")
+    check_eq(probe("x32-socket", "inet"), EAFNOSUPPORT, "x32 socket(AF_INET)")
+
+
+@test
+def processes_outside_cannot_be_reached():
+    out = Outside()
+    try:
+        row(("ptrace", out.pid), EPERM)
+        row(("proc-mem", out.pid), EACCES)
+        row(("process_vm_readv", out.pid, out.address), EPERM)
+        row(("pidfd_getfd", out.pid, out.fd), EPERM)
+    finally:
+        out.close()
+
+
+@test
+def a_fresh_user_and_net_namespace_gives_nothing_back():
+    row(("userns-socket", "inet"), EAFNOSUPPORT)
+    row(("userns-socket", "netlink"), EAFNOSUPPORT)
+
+
+@test
+def setuid_programs_gain_no_privilege():
+    require_root("a setuid-root copy of the probe")
+    suid = P.path("probe-suid")
+    if os.statvfs(P.dir).f_flag & os.ST_NOSUID:
+        raise AssertionError(f"{P.dir} is mounted nosuid")
+    run(["cp", P.probe, suid], check=True)
+    os.chmod(suid, 0o4755)
+    check_eq(run(as_user([suid, "euid-root"])).returncode, 0, "control: setuid works")
+    check_eq(run(as_user([P.nonet_exec, "--", suid, "euid-root"])).returncode, EPERM, "restricted: no privilege")
+    check_eq(probe("no-new-privs"), 0, "no_new_privs is set")
+
+
+@test
+def nesting_only_narrows():
+    inner = [P.nonet_exec, "--", P.probe, "socket", "inet"]
+    check_eq(run(as_user([P.nonet_exec, "--allow=inet", "--"] + inner)).returncode, EAFNOSUPPORT, "narrower inside")
+    wider = [P.nonet_exec, "--allow=inet", "--", P.probe, "socket", "inet"]
+    check_eq(run(as_user([P.nonet_exec, "--"] + wider)).returncode, EAFNOSUPPORT, "wider inside cannot widen")
+
+
+@test
+def real_clients():
+    class Hello(socketserver.BaseRequestHandler):
+        def handle(self):
+            self.request.sendall(b"hello")
+
+    srv = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Hello)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    web = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
+    threading.Thread(target=web.serve_forever, daemon=True).start()
+    client = ("import socket; print(socket.create_connection(('127.0.0.1', %d), timeout=5).recv(5).decode())"
+              % srv.server_address[1])
+    url = "http://127.0.0.1:%d/" % web.server_address[1]
+    try:
+        r = run(as_user(["python3", "-c", client]))
+        check_eq((r.returncode, r.stdout.strip()), (0, "hello"), "control python3 client")
+        r = run(as_user([P.nonet_exec, "python3", "-c", client]))
+        check(r.returncode != 0 and "Address family not supported" in r.stderr, "python3 refused: " + r.stderr)
+        check_eq(run(as_user(["curl", "-sS", "-o", "/dev/null", url])).returncode, 0, "control curl")
+        r = run(as_user([P.nonet_exec, "curl", "-sS", "-o", "/dev/null", url]))
+        check(r.returncode != 0, "curl refused: " + r.stderr)
+        r = run(as_user([P.nonet_exec, "getent", "hosts", "localhost"]))
+        check(r.returncode == 0 and ("127.0.0.1" in r.stdout or "::1" in r.stdout), "getent: " + r.stdout)
+    finally:
+        srv.shutdown()
+        web.shutdown()
+
+
+@test
+def syslog_to_a_unix_socket_works():
+    path = P.path("log")
+    log = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    log.bind(path)
+    os.chmod(path, 0o666)
+    log.settimeout(10)
+    try:
+        r = run(as_user([P.nonet_exec, "logger", "-u", path, "-d", "nonet syslog probe"]))
+        check_eq(r.returncode, 0, "logger: " + r.stderr)
+        check("nonet syslog probe" in log.recv(4096).decode(), "message received")
+    finally:
+        log.close()
+
+
+@test
+def without_seccomp_nothing_runs():
+    marker = P.writable("ran")
+    r = run(as_user([P.fake_kernel, "--no-seccomp", "--", P.nonet_exec, "touch", marker]))
+    check_eq(r.returncode, 125, "exit status")
+    check("cannot restrict: seccomp is not available in this kernel (CONFIG_SECCOMP_FILTER)" in r.stderr, r.stderr)
+    check(not os.path.exists(marker), "the command did not run")
+    check_eq(run(as_user([P.fake_kernel, "--no-seccomp", "--", "touch", marker])).returncode, 0, "control")
+
+
+@test
+def without_landlock_seccomp_alone():
+    nl = ["--no-landlock"]
+    check_eq(probe("socket", "inet", fake=nl), EAFNOSUPPORT, "inet still refused")
+    check_eq(probe("io_uring", fake=nl), ENOSYS, "io_uring still refused")
+    out = Outside()
+    try:
+        for case in (("ptrace", out.pid), ("process_vm_readv", out.pid, out.address), ("pidfd_getfd", out.pid, out.fd)):
+            check_eq(probe(*case, fake=nl), EPERM, f"{case[0]} refused by seccomp")
+        # documented weakening: /proc/PID/mem is only as protected as without nonet
+        check_eq(probe("proc-mem", out.pid, fake=nl), probe("proc-mem", out.pid, restricted=False),
+                 "proc-mem as unrestricted")
+    finally:
+        out.close()
+    # documented weakening: abstract sockets and inherited TCP sockets
+    name = f"nonet-test-nl-{os.getpid()}"
+    srv = socket.socket(socket.AF_UNIX)
+    srv.bind("\0" + name)
+    srv.listen(8)
+    lst = tcp_listener()
+    s = socket.socket()
+    try:
+        check_eq(probe("abstract-connect", name, fake=nl), 0, "abstract reachable without Landlock")
+        check_eq(probe("connect-fd", s.fileno(), lst.getsockname()[1], fake=nl, pass_fds=[s.fileno()]), 0,
+                 "inherited TCP connects without Landlock")
+    finally:
+        for x in (srv, lst, s):
+            x.close()
+    r = run(as_user([P.fake_kernel, "--no-landlock", "--", P.nonet_exec, "-v", "true"]))
+    check(r.returncode == 0 and "no Landlock" in r.stderr, "-v says what is missing: " + r.stderr)
+
+
+@test
+def landlock_required_but_missing_is_fatal():
+    marker = P.writable("ran-ll")
+    for fake, hint in (("--no-landlock", "CONFIG_SECURITY_LANDLOCK"), ("--landlock-disabled", "lsm=")):
+        r = run(as_user([P.fake_kernel, fake, "--", P.nonet_exec, "--landlock=require", "touch", marker]))
+        check_eq(r.returncode, 125, fake)
+        check("cannot restrict: Landlock is required" in r.stderr and hint in r.stderr, r.stderr)
+        check(not os.path.exists(marker), "the command did not run")
+    check_eq(probe("abstract-connect", "x", opts=["--landlock=require"]) in (EPERM, 111), True, "require works here")
+
+
+@test
+def landlock_off_keeps_seccomp():
+    check_eq(probe("socket", "inet", opts=["--landlock=off"]), EAFNOSUPPORT, "inet refused")
+    out = Outside()
+    try:
+        check_eq(probe("ptrace", out.pid, opts=["--landlock=off"]), EPERM, "ptrace refused by seccomp")
+    finally:
+        out.close()
+
+
+@test
+def exit_status_and_errors():
+    E = P.nonet_exec
+    check_eq(run([E, "sh", "-c", "exit 42"]).returncode, 42, "the command's own status")
+    r = run([E, "no-such-command-nonet"])
+    check_eq(r.returncode, 127, "not found")
+    check("nonet-exec: failed to execute no-such-command-nonet: No such file or directory" in r.stderr, r.stderr)
+    check_eq(run([E, "/etc/passwd"]).returncode, 126, "not executable")
+    r = run([E, "--allow=inet,bogus", "true"])
+    check(r.returncode == 125 and "unknown address family 'bogus'" in r.stderr, r.stderr)
+    r = run([E, "--errno=enoent", "true"])
+    check(r.returncode == 125 and "eafnosupport or eperm" in r.stderr, r.stderr)
+    r = run([E, "--landlock=maybe", "true"])
+    check(r.returncode == 125 and "auto, require or off" in r.stderr, r.stderr)
+    r = run([E])
+    check(r.returncode == 125 and "no command" in r.stderr, r.stderr)
+    check_eq(run([E, "--bogus-option", "true"]).returncode, 125, "unknown option")
+    # options end at the command: -v belongs to it
+    r = run([E, "sh", "-c", 'echo "$0"', "-v"])
+    check_eq((r.returncode, r.stdout.strip(), r.stderr), (0, "-v", ""), "options after COMMAND are its own")
+
+
+@test
+def help_version_status_and_filter():
+    E = P.nonet_exec
+    r = run([E, "--help"])
+    check(r.returncode == 0 and "--allow=FAMILY" in r.stdout and "127" in r.stdout, "help")
+    r = run([E, "--version"])
+    check(r.returncode == 0 and r.stdout.startswith("nonet-exec "), "version")
+    r = run(as_user([E, "--status"]))
+    check(r.returncode == 1 and "network: on" in r.stdout, "status outside: " + r.stdout)
+    r = run(as_user([E, E, "--status"]))
+    check(r.returncode == 0 and "network: off" in r.stdout and "no_new_privs: yes" in r.stdout, "inside: " + r.stdout)
+    r = run(as_user([E, "-a", "inet6", E, "--status"]))
+    check(r.returncode == 1 and "allowed: inet6" in r.stdout, "inet6 allowed: " + r.stdout)
+    r = run([E, "--print-filter"])
+    check(r.returncode == 0 and 'syscall "socket"' in r.stdout and "io_uring_setup" in r.stdout, "filter")
+    check_eq(run([E, "--status", "true"]).returncode, 125, "--status takes no command")
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    finally:
+        P.cleanup()
