@@ -5,6 +5,7 @@
 #include <linux/seccomp.h>
 #include <seccomp.h>
 #include <stdbool.h>
+#include <sys/socket.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -25,45 +26,24 @@ int seccomp_available(void) {
         return 0;
 }
 
-/* 32-bit and x32 entry points get the same rules; other ABIs are killed. */
-static int add_compat_arches(scmp_filter_ctx ctx) {
-        static const uint32_t x86_64[] = { SCMP_ARCH_X86, SCMP_ARCH_X32 };
-        static const uint32_t aarch64[] = { SCMP_ARCH_ARM };
-        const uint32_t *arches = NULL;
-        size_t n = 0;
-
-        switch (seccomp_arch_native()) {
-        case SCMP_ARCH_X86_64:
-                arches = x86_64, n = ELEMENTSOF(x86_64);
-                break;
-        case SCMP_ARCH_AARCH64:
-                arches = aarch64, n = ELEMENTSOF(aarch64);
-                break;
-        default:
-                break;
-        }
-        for (size_t i = 0; i < n; i++) {
-                int r = seccomp_arch_add(ctx, arches[i]);
-                if (r < 0 && r != -EEXIST)
-                        return r;
-        }
-        return 0;
-}
-
 /*
  * Refuse every family not allowed. A deny list, so that where libseccomp
- * cannot read the family (32-bit socketcall(), whose arguments sit behind a
+ * cannot read the family (i386 socketcall(), whose arguments sit behind a
  * pointer) it refuses the call outright; ">= NONET_FAMILY_MAX" also catches
  * any value with the upper 32 bits set.
  */
-static int refuse_families(scmp_filter_ctx ctx, int sys, const struct nonet_policy *p) {
+static int refuse_families(scmp_filter_ctx ctx, int sys, const struct nonet_policy *p, bool multiplexed) {
         uint32_t action = SCMP_ACT_ERRNO((uint32_t) p->error);
         int r;
 
         for (int f = 0; f < NONET_FAMILY_MAX; f++) {
                 if (p->allow & (UINT64_C(1) << f))
                         continue;
-                r = seccomp_rule_add(ctx, action, sys, 1, SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t) f));
+                /* libaudit (libpam, login, su, sshd) takes any errno but "no such family" from a
+                 * netlink socket as an audit failure and fails the session: always EAFNOSUPPORT.
+                 * Not where socketcall() folds all families into one rule with one errno. */
+                uint32_t a = f == AF_NETLINK && !multiplexed ? SCMP_ACT_ERRNO(EAFNOSUPPORT) : action;
+                r = seccomp_rule_add(ctx, a, sys, 1, SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t) f));
                 if (r < 0)
                         return r;
         }
@@ -88,9 +68,14 @@ static const char *const io_uring_calls[] = { "io_uring_setup", "io_uring_enter"
 /* Reaching into another process; Landlock scopes these to the domain where it runs. */
 static const char *const ptrace_calls[] = { "ptrace", "process_vm_readv", "process_vm_writev", "pidfd_getfd" };
 
-static int filter_rules(scmp_filter_ctx ctx, const struct nonet_policy *p, bool ptrace_scoped) {
+/* One context for the given architectures, all with the same rules. */
+static int arch_filter(const uint32_t *arches, size_t n, const struct nonet_policy *p, bool ptrace_scoped,
+                       bool multiplexed, scmp_filter_ctx *ret) {
+        scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
         int r;
 
+        if (!ctx)
+                return -ENOMEM;
         r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0); /* nonet_restrict() sets it itself */
         if (r >= 0)
                 r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
@@ -98,24 +83,61 @@ static int filter_rules(scmp_filter_ctx ctx, const struct nonet_policy *p, bool 
                 r = seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1);
         if (r >= 0)
                 r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+        bool keep_native = false;
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                keep_native = keep_native || arches[i] == seccomp_arch_native();
+                r = seccomp_arch_add(ctx, arches[i]);
+                if (r == -EEXIST) /* the native one is there from the start */
+                        r = 0;
+        }
+        if (r >= 0 && !keep_native)
+                r = seccomp_arch_remove(ctx, SCMP_ARCH_NATIVE);
         if (r >= 0)
-                r = add_compat_arches(ctx);
+                r = refuse_families(ctx, SCMP_SYS(socket), p, multiplexed);
         if (r >= 0)
-                r = refuse_families(ctx, SCMP_SYS(socket), p);
-        if (r >= 0)
-                r = refuse_families(ctx, SCMP_SYS(socketpair), p);
+                r = refuse_families(ctx, SCMP_SYS(socketpair), p, multiplexed);
         if (r >= 0)
                 r = refuse_all(ctx, io_uring_calls, ELEMENTSOF(io_uring_calls), ENOSYS);
         if (r >= 0 && !ptrace_scoped)
                 r = refuse_all(ctx, ptrace_calls, ELEMENTSOF(ptrace_calls), EPERM);
-        return r < 0 ? r : 0;
+        if (r < 0) {
+                seccomp_release(ctx);
+                return r;
+        }
+        *ret = ctx;
+        return 0;
 }
 
+/*
+ * The native ABI, and the compat ABIs a process can also enter (x86_64: i386
+ * through int 0x80 and x32; aarch64: arm) with the same rules; any other ABI
+ * is killed. i386 multiplexes socket() through socketcall(), so it is built
+ * on its own and merged.
+ */
 int filter_build(const struct nonet_policy *p, bool ptrace_scoped, scmp_filter_ctx *ret) {
-        scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
-        if (!ctx)
-                return -ENOMEM;
-        int r = filter_rules(ctx, p, ptrace_scoped);
+        scmp_filter_ctx ctx, compat;
+        uint32_t native = seccomp_arch_native();
+        int r;
+
+        switch (native) {
+        case SCMP_ARCH_X86_64: {
+                static const uint32_t direct[] = { SCMP_ARCH_X86_64, SCMP_ARCH_X32 };
+                static const uint32_t multiplexed[] = { SCMP_ARCH_X86 };
+                r = arch_filter(direct, ELEMENTSOF(direct), p, ptrace_scoped, false, &ctx);
+                if (r < 0)
+                        return r;
+                r = arch_filter(multiplexed, ELEMENTSOF(multiplexed), p, ptrace_scoped, true, &compat);
+                break;
+        }
+        case SCMP_ARCH_AARCH64: {
+                static const uint32_t direct[] = { SCMP_ARCH_AARCH64, SCMP_ARCH_ARM };
+                return arch_filter(direct, ELEMENTSOF(direct), p, ptrace_scoped, false, ret);
+        }
+        default:
+                return arch_filter(&native, 1, p, ptrace_scoped, false, ret);
+        }
+        if (r >= 0)
+                r = seccomp_merge(ctx, compat); /* takes compat, also on failure */
         if (r < 0) {
                 seccomp_release(ctx);
                 return r;

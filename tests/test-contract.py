@@ -77,6 +77,8 @@ def families_not_allowed_are_refused():
 @test
 def errno_eperm_is_selectable():
     check_eq(probe("socket", "inet", opts=["--errno=eperm"]), EPERM, "inet with --errno=eperm")
+    # libaudit fails a PAM session on any netlink errno but EAFNOSUPPORT
+    check_eq(probe("socket", "netlink", opts=["--errno=eperm"]), EAFNOSUPPORT, "netlink keeps EAFNOSUPPORT")
 
 
 @test

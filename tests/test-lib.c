@@ -247,6 +247,7 @@ static void test_filter_table_allow_eperm(void) {
                 { X86_64, 41, AF_INET, ALLOW },
                 { X86_64, 41, 50, ALLOW },
                 { X86_64, 41, AF_INET6, ERR(EPERM) },
+                { X86_64, 41, AF_NETLINK, ERR(EAFNOSUPPORT) }, /* libaudit needs it */
                 { X86_64, 41, 0x100000002ULL, ERR(EPERM) },
                 { I386, 359, AF_INET, ALLOW },
                 { I386, 102, 1, ERR(EPERM) },
