@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * The administrator's side, shared by pam_nonet, nonet-exec --user and the
+ * generator: the table (/etc/security/nonet.conf, nonet.d/), the settings
+ * file (nonet-settings.conf, read with libeconf) and the users they name.
+ * Nothing here logs: problems go to the caller's diag function.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "nonet.h"
+
+struct nonet_paths {
+        const char *etc_dir;    /* /etc/security */
+        const char *vendor_dir; /* the package's vendor directory */
+        const char *table;      /* the main table file; NULL: etc_dir/nonet.conf */
+        uid_t owner;            /* who may own (and alone write) them: root */
+};
+void nonet_paths_default(struct nonet_paths *ret);
+
+enum diag_level { DIAG_ERROR, DIAG_WARNING, DIAG_DEBUG };
+struct diag {
+        void (*fn)(void *userdata, enum diag_level level, const char *message);
+        void *userdata;
+};
+void diag_say(const struct diag *d, enum diag_level level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+struct settings {
+        int error;                    /* errno of refused socket() for table users */
+        enum nonet_landlock landlock; /* Landlock requirement for table users */
+        bool services;                /* services running as a restricted user follow the table */
+};
+/* Defaults, then the files. On error *ret still holds usable (default) values. */
+int settings_load(const struct nonet_paths *paths, struct settings *ret, const struct diag *d);
+
+struct nonet_user {
+        char *name;
+        uid_t uid;
+        gid_t gid;
+        gid_t *groups;      /* all groups, primary and supplementary */
+        char **group_names; /* the same, by name (NULL where a group has no name) */
+        size_t n_groups;
+};
+/* By name or, for "1000", by number. -ESRCH if there is no such user. */
+int nonet_user_lookup(const char *name_or_uid, struct nonet_user *ret);
+void nonet_user_done(struct nonet_user *u);
+
+struct table;
+/* -errno if the table cannot be trusted or read: callers fail closed. Bad lines are skipped. */
+int table_load(const struct nonet_paths *paths, struct table **ret, const struct diag *d);
+void table_free(struct table *t);
+size_t table_size(const struct table *t);
+
+struct verdict {
+        bool restricted;
+        struct nonet_policy policy; /* when restricted */
+        char source[512];           /* "file:line", or why the default was taken */
+};
+/* What the table says of one user. */
+void table_decide(const struct table *t, const struct nonet_user *u, const struct settings *s, struct verdict *ret);
+
+/* Closed: the verdict when something needed for a decision failed. */
+void verdict_fail_closed(const struct settings *s, const char *why, struct verdict *ret);
+
+/*
+ * All of it for one user: settings, table, user, decision. On any failure the
+ * verdict is closed (restricted with the default policy) and -errno returned.
+ */
+int nonet_decide_user(const struct nonet_paths *paths, const char *user, const struct diag *d, struct verdict *ret);

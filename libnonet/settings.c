@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Site-wide settings, key=value, read with libeconf: nonet-settings.conf from
+ * /etc/security (or the vendor directory when /etc has none) and drop-ins from
+ * both nonet-settings.conf.d/ directories.
+ */
+
+#include <errno.h>
+#include <libeconf.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "config.h"
+#include "util.h"
+
+#define SETTINGS_NAME "nonet-settings"
+
+/* libeconf keeps the last error's location in global state. */
+static pthread_mutex_t econf_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static bool file_trusted(const char *path, const void *data) {
+        const uid_t *owner = data;
+        struct stat st;
+        return stat(path, &st) == 0 && st.st_uid == *owner && !(st.st_mode & (S_IWGRP | S_IWOTH));
+}
+
+/* The line of a file where key is set, for messages; 0 if not found. */
+static unsigned line_of_key(const char *path, const char *key) {
+        FILE *f = fopen(path, "re");
+        _cleanup_free_ char *buf = NULL;
+        size_t size = 0, klen = strlen(key);
+        unsigned line = 0, found = 0;
+
+        if (!f)
+                return 0;
+        while (getline(&buf, &size, f) >= 0) {
+                line++;
+                const char *p = buf + strspn(buf, " \t");
+                if (strncmp(p, key, klen) == 0 && strchr(" \t=", p[klen]))
+                        found = line;
+        }
+        fclose(f);
+        return found;
+}
+
+struct setting_ctx {
+        const struct diag *d;
+        const char *path;
+        int errors;
+};
+
+static void bad_value(struct setting_ctx *c, const char *key, const char *value, const char *hint) {
+        diag_say(c->d, DIAG_ERROR, "%s:%u: invalid %s=%.64s (%s)", c->path, line_of_key(c->path, key), key, value, hint);
+        c->errors++;
+}
+
+static void apply_key(struct setting_ctx *c, econf_file *kf, const char *key, struct settings *s) {
+        _cleanup_free_ char *value = NULL;
+        int r;
+
+        if (econf_getStringValue(kf, NULL, key, &value) != ECONF_SUCCESS || !value)
+                return;
+        if (strcmp(key, "Errno") == 0) {
+                r = nonet_errno_from_name(value);
+                if (r < 0)
+                        return bad_value(c, key, value, "use eafnosupport or eperm");
+                s->error = r;
+        } else if (strcmp(key, "Landlock") == 0) {
+                r = nonet_landlock_from_name(value);
+                if (r < 0)
+                        return bad_value(c, key, value, "use auto, require or off");
+                s->landlock = (enum nonet_landlock) r;
+        } else if (strcmp(key, "Services") == 0) {
+                bool b;
+                if (econf_getBoolValue(kf, NULL, key, &b) != ECONF_SUCCESS)
+                        return bad_value(c, key, value, "use yes or no");
+                s->services = b;
+        } else
+                diag_say(c->d, DIAG_WARNING, "%s:%u: unknown setting '%.64s', ignoring it", c->path,
+                         line_of_key(c->path, key), key);
+}
+
+static void apply_file(struct setting_ctx *c, econf_file *kf, struct settings *s) {
+        char **keys = NULL;
+        size_t n = 0;
+
+        c->path = econf_getPath(kf);
+        if (econf_getKeys(kf, NULL, &n, &keys) == ECONF_SUCCESS)
+                for (size_t i = 0; i < n; i++)
+                        apply_key(c, kf, keys[i], s);
+        econf_freeArray(keys);
+        free((char *) c->path);
+        c->path = NULL;
+}
+
+static int read_files(const struct nonet_paths *paths, econf_file ***ret, size_t *ret_n, const struct diag *d) {
+        econf_err e = econf_readDirsHistoryWithCallback(ret, ret_n, paths->vendor_dir, paths->etc_dir, SETTINGS_NAME,
+                                                        "conf", "=", "#", file_trusted, &paths->owner);
+        if (e == ECONF_SUCCESS || e == ECONF_NOFILE)
+                return 0;
+
+        char *where = NULL;
+        uint64_t line = 0;
+        econf_errLocation(&where, &line);
+        if (e == ECONF_PARSING_CALLBACK_FAILED)
+                diag_say(d, DIAG_ERROR, "%s is not owned by root or is writable by others: refusing to trust it",
+                         where ? where : SETTINGS_NAME ".conf");
+        else
+                diag_say(d, DIAG_ERROR, "%s:%llu: %s", where ? where : SETTINGS_NAME ".conf",
+                         (unsigned long long) line, econf_errString(e));
+        free(where);
+        return e == ECONF_PARSING_CALLBACK_FAILED ? -EPERM : -EINVAL;
+}
+
+int settings_load(const struct nonet_paths *paths, struct settings *ret, const struct diag *d) {
+        struct setting_ctx c = { .d = d };
+        econf_file **files = NULL;
+        size_t n = 0;
+
+        *ret = (struct settings) { .error = EAFNOSUPPORT, .landlock = NONET_LANDLOCK_AUTO, .services = true };
+
+        pthread_mutex_lock(&econf_lock);
+        int r = read_files(paths, &files, &n, d);
+        pthread_mutex_unlock(&econf_lock);
+        if (r < 0)
+                return r;
+        /* In the order libeconf gives them: the main file, then drop-ins; later wins. */
+        for (size_t i = 0; i < n; i++) {
+                apply_file(&c, files[i], ret);
+                econf_freeFile(files[i]);
+        }
+        free(files);
+        return c.errors > 0 ? -EINVAL : 0;
+}

@@ -1,0 +1,492 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The table: "<domain> <type> <item> <value>" lines, as limits.conf.
+ * /etc/security/nonet.conf (or the vendor copy when /etc has none), then
+ * nonet.d/ *.conf from /etc and the vendor directory in C-locale order, an
+ * /etc drop-in masking a vendor one of the same name.
+ */
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include "config.h"
+#include "util.h"
+
+#define UID_VALID_MAX 4294967294UL /* (uid_t) -1 is no uid */
+
+enum domain_kind { DOMAIN_ALL, DOMAIN_USER, DOMAIN_UID, DOMAIN_GROUP, DOMAIN_GID };
+/* Precedence as pam_limits: user or uid beats group or gid beats '*'. */
+enum rank { RANK_ALL, RANK_GROUP, RANK_USER };
+
+struct rule {
+        enum domain_kind kind;
+        char *name;          /* DOMAIN_USER, DOMAIN_GROUP */
+        uint32_t min, max;   /* DOMAIN_UID, DOMAIN_GID, inclusive */
+        bool range;          /* min:max, min: (a range of gids matches the primary group only) */
+        bool broken;         /* the line is bad but names this domain: fail closed for it */
+        bool exempt;         /* "on" */
+        uint64_t allow;      /* "off" or a family list */
+        unsigned file, line; /* where it was written */
+};
+
+struct table {
+        struct rule *rules;
+        size_t n_rules, n_alloc;
+        char **files;
+        size_t n_files;
+};
+
+void diag_say(const struct diag *d, enum diag_level level, const char *fmt, ...) {
+        char buf[1024];
+        va_list ap;
+
+        if (!d || !d->fn)
+                return;
+        va_start(ap, fmt);
+        vsnprintf(buf, sizeof(buf), fmt, ap);
+        va_end(ap);
+        d->fn(d->userdata, level, buf);
+}
+
+void table_free(struct table *t) {
+        if (!t)
+                return;
+        for (size_t i = 0; i < t->n_rules; i++)
+                free(t->rules[i].name);
+        for (size_t i = 0; i < t->n_files; i++)
+                free(t->files[i]);
+        free(t->rules);
+        free(t->files);
+        free(t);
+}
+
+size_t table_size(const struct table *t) {
+        return t->n_rules;
+}
+
+/* A decimal id, 0..4294967294. */
+static int parse_id(const char *s, size_t len, uint32_t *ret) {
+        uint64_t v = 0;
+        if (len == 0 || len > 10)
+                return -EINVAL;
+        for (size_t i = 0; i < len; i++) {
+                if (s[i] < '0' || s[i] > '9')
+                        return -EINVAL;
+                v = v * 10 + (uint64_t) (s[i] - '0');
+        }
+        if (v > UID_VALID_MAX)
+                return -ERANGE;
+        *ret = (uint32_t) v;
+        return 0;
+}
+
+/* "min:max", ":id" (exactly id), "min:" (min and above). */
+static int parse_range(const char *s, struct rule *r) {
+        const char *colon = strchr(s, ':');
+        size_t left = (size_t) (colon - s);
+        const char *right = colon + 1;
+
+        r->min = 0, r->max = UID_VALID_MAX;
+        if (left == 0 && *right == '\0')
+                return -EINVAL;
+        if (left == 0)
+                return parse_id(right, strlen(right), &r->min) < 0 ? -EINVAL : (r->max = r->min, 0);
+        if (parse_id(s, left, &r->min) < 0)
+                return -EINVAL;
+        r->range = true;
+        if (*right != '\0' && parse_id(right, strlen(right), &r->max) < 0)
+                return -EINVAL;
+        return r->min <= r->max ? 0 : -EINVAL;
+}
+
+static int parse_domain(const char *s, struct rule *r) {
+        bool group = s[0] == '@';
+        const char *body = group ? s + 1 : s;
+
+        if (strcmp(s, "*") == 0) {
+                r->kind = DOMAIN_ALL;
+                return 0;
+        }
+        if (*body == '\0')
+                return -EINVAL;
+        if (strchr(body, ':')) {
+                r->kind = group ? DOMAIN_GID : DOMAIN_UID;
+                return parse_range(body, r);
+        }
+        r->kind = group ? DOMAIN_GROUP : DOMAIN_USER;
+        r->name = strdup(body);
+        return r->name ? 0 : -ENOMEM;
+}
+
+struct line_ctx {
+        const struct diag *d;
+        const char *path;
+        unsigned line;
+};
+
+#define BAD(ctx, ...) (diag_say((ctx)->d, DIAG_ERROR, __VA_ARGS__), -EINVAL)
+
+/* Type, item and value of a line whose domain parsed. */
+static int parse_limit(const struct line_ctx *c, char **f, struct rule *r) {
+        char bad[40];
+
+        if (strcmp(f[1], "soft") == 0)
+                return BAD(c, "%s:%u: 'soft' network limit: a restricted process could never raise it back; "
+                              "use 'hard' or '-'", c->path, c->line);
+        if (strcmp(f[1], "hard") != 0 && strcmp(f[1], "-") != 0)
+                return BAD(c, "%s:%u: unknown type '%.32s' (use 'hard' or '-')", c->path, c->line, f[1]);
+        if (strcmp(f[2], "network") != 0)
+                return BAD(c, "%s:%u: unknown item '%.32s' (the only item is 'network')", c->path, c->line, f[2]);
+        if (strcmp(f[3], "on") == 0) {
+                r->exempt = true;
+                return 0;
+        }
+        r->allow = UINT64_C(1) << AF_UNIX;
+        if (strcmp(f[3], "off") == 0)
+                return 0;
+        uint64_t set;
+        if (nonet_families_parse(f[3], &set, bad, sizeof(bad)) < 0)
+                return BAD(c, "%s:%u: unknown value '%.32s' (use off, on, or families to keep such as unix,netlink)",
+                           c->path, c->line, bad);
+        r->allow |= set;
+        return 0;
+}
+
+static int add_rule(struct table *t, const struct rule *r) {
+        if (t->n_rules == t->n_alloc) {
+                size_t n = t->n_alloc ? t->n_alloc * 2 : 64;
+                struct rule *p = realloc(t->rules, n * sizeof(*p));
+                if (!p)
+                        return -ENOMEM;
+                t->rules = p, t->n_alloc = n;
+        }
+        t->rules[t->n_rules++] = *r;
+        return 0;
+}
+
+static size_t split_fields(char *s, char **f, size_t max) {
+        size_t n = 0;
+        for (char *save = NULL, *tok = strtok_r(s, " \t\r\f\v", &save); tok; tok = strtok_r(NULL, " \t\r\f\v", &save))
+                if (n++ < max)
+                        f[n - 1] = tok;
+        return n;
+}
+
+/* One line. A bad line is reported and skipped; if its domain parses, it stays as a closed rule. */
+static int parse_line(struct table *t, const struct line_ctx *c, char *s, size_t len) {
+        struct rule r = { .file = (unsigned) (t->n_files - 1), .line = c->line };
+        char *f[4];
+        int e;
+
+        if (strlen(s) != len)
+                return BAD(c, "%s:%u: line contains a NUL byte, ignoring it", c->path, c->line);
+        s[strcspn(s, "#")] = '\0';
+        size_t n = split_fields(s, f, 4);
+        if (n == 0)
+                return 0;
+        if (parse_domain(f[0], &r) < 0) {
+                free(r.name);
+                return BAD(c, "%s:%u: invalid domain '%.32s' (use user, @group, *, uid:uid or @gid:gid)", c->path,
+                           c->line, f[0]);
+        }
+        if (n != 4) {
+                e = BAD(c, "%s:%u: expected '<domain> <type> <item> <value>', got %zu fields", c->path, c->line, n);
+        } else
+                e = parse_limit(c, f, &r);
+        if (e < 0) {
+                r.broken = true;
+                r.exempt = false;
+                r.allow = UINT64_C(1) << AF_UNIX;
+        }
+        if (add_rule(t, &r) < 0) {
+                free(r.name);
+                return -ENOMEM;
+        }
+        return e;
+}
+
+/* Anyone but root able to write it could exempt themselves. */
+static int check_trusted(const struct diag *d, uid_t owner, const char *path, const struct stat *st) {
+        if (st->st_uid != owner) {
+                diag_say(d, DIAG_ERROR, "%s is owned by uid %u, not root: refusing to trust it", path,
+                         (unsigned) st->st_uid);
+                return -EPERM;
+        }
+        if (st->st_mode & (S_IWGRP | S_IWOTH)) {
+                diag_say(d, DIAG_ERROR, "%s is writable by group or others (mode %04o): refusing to trust it", path,
+                         (unsigned) (st->st_mode & 07777));
+                return -EPERM;
+        }
+        return 0;
+}
+
+static int check_dir_of(const struct diag *d, uid_t owner, const char *path) {
+        char dir[4096];
+        struct stat st;
+        const char *slash = strrchr(path, '/');
+        size_t len = slash ? (size_t) (slash - path) : 0;
+        if (!slash || len >= sizeof(dir))
+                return 0;
+        memcpy(dir, path, len ? len : 1);
+        dir[len ? len : 1] = '\0';
+        if (stat(dir, &st) < 0)
+                return 0; /* the file's open would have failed */
+        return check_trusted(d, owner, dir, &st);
+}
+
+static int parse_stream(struct table *t, const struct diag *d, const char *path, FILE *f) {
+        struct line_ctx c = { .d = d, .path = path };
+        _cleanup_free_ char *buf = NULL;
+        size_t size = 0;
+        ssize_t n;
+
+        while ((n = getline(&buf, &size, f)) >= 0) {
+                c.line++;
+                if (n > 0 && buf[n - 1] == '\n')
+                        buf[--n] = '\0';
+                if (parse_line(t, &c, buf, (size_t) n) == -ENOMEM)
+                        return -ENOMEM;
+        }
+        if (ferror(f)) {
+                diag_say(d, DIAG_ERROR, "%s: read error", path);
+                return -EIO;
+        }
+        return 0;
+}
+
+/* Open, check and parse one file. A missing file is no error; a directory is skipped. */
+static int load_file(struct table *t, const struct diag *d, uid_t owner, const char *path, bool must_exist) {
+        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        struct stat st;
+
+        if (fd < 0) {
+                if (errno == ENOENT && !must_exist)
+                        return 0;
+                int e = negative_errno();
+                diag_say(d, DIAG_ERROR, "%s: cannot open: %s", path, strerrordesc_np(-e));
+                return e;
+        }
+        if (fstat(fd, &st) < 0) {
+                close(fd);
+                return -EIO;
+        }
+        if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3)) {
+                close(fd); /* a link to /dev/null masks a file, as in systemd */
+                return 0;
+        }
+        if (check_trusted(d, owner, path, &st) < 0 || check_dir_of(d, owner, path) < 0) {
+                close(fd);
+                return -EPERM;
+        }
+        if (S_ISDIR(st.st_mode)) {
+                close(fd);
+                diag_say(d, DIAG_WARNING, "%s is a directory, ignoring it", path);
+                return 0;
+        }
+        if (!S_ISREG(st.st_mode)) {
+                close(fd);
+                diag_say(d, DIAG_ERROR, "%s is not a regular file", path);
+                return -EINVAL;
+        }
+        FILE *f = fdopen(fd, "re");
+        if (!f) {
+                close(fd);
+                return -ENOMEM;
+        }
+        char **files = realloc(t->files, (t->n_files + 1) * sizeof(char *));
+        char *copy = strdup(path);
+        if (!files || !copy) {
+                free(copy);
+                if (files)
+                        t->files = files;
+                fclose(f);
+                return -ENOMEM;
+        }
+        t->files = files;
+        t->files[t->n_files++] = copy;
+        int r = parse_stream(t, d, path, f);
+        fclose(f);
+        return r;
+}
+
+struct dropin {
+        char name[256];
+        const char *dir;
+};
+
+static int cmp_dropin(const void *a, const void *b) {
+        return strcmp(((const struct dropin *) a)->name, ((const struct dropin *) b)->name);
+}
+
+static bool is_conf(const char *name) {
+        size_t n = strlen(name);
+        return name[0] != '.' && n > 5 && strcmp(name + n - 5, ".conf") == 0 && n < sizeof(((struct dropin *) 0)->name);
+}
+
+/* Add the *.conf names of dir not already there (so /etc, read first, masks the vendor). */
+static int collect_dropins(const char *dir, struct dropin **list, size_t *n, const struct diag *d) {
+        DIR *dh = opendir(dir);
+        struct dirent *de;
+
+        if (!dh)
+                return errno == ENOENT ? 0 : (diag_say(d, DIAG_ERROR, "%s: cannot open: %m", dir), -EPERM);
+        size_t first = *n;
+        while ((de = readdir(dh))) {
+                bool seen = false;
+                if (!is_conf(de->d_name))
+                        continue;
+                for (size_t i = 0; i < first && !seen; i++)
+                        seen = strcmp((*list)[i].name, de->d_name) == 0;
+                if (seen)
+                        continue;
+                struct dropin *p = realloc(*list, (*n + 1) * sizeof(**list));
+                if (!p) {
+                        closedir(dh);
+                        return -ENOMEM;
+                }
+                *list = p;
+                strcpy(p[*n].name, de->d_name);
+                p[(*n)++].dir = dir;
+        }
+        closedir(dh);
+        return 0;
+}
+
+static int load_dropins(struct table *t, const struct nonet_paths *paths, const struct diag *d) {
+        char etc[4096], vendor[4096], path[8192];
+        _cleanup_free_ struct dropin *list = NULL;
+        size_t n = 0;
+        struct stat st;
+        int r;
+
+        snprintf(etc, sizeof(etc), "%s/nonet.d", paths->etc_dir);
+        snprintf(vendor, sizeof(vendor), "%s/nonet.d", paths->vendor_dir);
+        if (stat(etc, &st) == 0 && check_trusted(d, paths->owner, etc, &st) < 0)
+                return -EPERM;
+        r = collect_dropins(etc, &list, &n, d);
+        if (r >= 0)
+                r = collect_dropins(vendor, &list, &n, d);
+        if (r < 0)
+                return r;
+        if (n > 1)
+                qsort(list, n, sizeof(*list), cmp_dropin);
+        for (size_t i = 0; i < n; i++) {
+                snprintf(path, sizeof(path), "%s/%s", list[i].dir, list[i].name);
+                r = load_file(t, d, paths->owner, path, true);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int table_load(const struct nonet_paths *paths, struct table **ret, const struct diag *d) {
+        char main_etc[4096], main_vendor[4096];
+        struct table *t = calloc(1, sizeof(*t));
+        int r;
+
+        if (!t)
+                return -ENOMEM;
+        snprintf(main_etc, sizeof(main_etc), "%s/nonet.conf", paths->etc_dir);
+        snprintf(main_vendor, sizeof(main_vendor), "%s/nonet.conf", paths->vendor_dir);
+        if (paths->table)
+                r = load_file(t, d, paths->owner, paths->table, true);
+        else if (access(main_etc, F_OK) == 0 || errno != ENOENT)
+                r = load_file(t, d, paths->owner, main_etc, true);
+        else
+                r = load_file(t, d, paths->owner, main_vendor, false);
+        if (r >= 0)
+                r = load_dropins(t, paths, d);
+        if (r < 0) {
+                table_free(t);
+                return r;
+        }
+        *ret = t;
+        return 0;
+}
+
+static bool in_groups(const struct nonet_user *u, gid_t gid) {
+        for (size_t i = 0; i < u->n_groups; i++)
+                if (u->groups[i] == gid)
+                        return true;
+        return gid == u->gid;
+}
+
+static bool named_group(const struct nonet_user *u, const char *name) {
+        for (size_t i = 0; i < u->n_groups; i++)
+                if (u->group_names[i] && strcmp(u->group_names[i], name) == 0)
+                        return true;
+        return false;
+}
+
+/* Whether a rule names this user, and at which rank; -1 if not. */
+static int rule_rank(const struct rule *r, const struct nonet_user *u) {
+        switch (r->kind) {
+        case DOMAIN_ALL:
+                return RANK_ALL;
+        case DOMAIN_USER:
+                return strcmp(r->name, u->name) == 0 ? RANK_USER : -1;
+        case DOMAIN_UID:
+                return u->uid >= r->min && u->uid <= r->max ? RANK_USER : -1;
+        case DOMAIN_GROUP:
+                return named_group(u, r->name) ? RANK_GROUP : -1;
+        case DOMAIN_GID:
+                if (r->range) /* as pam_limits: ranges look at the primary group only */
+                        return u->gid >= r->min && u->gid <= r->max ? RANK_GROUP : -1;
+                return in_groups(u, r->min) ? RANK_GROUP : -1;
+        }
+        return -1;
+}
+
+void verdict_fail_closed(const struct settings *s, const char *why, struct verdict *ret) {
+        ret->restricted = true;
+        nonet_policy_init(&ret->policy);
+        ret->policy.error = s->error;
+        ret->policy.landlock = s->landlock;
+        snprintf(ret->source, sizeof(ret->source), "%s", why);
+}
+
+void table_decide(const struct table *t, const struct nonet_user *u, const struct settings *s, struct verdict *ret) {
+        const struct rule *best = NULL, *broken = NULL;
+        int best_rank = -1;
+
+        /* The highest rank wins; among equals, the later line. */
+        for (size_t i = 0; i < t->n_rules; i++) {
+                const struct rule *r = &t->rules[i];
+                int rank = rule_rank(r, u);
+                if (rank < 0)
+                        continue;
+                if (r->broken)
+                        broken = r;
+                else if (rank >= best_rank)
+                        best = r, best_rank = rank;
+        }
+
+        *ret = (struct verdict) { 0 };
+        if (broken) {
+                char why[sizeof(ret->source)];
+                snprintf(why, sizeof(why), "%s:%u (a bad line naming this user: network off)",
+                         t->files[broken->file], broken->line);
+                verdict_fail_closed(s, why, ret);
+                return;
+        }
+        if (!best) {
+                snprintf(ret->source, sizeof(ret->source), "no line of the table names this user");
+                return;
+        }
+        snprintf(ret->source, sizeof(ret->source), "%s:%u", t->files[best->file], best->line);
+        if (best->exempt)
+                return;
+        ret->restricted = true;
+        nonet_policy_init(&ret->policy);
+        ret->policy.allow = best->allow;
+        ret->policy.error = s->error;
+        ret->policy.landlock = s->landlock;
+}

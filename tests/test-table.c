@@ -1,0 +1,329 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The table and settings: grammar, domains, precedence, files, trust. */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "tap.h"
+#include "util.h"
+
+static char dir[256], etc[300], vendor[300];
+static char messages[16384];
+
+static void collect(void *userdata, enum diag_level level, const char *msg) {
+        size_t n = strlen(messages);
+        snprintf(messages + n, sizeof(messages) - n, "%s%s\n", level == DIAG_ERROR ? "E: " : "W: ", msg);
+}
+static const struct diag D = { collect, NULL };
+
+static void write_file(const char *path, const char *text, size_t len) {
+        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd < 0 || write(fd, text, len) != (ssize_t) len)
+                abort();
+        close(fd);
+}
+#define WRITE(path, text) write_file(path, text, strlen(text))
+
+static void fresh_dirs(void) {
+        char cmd[600];
+        snprintf(cmd, sizeof(cmd), "rm -rf %s/etc %s/vendor", dir, dir);
+        if (system(cmd) != 0)
+                abort();
+        snprintf(etc, sizeof(etc), "%s/etc", dir);
+        snprintf(vendor, sizeof(vendor), "%s/vendor", dir);
+        mkdir(etc, 0755);
+        mkdir(vendor, 0755);
+        messages[0] = '\0';
+}
+
+static const char *at(const char *base, const char *name) {
+        static char buf[4][512];
+        static int i;
+        i = (i + 1) % 4;
+        snprintf(buf[i], sizeof(buf[i]), "%s/%s", base, name);
+        return buf[i];
+}
+
+static struct nonet_paths paths(void) {
+        return (struct nonet_paths) { .etc_dir = etc, .vendor_dir = vendor, .owner = getuid() };
+}
+
+/* A user without NSS: alice (1000), primary group alice (1000), in wheel (10) and staff (50). */
+static gid_t alice_groups[] = { 1000, 10, 50 };
+static char *alice_group_names[] = { "alice", "wheel", "staff" };
+static const struct nonet_user alice = {
+        .name = "alice", .uid = 1000, .gid = 1000, .groups = alice_groups,
+        .group_names = alice_group_names, .n_groups = 3,
+};
+static gid_t bob_groups[] = { 2000 };
+static char *bob_group_names[] = { "alice" }; /* a group named like a user */
+static const struct nonet_user bob = {
+        .name = "bob", .uid = 2000, .gid = 2000, .groups = bob_groups, .group_names = bob_group_names, .n_groups = 1,
+};
+
+/* Load the tree and decide for u. Returns table_load's result. */
+static int decide(const struct nonet_user *u, struct verdict *v) {
+        struct nonet_paths p = paths();
+        struct settings s = { .error = EAFNOSUPPORT, .landlock = NONET_LANDLOCK_AUTO };
+        struct table *t;
+        int r = table_load(&p, &t, &D);
+        if (r < 0)
+                return r;
+        table_decide(t, u, &s, v);
+        table_free(t);
+        return 0;
+}
+
+/* "off", "on", or the allowed set in hex; and the source. */
+static const char *verdict_for(const struct nonet_user *u, const char *table) {
+        static char out[600];
+        struct verdict v;
+        fresh_dirs();
+        WRITE(at(etc, "nonet.conf"), table);
+        if (decide(u, &v) < 0)
+                return "load failed";
+        if (!v.restricted)
+                snprintf(out, sizeof(out), "on");
+        else if (v.policy.allow == (UINT64_C(1) << AF_UNIX))
+                snprintf(out, sizeof(out), "off");
+        else
+                snprintf(out, sizeof(out), "allow %#llx", (unsigned long long) v.policy.allow);
+        return out;
+}
+
+#define VERDICT(u, table, want)                                                                         \
+        do {                                                                                            \
+                const char *got_ = verdict_for(u, table);                                               \
+                CHECK(strcmp(got_, want) == 0, "%s for %s: got '%s', want '%s'", #table, (u)->name, got_, want); \
+        } while (0)
+
+static void test_domains(void) {
+        VERDICT(&alice, "alice hard network off\n", "off");
+        VERDICT(&bob, "alice hard network off\n", "on");
+        VERDICT(&alice, "@wheel hard network off\n", "off"); /* supplementary */
+        VERDICT(&alice, "@alice - network off\n", "off");    /* primary */
+        VERDICT(&bob, "@wheel - network off\n", "on");
+        VERDICT(&bob, "@alice - network off\n", "off"); /* group alice, not user alice */
+        VERDICT(&alice, "* hard network off\n", "off");
+        VERDICT(&alice, ":1000 hard network off\n", "off");
+        VERDICT(&bob, ":1000 hard network off\n", "on");
+        VERDICT(&alice, "1000:1999 hard network off\n", "off");
+        VERDICT(&bob, "1000:1999 hard network off\n", "on");
+        VERDICT(&bob, "1000: hard network off\n", "off");
+        VERDICT(&alice, "@:50 hard network off\n", "off");       /* exact gid: any group */
+        VERDICT(&alice, "@40:60 hard network off\n", "on");      /* range: primary only */
+        VERDICT(&alice, "@1000:1000 hard network off\n", "off");
+        VERDICT(&alice, "", "on");
+        VERDICT(&alice, "# nothing\n\n   \n", "on");
+}
+
+static void test_values(void) {
+        char want[32];
+        snprintf(want, sizeof(want), "allow %#llx", (unsigned long long) ((1ULL << AF_UNIX) | (1ULL << AF_NETLINK)));
+        VERDICT(&alice, "alice hard network unix,netlink\n", want);
+        VERDICT(&alice, "alice hard network netlink # comment\n", want);
+        VERDICT(&alice, "alice hard network AF_NETLINK\r\n", want); /* CRLF */
+        VERDICT(&alice, "alice\thard\tnetwork\toff", "off");       /* tabs, no final newline */
+        VERDICT(&alice, "alice hard network on\n", "on");
+}
+
+static void test_precedence(void) {
+        /* user beats group beats *, whatever the order */
+        VERDICT(&alice, "alice - network off\n@wheel - network on\n* - network on\n", "off");
+        VERDICT(&alice, "* - network on\n@wheel - network on\nalice - network off\n", "off");
+        VERDICT(&alice, "* hard network off\n@wheel hard network on\n", "on");
+        VERDICT(&alice, "@wheel hard network on\n* hard network off\n", "on");
+        VERDICT(&alice, ":1000 - network on\n@wheel - network off\n", "on"); /* uid counts as user */
+        VERDICT(&alice, "@:10 - network on\n* - network off\n", "on");        /* gid counts as group */
+        /* among equals the later wins */
+        VERDICT(&alice, "@wheel - network off\n@staff - network on\n", "on");
+        VERDICT(&alice, "@staff - network on\n@wheel - network off\n", "off");
+        VERDICT(&alice, "alice - network on\nalice - network off\n", "off");
+}
+
+static void test_bad_lines(void) {
+        VERDICT(&alice, "alice soft network off\n", "off"); /* a bad line naming the user: closed */
+        CHECK(strstr(messages, "nonet.conf:1: 'soft' network limit") != NULL, "%s", messages);
+        VERDICT(&alice, "* hard network off\nalice hard network onn\n", "off");
+        CHECK(strstr(messages, "nonet.conf:2: unknown value 'onn'") != NULL, "%s", messages);
+        VERDICT(&alice, "* hard network on\nalice hard network of\n@wheel - network on\n", "off");
+        VERDICT(&bob, "alice soft network off\n* - network on\n", "on"); /* the rest still applies */
+        VERDICT(&bob, "bob - nofile off\n", "off");
+        CHECK(strstr(messages, ":1: unknown item 'nofile'") != NULL, "%s", messages);
+        VERDICT(&bob, "bob maybe network off\n", "off");
+        CHECK(strstr(messages, ":1: unknown type 'maybe'") != NULL, "%s", messages);
+        VERDICT(&bob, "bob hard network\n", "off");
+        CHECK(strstr(messages, ":1: expected '<domain> <type> <item> <value>', got 3 fields") != NULL, "%s", messages);
+        VERDICT(&bob, "0:4294967296 hard network off\n* - network on\n", "on");
+        CHECK(strstr(messages, ":1: invalid domain '0:4294967296'") != NULL, "%s", messages);
+        VERDICT(&bob, "5:1 hard network off\n@ - network off\n: - network off\n", "on");
+        CHECK(strstr(messages, ":2: invalid domain '@'") && strstr(messages, ":3: invalid domain ':'"), "%s", messages);
+}
+
+static void test_hostile_lines(void) {
+        /* a NUL byte: reported, the line skipped */
+        fresh_dirs();
+        write_file(at(etc, "nonet.conf"), "bob\0x hard network off\nalice - network off\n", 42);
+        struct verdict v;
+        CHECK_EQ(decide(&bob, &v), 0);
+        CHECK(!v.restricted, "NUL line skipped");
+        CHECK(strstr(messages, "nonet.conf:1: line contains a NUL byte"), "%s", messages);
+        CHECK_EQ(decide(&alice, &v), 0);
+        CHECK(v.restricted && strstr(v.source, "nonet.conf:2"), "line 2 still read: %s", v.source);
+
+        /* a 1 MiB line, and invalid UTF-8 names */
+        size_t big = 1 << 20;
+        char *s = malloc(big + 64);
+        memset(s, 'x', big);
+        strcpy(s + big, " hard network off\n\xff\xfe - network off\nbob - network off\n");
+        fresh_dirs();
+        write_file(at(etc, "nonet.conf"), s, strlen(s));
+        free(s);
+        CHECK_EQ(decide(&bob, &v), 0);
+        CHECK(v.restricted && strstr(v.source, "nonet.conf:3"), "after a long line: %s", v.source);
+}
+
+static void test_files_and_order(void) {
+        struct verdict v;
+
+        /* drop-ins in C order, after the main file; /etc masks vendor of the same name */
+        fresh_dirs();
+        WRITE(at(etc, "nonet.conf"), "alice - network off\n");
+        mkdir(at(etc, "nonet.d"), 0755);
+        mkdir(at(vendor, "nonet.d"), 0755);
+        WRITE(at(etc, "nonet.d/20-b.conf"), "alice - network on\n");
+        WRITE(at(vendor, "nonet.d/10-a.conf"), "alice - network unix,inet\n");
+        WRITE(at(vendor, "nonet.d/30-c.conf"), "alice - network off\n");
+        WRITE(at(etc, "nonet.d/30-c.conf"), "# masked\n");
+        WRITE(at(etc, "nonet.d/40-d.txt"), "alice - network off\n"); /* not .conf */
+        CHECK_EQ(decide(&alice, &v), 0);
+        CHECK(!v.restricted && strstr(v.source, "etc/nonet.d/20-b.conf:1"), "source %s", v.source);
+
+        /* the vendor main file only when /etc has none */
+        fresh_dirs();
+        WRITE(at(vendor, "nonet.conf"), "alice - network off\n");
+        CHECK_EQ(decide(&alice, &v), 0);
+        CHECK(v.restricted && strstr(v.source, "vendor/nonet.conf:1"), "vendor read: %s", v.source);
+        WRITE(at(etc, "nonet.conf"), "# empty\n");
+        CHECK_EQ(decide(&alice, &v), 0);
+        CHECK(!v.restricted, "vendor ignored when /etc has one: %s", v.source);
+
+        /* a drop-in that is a directory is skipped; a symlink loop is an error */
+        fresh_dirs();
+        mkdir(at(etc, "nonet.d"), 0755);
+        mkdir(at(etc, "nonet.d/dir.conf"), 0755);
+        WRITE(at(etc, "nonet.d/x.conf"), "alice - network off\n");
+        CHECK_EQ(decide(&alice, &v), 0);
+        CHECK(v.restricted && strstr(messages, "dir.conf is a directory, ignoring it"), "%s", messages);
+        CHECK(symlink("loop.conf", at(etc, "nonet.d/loop.conf")) == 0, "symlink");
+        CHECK(decide(&alice, &v) < 0, "a symlink loop fails");
+        CHECK(strstr(messages, "loop.conf: cannot open"), "%s", messages);
+
+        /* empty files, a /dev/null mask */
+        fresh_dirs();
+        WRITE(at(etc, "nonet.conf"), "");
+        mkdir(at(vendor, "nonet.d"), 0755);
+        mkdir(at(etc, "nonet.d"), 0755);
+        WRITE(at(vendor, "nonet.d/a.conf"), "alice - network off\n");
+        CHECK(symlink("/dev/null", at(etc, "nonet.d/a.conf")) == 0, "symlink");
+        CHECK_EQ(decide(&alice, &v), 0);
+        CHECK(!v.restricted, "masked by /dev/null: %s", v.source);
+}
+
+static void test_trust(void) {
+        struct verdict v;
+
+        fresh_dirs();
+        WRITE(at(etc, "nonet.conf"), "alice - network off\n");
+        chmod(at(etc, "nonet.conf"), 0666);
+        CHECK(decide(&alice, &v) < 0, "world-writable table refused");
+        CHECK(strstr(messages, "nonet.conf is writable by group or others (mode 0666)"), "%s", messages);
+        chmod(at(etc, "nonet.conf"), 0644);
+        chmod(etc, 0775);
+        CHECK(decide(&alice, &v) < 0, "group-writable directory refused");
+        chmod(etc, 0755);
+        mkdir(at(etc, "nonet.d"), 0777);
+        chmod(at(etc, "nonet.d"), 0777);
+        CHECK(decide(&alice, &v) < 0, "world-writable nonet.d refused");
+        chmod(at(etc, "nonet.d"), 0755);
+        CHECK_EQ(decide(&alice, &v), 0);
+
+        /* unreadable: an error, not an empty table */
+        if (getuid() != 0) {
+                chmod(at(etc, "nonet.conf"), 0);
+                CHECK(decide(&alice, &v) < 0, "unreadable table refused");
+                chmod(at(etc, "nonet.conf"), 0644);
+        }
+        /* a table owned by another user */
+        struct nonet_paths p = paths();
+        p.owner = getuid() + 1;
+        struct table *t;
+        CHECK(table_load(&p, &t, &D) < 0, "foreign owner refused");
+        CHECK(strstr(messages, "not root: refusing to trust it"), "%s", messages);
+}
+
+static void test_many_lines(void) {
+        FILE *f;
+        struct verdict v;
+        fresh_dirs();
+        f = fopen(at(etc, "nonet.conf"), "we");
+        for (int i = 0; i < 100000; i++)
+                fprintf(f, "user%d hard network off\n", i);
+        fprintf(f, "@wheel - network on\n");
+        fclose(f);
+        CHECK_EQ(decide(&alice, &v), 0);
+        CHECK(!v.restricted && strstr(v.source, ":100001"), "%s", v.source);
+}
+
+static void test_settings(void) {
+        struct nonet_paths p;
+        struct settings s;
+
+        fresh_dirs();
+        p = paths();
+        CHECK_EQ(settings_load(&p, &s, &D), 0);
+        CHECK(s.error == EAFNOSUPPORT && s.landlock == NONET_LANDLOCK_AUTO && s.services, "defaults");
+        WRITE(at(vendor, "nonet-settings.conf"), "Errno=eperm\nServices=no\n");
+        CHECK_EQ(settings_load(&p, &s, &D), 0);
+        CHECK(s.error == EPERM && !s.services, "vendor read");
+        WRITE(at(etc, "nonet-settings.conf"), "# comment\nLandlock = require\n");
+        CHECK_EQ(settings_load(&p, &s, &D), 0);
+        CHECK(s.error == EAFNOSUPPORT && s.landlock == NONET_LANDLOCK_REQUIRE && s.services, "etc replaces vendor");
+        mkdir(at(etc, "nonet-settings.conf.d"), 0755);
+        WRITE(at(etc, "nonet-settings.conf.d/50-x.conf"), "Landlock=off\n");
+        CHECK_EQ(settings_load(&p, &s, &D), 0);
+        CHECK(s.landlock == NONET_LANDLOCK_OFF, "drop-in wins");
+        WRITE(at(etc, "nonet-settings.conf"), "\n\nErrno=enoent\nColour=blue\n");
+        CHECK(settings_load(&p, &s, &D) < 0, "bad value is an error");
+        CHECK(strstr(messages, "etc/nonet-settings.conf:3: invalid Errno=enoent (use eafnosupport or eperm)"), "%s",
+              messages);
+        CHECK(strstr(messages, "nonet-settings.conf:4: unknown setting 'Colour', ignoring it"), "%s", messages);
+        WRITE(at(etc, "nonet-settings.conf"), "Errno=eperm\n");
+        chmod(at(etc, "nonet-settings.conf"), 0666);
+        CHECK(settings_load(&p, &s, &D) == -EPERM, "world-writable settings refused");
+        CHECK(strstr(messages, "refusing to trust it"), "%s", messages);
+}
+
+int main(void) {
+        snprintf(dir, sizeof(dir), "/tmp/nonet-test-table-%d", getpid());
+        mkdir(dir, 0755);
+        RUN(test_domains);
+        RUN(test_values);
+        RUN(test_precedence);
+        RUN(test_bad_lines);
+        RUN(test_hostile_lines);
+        RUN(test_files_and_order);
+        RUN(test_trust);
+        RUN(test_many_lines);
+        RUN(test_settings);
+        char cmd[300];
+        snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+        return system(cmd) == 0 ? tap_done() : 1;
+}
