@@ -10,18 +10,21 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "nonet.h"
 
 #define EXIT_FAILED 125   /* nonet-exec itself failed */
 #define EXIT_CANNOT_RUN 126
 #define EXIT_NOT_FOUND 127
 
-enum action { ACTION_EXEC, ACTION_STATUS, ACTION_PRINT_FILTER };
+enum action { ACTION_EXEC, ACTION_STATUS, ACTION_PRINT_FILTER, ACTION_CHECK_CONFIG };
 
 struct args {
         struct nonet_policy policy;
         enum action action;
         bool verbose;
+        bool policy_options; /* --allow, --errno or --landlock given */
+        const char *user;    /* --user: the table's policy for this user */
         char **command;
 };
 
@@ -42,13 +45,17 @@ static void usage(FILE *f) {
               "for COMMAND and everything it starts, irreversibly.\n"
               "\n"
               "  -a, --allow=FAMILY[,FAMILY...]  also allow these families (inet, netlink, 16, ...)\n"
-              "      --errno=eafnosupport|eperm  errno of a refused socket() (default eafnosupport)\n"
+              "      --errno=eafnosupport|eperm  errno of a refused socket() (default eafnosupport;\n"
+              "                                  netlink always gets eafnosupport)\n"
               "      --landlock=auto|require|off Landlock layer: use if present (default), fail\n"
               "                                  unless the kernel has ABI 6, or do not use\n"
+              "  -u, --user=USER                 apply USER's policy from the table\n"
+              "                                  (" NONET_ETC_DIR "/nonet.conf, nonet.d/)\n"
+              "      --check-config              check the table and settings; exit 1 on any error\n"
               "      --status                    report what restricts this process; exit 0 if its\n"
               "                                  network is off, 1 if not\n"
               "      --print-filter              print the seccomp filter in readable form\n"
-              "  -v, --verbose                   say what is applied before running COMMAND\n"
+              "  -v, --verbose                   say what is applied, and why, before running COMMAND\n"
               "  -h, --help                      show this help\n"
               "  -V, --version                   show the version\n"
               "\n"
@@ -62,6 +69,8 @@ static int parse_option(int c, const char *arg, struct args *a) {
         uint64_t set;
         int r;
 
+        if (c == 'a' || c == 'e' || c == 'l')
+                a->policy_options = true;
         switch (c) {
         case 'a':
                 if (nonet_families_parse(arg, &set, bad, sizeof(bad)) < 0) {
@@ -85,6 +94,12 @@ static int parse_option(int c, const char *arg, struct args *a) {
                         return r;
                 }
                 a->policy.landlock = (enum nonet_landlock) r;
+                return 0;
+        case 'u':
+                a->user = arg;
+                return 0;
+        case 'c':
+                a->action = ACTION_CHECK_CONFIG;
                 return 0;
         case 's':
                 a->action = ACTION_STATUS;
@@ -112,6 +127,8 @@ static int parse_args(int argc, char **argv, struct args *a) {
                 { "allow", required_argument, NULL, 'a' },
                 { "errno", required_argument, NULL, 'e' },
                 { "landlock", required_argument, NULL, 'l' },
+                { "user", required_argument, NULL, 'u' },
+                { "check-config", no_argument, NULL, 'c' },
                 { "status", no_argument, NULL, 's' },
                 { "print-filter", no_argument, NULL, 'p' },
                 { "verbose", no_argument, NULL, 'v' },
@@ -123,7 +140,7 @@ static int parse_args(int argc, char **argv, struct args *a) {
 
         nonet_policy_init(&a->policy);
         /* '+': options end at COMMAND, so "nonet-exec curl -v" passes -v to curl. */
-        while ((c = getopt_long(argc, argv, "+a:vhV", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "+a:u:vhV", options, NULL)) >= 0)
                 if (parse_option(c, optarg, a) < 0)
                         return -EINVAL;
 
@@ -133,10 +150,62 @@ static int parse_args(int argc, char **argv, struct args *a) {
                 return -EINVAL;
         }
         if (a->action != ACTION_EXEC && a->command[0]) {
-                say("--status and --print-filter take no command");
+                say("--status, --print-filter and --check-config take no command");
+                return -EINVAL;
+        }
+        if (a->user && a->policy_options) {
+                say("--user takes its policy from the table: it cannot be combined with --allow, --errno or --landlock");
                 return -EINVAL;
         }
         return 0;
+}
+
+struct diag_ctx {
+        bool verbose;
+        unsigned errors;
+};
+
+static void print_diag(void *userdata, enum diag_level level, const char *message) {
+        struct diag_ctx *c = userdata;
+        if (level == DIAG_DEBUG && !c->verbose)
+                return;
+        c->errors += level == DIAG_ERROR;
+        say("%s%s", level == DIAG_WARNING ? "warning: " : "", message);
+}
+
+/* --user: the table decides; when it cannot, the network is off (closed). */
+static int user_policy(struct args *a, bool *ret_restricted) {
+        struct diag_ctx c = { .verbose = a->verbose };
+        struct diag d = { print_diag, &c };
+        struct nonet_paths paths;
+        struct verdict v;
+
+        nonet_paths_default(&paths);
+        int r = nonet_decide_user(&paths, a->user, &d, &v);
+        if (r == -ESRCH)
+                return r; /* already said: no such user */
+        if (a->verbose)
+                say("user %s: network %s (%s)", a->user, v.restricted ? "off" : "on", v.source);
+        a->policy = v.policy;
+        *ret_restricted = v.restricted;
+        return 0;
+}
+
+static int check_config(void) {
+        struct diag_ctx c = { .verbose = true };
+        struct diag d = { print_diag, &c };
+        struct nonet_paths paths;
+        struct settings s;
+        struct table *t = NULL;
+
+        nonet_paths_default(&paths);
+        int r1 = settings_load(&paths, &s, &d);
+        int r2 = table_load(&paths, &t, &d);
+        if (t) {
+                printf("%zu rules\n", table_size(t));
+                table_free(t);
+        }
+        return r1 < 0 || r2 < 0 || c.errors > 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
 static void print_families(const char *label, uint64_t set) {
@@ -178,11 +247,17 @@ static void report(const struct args *a, const struct nonet_result *r) {
                     allowed);
 }
 
-static int run(const struct args *a) {
+static int run(struct args *a) {
         struct nonet_result result;
+        bool restricted = true;
         char why[256];
+        int r;
 
-        int r = nonet_restrict(&a->policy, &result);
+        if (a->user && user_policy(a, &restricted) < 0)
+                return EXIT_FAILED;
+        if (!restricted)
+                goto exec;
+        r = nonet_restrict(&a->policy, &result);
         if (r < 0) {
                 nonet_describe_failure(r, &result, why, sizeof(why));
                 say("cannot restrict: %s", why);
@@ -190,7 +265,7 @@ static int run(const struct args *a) {
         }
         if (a->verbose)
                 report(a, &result);
-
+exec:
         execvp(a->command[0], a->command);
         int e = errno;
         say("failed to execute %s: %s", a->command[0], strerror(e));
@@ -214,6 +289,8 @@ int main(int argc, char **argv) {
                         return EXIT_FAILED;
                 }
                 return EXIT_SUCCESS;
+        case ACTION_CHECK_CONFIG:
+                return check_config();
         case ACTION_EXEC:
                 break;
         }

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * pam_nonet: network off for the sessions of the users the table names.
+ *   account: refuse a restricted user when this kernel cannot enforce it
+ *   session: restrict the calling process before the user's shell starts
+ * A guest in sshd and login: logs through pam_syslog only, never exits.
+ */
+
+#include <errno.h>
+#include <security/pam_ext.h>
+#include <security/pam_modules.h>
+#include <stdbool.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "config.h"
+
+struct options {
+        struct nonet_paths paths;
+        bool debug;
+};
+
+static void parse_options(pam_handle_t *pamh, int argc, const char **argv, struct options *o) {
+        nonet_paths_default(&o->paths);
+        o->debug = false;
+        for (int i = 0; i < argc; i++) {
+                if (strcmp(argv[i], "debug") == 0)
+                        o->debug = true;
+                else if (strncmp(argv[i], "conf=", 5) == 0 && argv[i][5] != '\0')
+                        o->paths.table = argv[i] + 5;
+                else
+                        pam_syslog(pamh, LOG_ERR, "unknown option: %s", argv[i]);
+        }
+}
+
+struct log_ctx {
+        pam_handle_t *pamh;
+        bool debug;
+};
+
+static void log_diag(void *userdata, enum diag_level level, const char *message) {
+        struct log_ctx *c = userdata;
+        if (level == DIAG_DEBUG && !c->debug)
+                return;
+        pam_syslog(c->pamh, level == DIAG_ERROR ? LOG_ERR : level == DIAG_WARNING ? LOG_WARNING : LOG_DEBUG, "%s",
+                   message);
+}
+
+/* The verdict for PAM_USER; closed when anything needed for it fails. */
+static int decide(pam_handle_t *pamh, const struct options *o, const char **ret_user, struct verdict *ret) {
+        struct log_ctx c = { pamh, o->debug };
+        struct diag d = { log_diag, &c };
+        const char *user = NULL;
+
+        if (pam_get_user(pamh, &user, NULL) != PAM_SUCCESS || !user || !*user) {
+                struct settings s;
+                settings_load(&o->paths, &s, &d);
+                verdict_fail_closed(&s, "no user name", ret);
+                pam_syslog(pamh, LOG_ERR, "cannot determine the user: network off");
+                *ret_user = "(unknown)";
+                return PAM_USER_UNKNOWN;
+        }
+        *ret_user = user;
+        int r = nonet_decide_user(&o->paths, user, &d, ret);
+        if (o->debug)
+                pam_syslog(pamh, LOG_DEBUG, "user %s: network %s (%s)", user, ret->restricted ? "off" : "on",
+                           ret->source);
+        return r == -ESRCH ? PAM_USER_UNKNOWN : PAM_SUCCESS;
+}
+
+PAM_EXTERN int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv) {
+        struct nonet_result result;
+        struct options o;
+        struct verdict v;
+        const char *user;
+        char why[256];
+
+        parse_options(pamh, argc, argv, &o);
+        int ret = decide(pamh, &o, &user, &v);
+        if (!v.restricted)
+                return PAM_IGNORE;
+        int r = nonet_check(&v.policy, &result);
+        if (r < 0) {
+                nonet_describe_failure(r, &result, why, sizeof(why));
+                pam_syslog(pamh, LOG_ERR, "refusing user %s: the network must be off for them (%s), but %s", user,
+                           v.source, why);
+                if (!(flags & PAM_SILENT))
+                        pam_error(pamh, "Login refused: this system cannot turn the network off for you.");
+                return PAM_PERM_DENIED;
+        }
+        return ret == PAM_SUCCESS ? PAM_SUCCESS : ret;
+}
+
+PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv) {
+        struct nonet_result result;
+        struct options o;
+        struct verdict v;
+        const char *user;
+        char why[256];
+
+        parse_options(pamh, argc, argv, &o);
+        int ret = decide(pamh, &o, &user, &v);
+        if (!v.restricted)
+                return PAM_IGNORE;
+        int r = nonet_restrict(&v.policy, &result);
+        if (r < 0) {
+                nonet_describe_failure(r, &result, why, sizeof(why));
+                pam_syslog(pamh, LOG_ERR, "cannot turn the network off for user %s (%s): %s", user, v.source, why);
+                return PAM_SESSION_ERR;
+        }
+        if (o.debug)
+                pam_syslog(pamh, LOG_DEBUG, "network off for user %s (Landlock ABI %d)", user, result.landlock_applied);
+        return ret == PAM_SUCCESS ? PAM_SUCCESS : PAM_SESSION_ERR;
+}
+
+PAM_EXTERN int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv) {
+        return PAM_IGNORE; /* irreversible: nothing to undo */
+}

@@ -1,0 +1,225 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""pam_nonet through libpam, su, runuser and nonet-exec --user, with users and
+tables made in a private root (see privroot.py)."""
+
+import os
+import shutil
+import sys
+
+sys.path.insert(0, os.path.dirname(__file__))
+import privroot  # noqa: E402
+
+privroot.reexec_in_namespace()
+
+from nonettest import BUILD, EAFNOSUPPORT, Programs, check, check_eq, main, run, test  # noqa: E402
+
+R = privroot.PrivateRoot()
+P = Programs()
+MODULE = P.path("pam_nonet.so")
+shutil.copy2(os.path.join(BUILD, "pam_nonet", "pam_nonet.so"), MODULE)
+shutil.copy2(os.path.join(BUILD, "tests", "pam-session"), P.dir)
+PAM_SESSION = P.path("pam-session")
+CONFDIR = P.path("pam.d")
+TABLE = "/etc/security/nonet.conf"
+SETTINGS = "/etc/security/nonet-settings.conf"
+
+R.add_user("nn-off", ["nn-lab"])
+R.add_user("nn-free", ["nn-lab", "nn-admin"])
+R.add_user("nn-plain")
+R.add_user("nn-nl")
+
+GOOD_TABLE = """# network-off users
+@nn-lab    hard  network  off
+@nn-admin  hard  network  on
+nn-nl      -     network  unix,netlink
+"""
+
+
+def set_table(text=GOOD_TABLE, settings=None):
+    R.write(TABLE, text)
+    if settings is None:
+        if os.path.exists(SETTINGS):
+            os.unlink(SETTINGS)
+    else:
+        R.write(SETTINGS, settings)
+
+
+def stack(args="debug", account=True):
+    lines = ["account required pam_permit.so", "session required pam_permit.so",
+             f"session required {MODULE} {args}"]
+    if account:
+        lines.insert(1, f"account required {MODULE} {args}")
+    R.write(os.path.join(CONFDIR, "nonet-test"), "\n".join(lines) + "\n")
+
+
+def session(user, *cmd, fake=()):
+    argv = [PAM_SESSION, "nonet-test", user, CONFDIR] + list(cmd)
+    if fake:
+        argv = [P.fake_kernel] + list(fake) + ["--"] + argv
+    return run(argv)
+
+
+def inet(user, **kw):
+    return session(user, P.probe, "socket", "inet", **kw)
+
+
+@test
+def restricted_user_session_has_no_network():
+    set_table()
+    stack()
+    r = inet("nn-off")
+    check_eq(r.returncode, EAFNOSUPPORT, "inet in the session: " + r.stdout + r.stderr)
+    check("session: Success" in r.stdout, r.stdout)
+    check_eq(session("nn-off", P.probe, "unix-local", "path", P.writable("s")).returncode, 0, "unix socket works")
+    check("user nn-off: network off (/etc/security/nonet.conf:2)" in R.syslog(), "debug names the rule")
+
+
+@test
+def exempt_and_unlisted_users_are_untouched():
+    set_table()
+    stack()
+    for user in ("nn-free", "nn-plain"):
+        r = inet(user)
+        check_eq(r.returncode, 0, user + ": " + r.stdout + r.stderr)
+    check("user nn-free: network on (/etc/security/nonet.conf:3)" in R.syslog(), "exemption explained")
+
+
+@test
+def family_list_keeps_those_families():
+    set_table()
+    stack()
+    check_eq(session("nn-nl", P.probe, "socket", "netlink").returncode, 0, "netlink kept")
+    check_eq(inet("nn-nl").returncode, EAFNOSUPPORT, "inet refused")
+
+
+@test
+def unknown_user_is_refused():
+    set_table()
+    stack()
+    r = inet("nn-no-such-user")
+    check_eq(r.returncode, 2, "account fails: " + r.stdout)
+    check("account: User not known" in r.stdout, r.stdout)
+
+
+@test
+def module_arguments():
+    set_table("nn-plain hard network off\n")
+    R.write(P.path("other.conf"), "")
+    stack(f"conf={P.path('other.conf')} bogus")
+    check_eq(inet("nn-plain").returncode, 0, "conf= replaces the main table")
+    check("unknown option: bogus" in R.syslog(), "unknown argument logged")
+
+
+@test
+def bad_lines_are_reported_and_fail_closed():
+    set_table(GOOD_TABLE + "nn-plain soft network off\nnn-free hard network of\n")
+    stack("")
+    check_eq(inet("nn-plain").returncode, EAFNOSUPPORT, "bad line naming nn-plain: closed")
+    check_eq(inet("nn-free").returncode, EAFNOSUPPORT, "bad line naming nn-free beats its exemption")
+    check_eq(inet("nn-nl").returncode, EAFNOSUPPORT, "other users keep their rules")
+    log = R.syslog()
+    check("/etc/security/nonet.conf:5: 'soft' network limit" in log, log)
+    check("/etc/security/nonet.conf:6: unknown value 'of'" in log, log)
+
+
+@test
+def untrusted_table_restricts_everyone():
+    set_table()
+    os.chmod(TABLE, 0o666)
+    stack("")
+    try:
+        check_eq(inet("nn-free").returncode, EAFNOSUPPORT, "exempt user closed")
+        check("writable by group or others (mode 0666): refusing to trust it" in R.syslog(), "said why")
+        os.chmod(TABLE, 0o644)
+        os.chown(TABLE, 65534, 65534)
+        check_eq(inet("nn-plain").returncode, EAFNOSUPPORT, "table owned by nobody: closed")
+        check("owned by uid 65534, not root" in R.syslog(), "said why")
+    finally:
+        os.chown(TABLE, 0, 0)
+        os.chmod(TABLE, 0o644)
+
+
+@test
+def bad_settings_restrict_everyone():
+    set_table(settings="Errno=enoent\n")
+    stack("")
+    check_eq(inet("nn-free").returncode, EAFNOSUPPORT, "exempt user closed")
+    check("nonet-settings.conf:1: invalid Errno=enoent" in R.syslog(), "file:line")
+    set_table(settings="Errno=eperm\n")
+    r = inet("nn-off")
+    check_eq(r.returncode, 1, "Errno=eperm applies to table users: " + r.stdout + R.syslog()[-2000:])
+
+
+@test
+def account_refuses_when_the_kernel_cannot_enforce():
+    set_table()
+    stack("")
+    r = inet("nn-off", fake=["--no-seccomp"])
+    check_eq(r.returncode, 2, "restricted user refused at the account stage: " + r.stdout)
+    check("account: Permission denied" in r.stdout and "cannot turn the network off for you" in r.stdout, r.stdout)
+    check("refusing user nn-off" in R.syslog() and "CONFIG_SECCOMP_FILTER" in R.syslog(), "logged")
+    r = inet("nn-free", fake=["--no-seccomp"])
+    check_eq(r.returncode, 0, "exempt user unaffected: " + r.stdout)
+    set_table(settings="Landlock=require\n")
+    check_eq(inet("nn-off", fake=["--no-landlock"]).returncode, 2, "Landlock required but missing")
+    check_eq(inet("nn-off").returncode, EAFNOSUPPORT, "Landlock required and present")
+
+
+@test
+def session_fails_closed_without_account_stage():
+    set_table()
+    stack("", account=False)
+    r = session("nn-off", "touch", P.writable("ran"), fake=["--no-seccomp"])
+    check_eq(r.returncode, 3, "session error: " + r.stdout)
+    check(not os.path.exists(P.writable("ran")), "the command did not run")
+    check("cannot turn the network off for user nn-off" in R.syslog(), "logged at LOG_ERR")
+
+
+@test
+def nonet_exec_user_and_check_config():
+    set_table()
+    E = P.nonet_exec
+    check_eq(run([E, "--user=nn-off", P.probe, "socket", "inet"]).returncode, EAFNOSUPPORT, "--user restricted")
+    check_eq(run([E, "-u", "nn-free", P.probe, "socket", "inet"]).returncode, 0, "--user exempt")
+    r = run([E, "-v", "--user=nn-nl", P.probe, "socket", "netlink"])
+    check(r.returncode == 0 and "user nn-nl: network off (/etc/security/nonet.conf:4)" in r.stderr, r.stderr)
+    r = run([E, "--user=nn-nobody", "true"])
+    check(r.returncode == 125 and "no such user" in r.stderr, r.stderr)
+    r = run([E, "--user=nn-off", "--allow=inet", "true"])
+    check(r.returncode == 125 and "cannot be combined" in r.stderr, r.stderr)
+    r = run([E, "--check-config"])
+    check_eq((r.returncode, r.stderr), (0, ""), "good table")
+    set_table(GOOD_TABLE + "* soft network off\n", settings="Landlock=sometimes\nColour=blue\n")
+    r = run([E, "--check-config"])
+    check_eq(r.returncode, 1, "bad table: " + r.stderr)
+    check("/etc/security/nonet.conf:5: 'soft' network limit" in r.stderr, r.stderr)
+    check("/etc/security/nonet-settings.conf:1: invalid Landlock=sometimes" in r.stderr, r.stderr)
+    check("nonet-settings.conf:2: unknown setting 'Colour'" in r.stderr, r.stderr)
+
+
+def add_to_stack(service):
+    with open(f"/etc/pam.d/{service}", "a") as f:
+        f.write(f"account required {MODULE}\nsession required {MODULE}\n")
+
+
+@test
+def su_and_runuser():
+    set_table()
+    add_to_stack("su")
+    add_to_stack("runuser-l")
+    probe_inet = f"{P.probe} socket inet"
+    check_eq(run(["su", "nn-off", "-c", probe_inet]).returncode, EAFNOSUPPORT, "su nn-off")
+    check_eq(run(["su", "-", "nn-free", "-c", probe_inet]).returncode, 0, "su - nn-free")
+    check_eq(run(["runuser", "-l", "nn-off", "-c", probe_inet]).returncode, EAFNOSUPPORT, "runuser -l nn-off")
+    check_eq(run(["runuser", "-l", "nn-plain", "-c", probe_inet]).returncode, 0, "runuser -l nn-plain")
+    r = run(["su", "nn-off", "-c", f"{P.nonet_exec} --status"])
+    check(r.returncode == 0 and "network: off" in r.stdout, r.stdout)
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    finally:
+        P.cleanup()
+        R.cleanup()
