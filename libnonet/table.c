@@ -426,18 +426,21 @@ static bool named_group(const struct nonet_user *u, const char *name) {
         return false;
 }
 
-/* Whether a rule names this user, and at which rank; -1 if not. */
+/* Whether a rule names this user, and at which rank; -1 if not. As in pam_limits,
+ * '*' and group lines do not apply to root: only a line naming root or uid 0 does. */
 static int rule_rank(const struct rule *r, const struct nonet_user *u) {
         switch (r->kind) {
         case DOMAIN_ALL:
-                return RANK_ALL;
+                return u->uid == 0 ? -1 : RANK_ALL;
         case DOMAIN_USER:
                 return strcmp(r->name, u->name) == 0 ? RANK_USER : -1;
         case DOMAIN_UID:
                 return u->uid >= r->min && u->uid <= r->max ? RANK_USER : -1;
         case DOMAIN_GROUP:
-                return named_group(u, r->name) ? RANK_GROUP : -1;
+                return u->uid != 0 && named_group(u, r->name) ? RANK_GROUP : -1;
         case DOMAIN_GID:
+                if (u->uid == 0)
+                        return -1;
                 if (r->range) /* as pam_limits: ranges look at the primary group only */
                         return u->gid >= r->min && u->gid <= r->max ? RANK_GROUP : -1;
                 return in_groups(u, r->min) ? RANK_GROUP : -1;

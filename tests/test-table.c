@@ -62,6 +62,11 @@ static const struct nonet_user alice = {
         .name = "alice", .uid = 1000, .gid = 1000, .groups = alice_groups,
         .group_names = alice_group_names, .n_groups = 3,
 };
+static gid_t root_groups[] = { 0, 10 };
+static char *root_group_names[] = { "root", "wheel" };
+static const struct nonet_user root = {
+        .name = "root", .uid = 0, .gid = 0, .groups = root_groups, .group_names = root_group_names, .n_groups = 2,
+};
 static gid_t bob_groups[] = { 2000 };
 static char *bob_group_names[] = { "alice" }; /* a group named like a user */
 static const struct nonet_user bob = {
@@ -122,6 +127,10 @@ static void test_domains(void) {
         VERDICT(&alice, "@1000:1000 hard network off\n", "off");
         VERDICT(&alice, "", "on");
         VERDICT(&alice, "# nothing\n\n   \n", "on");
+        /* as pam_limits: '*' and groups do not apply to root; naming it does */
+        VERDICT(&root, "* hard network off\n@wheel - network off\n@:0 - network off\n", "on");
+        VERDICT(&root, "root hard network off\n", "off");
+        VERDICT(&root, ":0 hard network off\n", "off");
 }
 
 static void test_values(void) {

@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * systemd units: read X-NetworkOff=, NetworkOff= and User= from a unit's
+ * [Service] section as systemd would (continuation lines, comments, last
+ * assignment wins, empty resets), decide, and write the contract as
+ * systemd's own directives.
+ */
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include "units.h"
+#include "util.h"
+
+static void set_value(struct unit_value *v, const char *value, const char *path, unsigned line) {
+        v->set = *value != '\0'; /* an empty assignment resets */
+        snprintf(v->value, sizeof(v->value), "%s", value);
+        snprintf(v->source, sizeof(v->source), "%s:%u", path, line);
+}
+
+static char *strip(char *s) {
+        s += strspn(s, " \t\r");
+        size_t n = strlen(s);
+        while (n > 0 && strchr(" \t\r", s[n - 1]))
+                s[--n] = '\0';
+        return s;
+}
+
+static void assignment(struct unit_info *u, char *line, const char *path, unsigned lineno, const struct diag *d) {
+        char *eq = strchr(line, '=');
+        if (!eq) {
+                diag_say(d, DIAG_WARNING, "%s:%u: not an assignment, ignoring", path, lineno);
+                return;
+        }
+        *eq = '\0';
+        char *key = strip(line), *value = strip(eq + 1);
+        struct unit_value *v = strcmp(key, "X-NetworkOff") == 0 || strcmp(key, "NetworkOff") == 0 ? &u->off
+                               : strcmp(key, "User") == 0                                          ? &u->user
+                                                                                                   : NULL;
+        if (!v)
+                return;
+        if (strlen(value) >= sizeof(v->value)) {
+                diag_say(d, DIAG_WARNING, "%s:%u: %s= value too long, ignoring", path, lineno, key);
+                return;
+        }
+        set_value(v, value, path, lineno);
+}
+
+/* One logical line, continuations joined; false at the end of the file. */
+static bool logical_line(FILE *f, char **buf, size_t *size, unsigned *lineno) {
+        char *line = NULL;
+        size_t cap = 0, used = 0;
+        ssize_t n;
+
+        (*buf)[0] = '\0';
+        while ((n = getline(&line, &cap, f)) >= 0) {
+                (*lineno)++;
+                while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+                        line[--n] = '\0';
+                const char *t = line + strspn(line, " \t");
+                if (used > 0 && (*t == '#' || *t == ';'))
+                        continue; /* comments inside a continuation are skipped, as systemd does */
+                bool more = n > 0 && line[n - 1] == '\\';
+                if (more)
+                        line[--n] = ' ';
+                if (used + (size_t) n + 1 > *size) {
+                        char *p = realloc(*buf, used + (size_t) n + 1);
+                        if (!p)
+                                break;
+                        *buf = p, *size = used + (size_t) n + 1;
+                }
+                memcpy(*buf + used, line, (size_t) n + 1);
+                used += (size_t) n;
+                if (!more) {
+                        free(line);
+                        return true;
+                }
+        }
+        free(line);
+        return used > 0;
+}
+
+int unit_read(const char *path, struct unit_info *u, const struct diag *d) {
+        FILE *f = fopen(path, "re");
+        char *buf = malloc(256);
+        size_t size = 256;
+        unsigned lineno = 0;
+        bool in_service = false;
+
+        if (!f || !buf) {
+                int e = f ? -ENOMEM : negative_errno();
+                diag_say(d, DIAG_WARNING, "%s: cannot read: %s, ignoring", path, strerrordesc_np(-e));
+                free(buf);
+                if (f)
+                        fclose(f);
+                return e;
+        }
+        while (logical_line(f, &buf, &size, &lineno)) {
+                char *line = strip(buf);
+                if (*line == '\0' || *line == '#' || *line == ';')
+                        continue;
+                if (*line == '[') {
+                        in_service = strcmp(line, "[Service]") == 0;
+                        continue;
+                }
+                if (in_service)
+                        assignment(u, line, path, lineno, d);
+        }
+        free(buf);
+        fclose(f);
+        return 0;
+}
+
+static int parse_boolean(const char *v) {
+        static const char *const yes[] = { "1", "yes", "y", "true", "t", "on" };
+        static const char *const no[] = { "0", "no", "n", "false", "f", "off" };
+        for (size_t i = 0; i < ELEMENTSOF(yes); i++) {
+                if (strcasecmp(v, yes[i]) == 0)
+                        return 1;
+                if (strcasecmp(v, no[i]) == 0)
+                        return 0;
+        }
+        return -EINVAL;
+}
+
+int unit_network_off(const struct unit_value *v, uint64_t *ret_allow, const struct diag *d) {
+        char bad[40];
+        uint64_t set;
+
+        if (!v->set)
+                return -ENOENT;
+        int b = parse_boolean(v->value);
+        if (b >= 0) {
+                *ret_allow = UINT64_C(1) << AF_UNIX;
+                return b;
+        }
+        if (nonet_families_parse(v->value, &set, bad, sizeof(bad)) < 0) {
+                /* A unit that asked for the network off gets it, even with a typo. */
+                diag_say(d, DIAG_WARNING, "%s: invalid X-NetworkOff=%.64s: unknown family '%s'; network off", v->source,
+                         v->value, bad);
+                set = 0;
+        }
+        *ret_allow = set | (UINT64_C(1) << AF_UNIX);
+        return 1;
+}
+
+static int append(char *buf, size_t size, size_t *used, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static int append(char *buf, size_t size, size_t *used, const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(buf + *used, size - *used, fmt, ap);
+        va_end(ap);
+        if (n < 0 || (size_t) n >= size - *used)
+                return -ENOBUFS;
+        *used += (size_t) n;
+        return 0;
+}
+
+int unit_dropin_format(const struct nonet_policy *p, bool user_scope, const char *why, char *buf, size_t size) {
+        size_t used = 0;
+        int r;
+
+        r = append(buf, size, &used,
+                   "# Network off for this service: the nonet contract in systemd's own directives.\n"
+                   "# %s\n"
+                   "[Service]\n"
+                   "NoNewPrivileges=yes\n"
+                   "RestrictAddressFamilies=\n"
+                   "RestrictAddressFamilies=",
+                   why);
+        for (int f = 0; r >= 0 && f < NONET_FAMILY_MAX; f++) {
+                const char *name = nonet_family_to_name(f);
+                if (!(p->allow & (UINT64_C(1) << f)))
+                        continue;
+                char upper[32];
+                size_t i = 0;
+                for (; name && name[i] && i < sizeof(upper) - 1; i++)
+                        upper[i] = (char) (name[i] >= 'a' && name[i] <= 'z' ? name[i] - 32 : name[i]);
+                upper[i] = '\0';
+                if (name) /* systemd knows families by name only */
+                        r = append(buf, size, &used, "%sAF_%s", f == AF_UNIX ? "" : " ", upper);
+        }
+        if (r >= 0)
+                r = append(buf, size, &used,
+                           "\n"
+                           "SystemCallArchitectures=native\n"
+                           "SystemCallFilter=~io_uring_setup:ENOSYS io_uring_enter:ENOSYS io_uring_register:ENOSYS\n"
+                           "SystemCallFilter=~ptrace:EPERM process_vm_readv:EPERM process_vm_writev:EPERM "
+                           "pidfd_getfd:EPERM\n");
+        /* A private network namespace cuts abstract sockets and netlink to the host; only
+         * when nothing but AF_UNIX is kept (a kept family is for the host's network). */
+        if (r >= 0 && !user_scope && p->allow == (UINT64_C(1) << AF_UNIX))
+                r = append(buf, size, &used, "PrivateNetwork=yes\n");
+        return r;
+}
+
+void unit_decide(const struct unit_info *u, const struct verdict *user_verdict, struct verdict *ret,
+                 const struct diag *d) {
+        uint64_t allow;
+
+        *ret = (struct verdict) { 0 };
+        nonet_policy_init(&ret->policy);
+        int r = unit_network_off(&u->off, &allow, d);
+        if (r >= 0) {
+                ret->restricted = r > 0;
+                ret->policy.allow = allow;
+                snprintf(ret->source, sizeof(ret->source), "X-NetworkOff=%.64s at %.400s", u->off.value, u->off.source);
+                return;
+        }
+        if (user_verdict && user_verdict->restricted) {
+                ret->restricted = true;
+                ret->policy = user_verdict->policy;
+                ret->policy.allow |= UINT64_C(1) << AF_UNIX;
+                snprintf(ret->source, sizeof(ret->source), "User=%.64s, whose network is off by %.400s", u->user.value,
+                         user_verdict->source);
+        }
+}
