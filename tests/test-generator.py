@@ -1,0 +1,262 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""nonet-generator: unit trees in, drop-ins out, each checked by systemd-analyze
+verify. The table for User= lives in a private root (see privroot.py)."""
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(__file__))
+import privroot  # noqa: E402
+
+privroot.reexec_in_namespace()
+
+from nonettest import BUILD, check, check_eq, main, run, test  # noqa: E402
+
+R = privroot.PrivateRoot()
+GENERATOR = os.path.join(BUILD, "systemd", "nonet-generator")
+READY = os.path.join(BUILD, "systemd", "network-off.conf")
+R.add_user("nn-off", ["nn-lab"])
+R.add_user("nn-free", ["nn-lab", "nn-admin"])
+R.write("/etc/security/nonet.conf", "@nn-lab hard network off\n@nn-admin hard network on\n")
+
+UNIX_ONLY = """[Service]
+NoNewPrivileges=yes
+RestrictAddressFamilies=
+RestrictAddressFamilies=AF_UNIX
+SystemCallArchitectures=native
+SystemCallFilter=~io_uring_setup:ENOSYS io_uring_enter:ENOSYS io_uring_register:ENOSYS
+SystemCallFilter=~ptrace:EPERM process_vm_readv:EPERM process_vm_writev:EPERM pidfd_getfd:EPERM
+PrivateNetwork=yes
+"""
+
+
+class Tree:
+    """A unit search path of two directories, etc/ (first) and lib/."""
+
+    def __init__(self, files):
+        self.dir = tempfile.mkdtemp(prefix="nonet-gen-")
+        self.etc, self.lib, self.out = (os.path.join(self.dir, d) for d in ("etc", "lib", "out"))
+        for d in (self.etc, self.lib, self.out):
+            os.makedirs(d)
+        for path, content in files.items():
+            full = os.path.join(self.dir, path)
+            os.makedirs(os.path.dirname(full), exist_ok=True)
+            if content.startswith("->"):
+                os.symlink(content[2:], full)
+            else:
+                with open(full, "w") as f:
+                    f.write(content)
+
+    def generate(self, env=None):
+        e = dict(os.environ, SYSTEMD_UNIT_PATH=f"{self.etc}:{self.lib}", **(env or {}))
+        e.pop("SYSTEMD_SCOPE", None) if not env or "SYSTEMD_SCOPE" not in env else None
+        self.result = run([GENERATOR, self.out, self.out + ".early", self.out + ".late"], env=e)
+        return self.result
+
+    def dropin(self, unit):
+        path = os.path.join(self.out, unit + ".d", "90-nonet.conf")
+        if not os.path.exists(path):
+            return None
+        with open(path) as f:
+            return f.read()
+
+    def generated(self):
+        return sorted(os.path.relpath(os.path.join(d, f), self.out)
+                      for d, _, fs in os.walk(self.out) for f in fs)
+
+    def cleanup(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def service(extra="", user=None):
+    return "[Unit]\nDescription=test\n[Service]\nExecStart=/bin/true\n" + (f"User={user}\n" if user else "") + extra
+
+
+def verify(tree, unit):
+    """systemd-analyze verify of the unit with its generated drop-in: no complaint at all."""
+    vdir = os.path.join(tree.dir, "verify")
+    shutil.rmtree(vdir, ignore_errors=True)
+    os.makedirs(vdir)
+    shutil.copy(os.path.join(tree.lib if os.path.exists(os.path.join(tree.lib, unit)) else tree.etc, unit), vdir)
+    shutil.copytree(os.path.join(tree.out, unit + ".d"), os.path.join(vdir, unit + ".d"))
+    r = run(["systemd-analyze", "verify", "--man=no", unit], env=dict(os.environ, SYSTEMD_UNIT_PATH=vdir + ":"))
+    check_eq(r.stderr, "", f"systemd-analyze verify {unit}")
+
+
+@test
+def x_networkoff_yes_gives_the_contract():
+    t = Tree({"lib/a.service": service("X-NetworkOff=yes\n"), "lib/b.service": service(),
+              "lib/c.service": service("X-NetworkOff=no\n"), "lib/d.service": service("NetworkOff=true\n")})
+    try:
+        check_eq(t.generate().returncode, 0, "exit status")
+        check_eq(t.generated(), ["a.service.d/90-nonet.conf", "d.service.d/90-nonet.conf"], "drop-ins")
+        text = t.dropin("a.service")
+        check_eq(text.split("\n", 2)[2], UNIX_ONLY, "golden drop-in")
+        check(f"X-NetworkOff=yes at {t.lib}/a.service:5" in text, "header names the source: " + text)
+        verify(t, "a.service")
+        with open(READY) as f:
+            check_eq(f.read().split("\n", 2)[2], UNIX_ONLY, "the ready network-off.conf is the same")
+    finally:
+        t.cleanup()
+
+
+@test
+def dropins_last_assignment_wins_and_etc_masks_vendor():
+    t = Tree({"lib/a.service": service(),
+              "lib/a.service.d/10-off.conf": "[Service]\nX-NetworkOff=yes\n",
+              "etc/a.service.d/20-on.conf": "[Service]\nX-NetworkOff=no\n",
+              "lib/b.service": service("X-NetworkOff=yes\n"),
+              "lib/b.service.d/50-x.conf": "[Service]\nX-NetworkOff=no\n",
+              "etc/b.service.d/50-x.conf": "[Service]\n# masks the vendor one\n",
+              "lib/c.service": service("X-NetworkOff=yes\n"),
+              "etc/c.service.d/reset.conf": "[Service]\nX-NetworkOff=\n",
+              "lib/d.service": service(),
+              "etc/service.d/all.conf": "",
+              "lib/app-web.service": service(),
+              "etc/app-.service.d/nonet.conf": "[Service]\nX-NetworkOff=yes\n"})
+    try:
+        t.generate()
+        check(t.dropin("a.service") is None, "a: later drop-in says no")
+        check("etc/b.service.d" not in (t.dropin("b.service") or "") and t.dropin("b.service"), "b: vendor masked")
+        check(t.dropin("c.service") is None, "c: empty assignment resets")
+        check(t.dropin("app-web.service") is not None, "app-web: prefix drop-in")
+        check(t.dropin("d.service") is None, "d untouched")
+    finally:
+        t.cleanup()
+
+
+@test
+def family_lists_keep_those_families():
+    t = Tree({"lib/a.service": service("X-NetworkOff=netlink,AF_INET6\n"),
+              "lib/b.service": service("X-NetworkOff=bogus\n")})
+    try:
+        r = t.generate()
+        check_eq(r.returncode, 0, "a bad value never fails the boot")
+        text = t.dropin("a.service")
+        check("RestrictAddressFamilies=AF_UNIX AF_INET6 AF_NETLINK\n" in text, text)
+        check("PrivateNetwork" not in text, "a kept family is for the host's network")
+        verify(t, "a.service")
+        check(t.dropin("b.service") is not None and "RestrictAddressFamilies=AF_UNIX\n" in t.dropin("b.service"),
+              "a bad value is network off")
+        check("b.service:5: invalid X-NetworkOff=bogus" in r.stderr, r.stderr)
+    finally:
+        t.cleanup()
+
+
+@test
+def services_of_restricted_users_follow_the_table():
+    t = Tree({"lib/off.service": service(user="nn-off"), "lib/free.service": service(user="nn-free"),
+              "lib/optout.service": service("X-NetworkOff=no\n", user="nn-off"),
+              "lib/root.service": service(user="root"),
+              "lib/ghost.service": service(user="nn-ghost")})
+    try:
+        r = t.generate()
+        text = t.dropin("off.service")
+        check(text and "User=nn-off, whose network is off by /etc/security/nonet.conf:1" in text, str(text))
+        check_eq(t.generated(), ["off.service.d/90-nonet.conf"], "only nn-off's service")
+        check("cannot look up User=nn-ghost" in r.stderr, r.stderr)
+        R.write("/etc/security/nonet-settings.conf", "Services=no\n")
+        shutil.rmtree(t.out)
+        os.makedirs(t.out)
+        t.generate()
+        check_eq(t.generated(), [], "Services=no")
+    finally:
+        os.unlink("/etc/security/nonet-settings.conf")
+        t.cleanup()
+
+
+@test
+def untrusted_table_closes_every_user_service():
+    os.chmod("/etc/security/nonet.conf", 0o666)
+    t = Tree({"lib/free.service": service(user="nn-free"), "lib/plain.service": service()})
+    try:
+        r = t.generate()
+        check_eq(r.returncode, 0, "the boot goes on")
+        check_eq(t.generated(), ["free.service.d/90-nonet.conf"], "User= services closed")
+    finally:
+        os.chmod("/etc/security/nonet.conf", 0o644)
+        t.cleanup()
+
+
+@test
+def templates_instances_aliases_masks():
+    t = Tree({"lib/tpl@.service": service("X-NetworkOff=yes\n"),
+              "lib/inst@.service": service(),
+              "etc/inst@on.service.d/x.conf": "[Service]\nX-NetworkOff=yes\n",
+              "etc/multi-user.target.wants/inst@wanted.service": "->../../lib/inst@.service",
+              "etc/tpl@lifted.service.d/x.conf": "[Service]\nX-NetworkOff=no\n",
+              "lib/real.service": service(),
+              "etc/alias.service": "->../lib/real.service",
+              "etc/alias.service.d/x.conf": "[Service]\nX-NetworkOff=yes\n",
+              "lib/masked.service": service("X-NetworkOff=yes\n"),
+              "etc/masked.service": "->/dev/null",
+              "lib/empty.service": ""})
+    try:
+        r = t.generate()
+        check_eq(t.generated(), ["inst@on.service.d/90-nonet.conf", "real.service.d/90-nonet.conf",
+                                 "tpl@.service.d/90-nonet.conf"], "drop-ins")
+        check("tpl@lifted.service: cannot turn on what tpl@.service turns off" in r.stderr, r.stderr)
+        verify(t, "real.service")
+    finally:
+        t.cleanup()
+
+
+@test
+def odd_files_never_fail_the_generator():
+    t = Tree({"lib/cont.service": "[Service]\nExecStart=/bin/true\nX-NetworkOff=\\\n  yes\n; X-NetworkOff=no\n",
+              "lib/crlf.service": "[Service]\r\nX-NetworkOff=yes\r\n",
+              "lib/other.service": "[Install]\nX-NetworkOff=yes\n",
+              "lib/junk.service": "\x00\xff\xfe[Service\n=\n[Service]\nX-NetworkOff",
+              "lib/long.service": "[Service]\nX-NetworkOff=" + "inet," * 100000 + "\n",
+              "lib/dir.service.d/sub.conf/x": "",
+              "lib/loop.service": "->loop.service",
+              "lib/we ird@x y.service": service("X-NetworkOff=yes\n")})
+    try:
+        r = t.generate()
+        check_eq(r.returncode, 0, "exit status: " + r.stderr)
+        g = t.generated()
+        check("cont.service.d/90-nonet.conf" in g and "crlf.service.d/90-nonet.conf" in g, str(g))
+        check("other.service.d/90-nonet.conf" not in g, "not in [Service]")
+        check("we ird@x y.service.d/90-nonet.conf" in g, str(g))
+        check("long.service.d/90-nonet.conf" not in g and "value too long" in r.stderr, r.stderr)
+    finally:
+        t.cleanup()
+
+
+@test
+def arguments_and_output_directory():
+    r = run([GENERATOR])
+    check(r.returncode != 0 and "one or three output directories" in r.stderr, r.stderr)
+    r = run([GENERATOR, "/nonexistent/nonet-out"])
+    check(r.returncode != 0 and "cannot open /nonexistent/nonet-out" in r.stderr, r.stderr)
+    t = Tree({"lib/a.service": service("X-NetworkOff=yes\n")})
+    try:
+        os.chmod(t.dir, 0o755)
+        os.chmod(t.out, 0o555)
+        r = run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", GENERATOR, t.out],
+                env=dict(os.environ, SYSTEMD_UNIT_PATH=f"{t.lib}"))
+        check(r.returncode != 0 and "cannot create a.service.d" in r.stderr, r.stderr)
+    finally:
+        t.cleanup()
+
+
+@test
+def user_scope_units():
+    t = Tree({"lib/a.service": service("X-NetworkOff=yes\n"), "lib/b.service": service(user="nn-off")})
+    try:
+        t.generate({"SYSTEMD_SCOPE": "user"})
+        check_eq(t.generated(), ["a.service.d/90-nonet.conf"], "User= means nothing to a user manager")
+        check("PrivateNetwork" not in t.dropin("a.service"), "no PrivateNetwork for user units")
+    finally:
+        t.cleanup()
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    finally:
+        R.cleanup()
