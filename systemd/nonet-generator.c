@@ -348,6 +348,8 @@ int main(int argc, char **argv) {
                 fprintf(stderr, "nonet-generator: cannot open %s: %m\n", argv[1]);
                 return EXIT_FAILURE;
         }
+        /* PID 1 waits for its generators: nss-systemd must not ask it about dynamic users. */
+        setenv("SYSTEMD_NSS_DYNAMIC_BYPASS", "1", 1);
         const char *scope = getenv("SYSTEMD_SCOPE");
         g.user_scope = scope && strcmp(scope, "user") == 0;
         nonet_paths_default(&paths);
