@@ -1,0 +1,264 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""A real systemd as PID 1 in a private PID+mount namespace, with the generator
+installed: services with X-NetworkOff=yes get nonet-exec's verdicts, services
+of restricted users are restricted, socket activation and sd_notify still work.
+
+systemd boots into an empty target of its own (DefaultDependencies=no), with
+its own tmpfs on /run, /tmp and /var/tmp, inside a private root (privroot.py),
+so it starts nothing of the host's and touches none of its files."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+import privroot  # noqa: E402
+
+privroot.reexec_in_namespace()
+
+from nonettest import BUILD, EAFNOSUPPORT, ENOSYS, EPERM, check, check_eq, main, run, test  # noqa: E402
+
+R = privroot.PrivateRoot()  # /run is a tmpfs that systemd's namespace shares
+PROGS = "/run/nonet-progs"
+RESULTS = "/run/nonet-results"
+UNITS = "/etc/systemd/system"
+os.makedirs(PROGS, mode=0o755)
+os.makedirs(RESULTS)
+os.chmod(RESULTS, 0o1777)
+for rel in ("nonet-exec/nonet-exec", "tests/probe", "systemd/nonet-generator"):
+    shutil.copy2(os.path.join(BUILD, rel), PROGS)
+
+R.add_user("nn-off", ["nn-lab"])
+R.add_user("nn-free", ["nn-lab", "nn-admin"])
+R.add_user("nn-plain")
+R.write("/etc/security/nonet.conf", "@nn-lab hard network off\n@nn-admin hard network on\n")
+
+# The contract rows, run by a service; "name exit-status" lines.
+R.write(f"{PROGS}/rows.sh", f"""#!/bin/sh
+P={PROGS}/probe
+. {RESULTS}/target.env
+out={RESULTS}/$1
+: > $out.tmp
+row() {{ name=$1; shift; "$P" "$@"; echo "$name $?" >> $out.tmp; }}
+row inet socket inet
+row inet6 socket inet6
+row netlink socket netlink
+row packet socket packet
+row socketpair socketpair unix
+row unix-local unix-local path {RESULTS}/sock-$1
+row abstract abstract-connect "$ABSTRACT"
+row io_uring io_uring
+row int80 int80-socket inet
+row x32 x32-socket inet
+row ptrace ptrace "$TPID"
+row proc-mem proc-mem "$TPID"
+row vm-readv process_vm_readv "$TPID" "$TADDR"
+row pidfd_getfd pidfd_getfd "$TPID" "$TFD"
+row userns userns-socket inet
+row nnp no-new-privs
+mv $out.tmp $out
+""", 0o755)
+
+# A process outside the restriction, of the same user: an inet socket, an abstract socket.
+R.write(f"{PROGS}/target.py", f"""import socket, os, time
+s = socket.socket()
+a = socket.socket(socket.AF_UNIX)
+a.bind("\\0nonet-systemd-target")
+a.listen(8)
+addr = open("/proc/self/maps").readline().split("-")[0]
+with open("{RESULTS}/target.env.tmp", "w") as f:
+    f.write(f"TPID={{os.getpid()}}\\nTFD={{s.fileno()}}\\nTADDR=0x{{addr}}\\nABSTRACT=nonet-systemd-target\\n")
+os.rename("{RESULTS}/target.env.tmp", "{RESULTS}/target.env")
+time.sleep(3600)
+""")
+
+WEB_PORT = None
+
+
+def unit(name, text):
+    R.write(os.path.join(UNITS, name), "[Unit]\nDefaultDependencies=no\n" + text)
+
+
+def write_units():
+    global WEB_PORT
+    unit("nonet-test.target", "Description=nonet test target\n")
+    unit("target.service", f"[Service]\nUser=nn-plain\nExecStart=/usr/bin/python3 {PROGS}/target.py\n")
+    rows = "[Service]\nType=oneshot\nUser=nn-plain\nExecStart={} {}/rows.sh {}\n"
+    unit("rows-unit.service", rows.format("", PROGS, "unit") + "X-NetworkOff=yes\n")
+    unit("rows-exec.service", rows.format(f"{PROGS}/nonet-exec", PROGS, "exec"))
+    unit("rows-plain.service", rows.format("", PROGS, "plain"))
+    for user in ("nn-off", "nn-free"):
+        unit(f"user-{user}.service", f"[Service]\nType=oneshot\nUser={user}\n"
+             f"ExecStart=/bin/sh -c '{PROGS}/probe socket inet; echo $? > {RESULTS}/{user}'\n")
+    unit("optout.service", f"[Service]\nType=oneshot\nUser=nn-off\nX-NetworkOff=no\n"
+         f"ExecStart=/bin/sh -c '{PROGS}/probe socket inet; echo $? > {RESULTS}/optout'\n")
+    # socket activation: the passed TCP socket works, a new outbound one does not
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        WEB_PORT = s.getsockname()[1]
+    unit("web.socket", f"[Socket]\nListenStream=127.0.0.1:{WEB_PORT}\n")
+    R.write(f"{PROGS}/web.py", f"""import socket
+srv = socket.socket(fileno=3)
+while True:
+    c, _ = srv.accept()
+    try:
+        socket.create_connection(("127.0.0.1", {WEB_PORT}), timeout=2)
+        out = "outbound: connected"
+    except OSError as e:
+        out = "outbound: " + str(e)
+    c.sendall(("accepted; " + out).encode())
+    c.close()
+""")
+    unit("web.service", f"[Service]\nX-NetworkOff=yes\nExecStart=/usr/bin/python3 {PROGS}/web.py\n")
+    # Type=notify: READY=1 reaches $NOTIFY_SOCKET from inside the restriction
+    R.write(f"{PROGS}/notify.py", """import os, socket, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+path = os.environ["NOTIFY_SOCKET"]
+s.sendto(b"READY=1", "\\0" + path[1:] if path.startswith("@") else path)
+time.sleep(3600)
+""")
+    unit("notify.service", f"[Service]\nType=notify\nX-NetworkOff=yes\nTimeoutStartSec=20\n"
+         f"ExecStart=/usr/bin/python3 {PROGS}/notify.py\n")
+
+
+class Systemd:
+    def __init__(self):
+        self.cgroups_before = self._cgroups()
+        inner = ("mount -t tmpfs tmpfs /tmp && mount -t tmpfs tmpfs /var/tmp && "
+                 "exec env container=nonet-test /lib/systemd/systemd --unit=nonet-test.target "
+                 "--log-target=console --log-level=notice")
+        self.log = open(os.path.join(R.dir, "systemd.log"), "w")
+        self.proc = subprocess.Popen(["unshare", "--pid", "--mount", "--fork", "--mount-proc", "sh", "-c", inner],
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+        self.pid = None
+        for _ in range(200):
+            r = subprocess.run(["pgrep", "-P", str(self.proc.pid)], stdout=subprocess.PIPE, text=True)
+            if r.stdout.strip():
+                self.pid = int(r.stdout.split()[0])
+                if self.ctl("is-system-running").stdout.strip() in ("running", "degraded"):
+                    return
+            time.sleep(0.1)
+        raise AssertionError("systemd did not come up: " + open(self.log.name).read())
+
+    @staticmethod
+    def _cgroups():
+        found = set()
+        for h in os.listdir("/sys/fs/cgroup"):
+            for name in ("init.scope", "system.slice", "user.slice"):
+                found.add(os.path.join("/sys/fs/cgroup", h, name)) if os.path.isdir(
+                    os.path.join("/sys/fs/cgroup", h, name)) else None
+        return found
+
+    def ctl(self, *args):
+        return run(["nsenter", "-t", str(self.pid), "-m", "-p", "systemctl", "--no-pager"] + list(args))
+
+    def stop(self):
+        if self.pid:
+            self.ctl("poweroff")
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        # the cgroup directories systemd made in the shared hierarchies
+        for d in sorted(self._cgroups() - self.cgroups_before):
+            subprocess.run(["find", d, "-depth", "-type", "d", "-exec", "rmdir", "{}", ";"], check=False)
+
+
+def results(name):
+    path = os.path.join(RESULTS, name)
+    for _ in range(100):
+        if os.path.exists(path):
+            return dict(line.split() for line in open(path).read().splitlines())
+        time.sleep(0.1)
+    raise AssertionError("no results in " + path)
+
+
+def wait_file(path):
+    for _ in range(100):
+        if os.path.exists(path):
+            return open(path).read().strip()
+        time.sleep(0.1)
+    raise AssertionError("missing " + path)
+
+
+SD = None
+
+
+def boot():
+    """Boot, then install the generator and reload, as an administrator would."""
+    global SD
+    write_units()
+    os.makedirs("/etc/systemd/system-generators", exist_ok=True)
+    SD = Systemd()
+    shutil.copy2(f"{PROGS}/nonet-generator", "/etc/systemd/system-generators/nonet-generator")
+    check_eq(SD.ctl("daemon-reload").returncode, 0, "daemon-reload")
+    check_eq(SD.ctl("start", "target.service").returncode, 0, "target")
+    wait_file(f"{RESULTS}/target.env")
+
+# Rows where a unit's verdict differs from nonet-exec's, and why (README, nonet-generator(8)).
+DIFFERENT = {
+    "abstract": "refused by the private network namespace (ECONNREFUSED), not Landlock's EPERM",
+    "int80": "SystemCallArchitectures=native kills the process instead of refusing",
+    "x32": "SystemCallArchitectures=native kills the process instead of refusing",
+    "proc-mem": "systemd has no directive for Landlock's ptrace scope over /proc/PID/mem",
+}
+
+
+@test
+def x_networkoff_unit_gets_nonet_exec_verdicts():
+    for name in ("rows-plain", "rows-exec", "rows-unit"):
+        r = SD.ctl("start", name + ".service")
+        check_eq(r.returncode, 0, f"{name}: {r.stderr}")
+    plain, exe, unit_ = results("plain"), results("exec"), results("unit")
+    print(f"# plain {plain}\n# exec  {exe}\n# unit  {unit_}")
+    check_eq(plain["inet"], "0", "the control has network")
+    for row, verdict in exe.items():
+        if row in DIFFERENT:
+            continue
+        check_eq(unit_[row], verdict, f"row {row}")
+    check_eq(unit_["inet"], str(EAFNOSUPPORT), "inet")
+    check_eq(unit_["io_uring"], str(ENOSYS), "io_uring")
+    check_eq((unit_["ptrace"], unit_["pidfd_getfd"], unit_["vm-readv"]), (str(EPERM),) * 3, "ptrace family")
+    check_eq(unit_["abstract"], "111", "abstract: " + DIFFERENT["abstract"])
+    check_eq((unit_["int80"], unit_["x32"]), ("159", "159"), "killed by SIGSYS")
+    check_eq(unit_["proc-mem"], "0", "proc-mem: " + DIFFERENT["proc-mem"])
+    check("90-nonet.conf" in SD.ctl("cat", "rows-unit.service").stdout, "the generated drop-in is loaded")
+
+
+@test
+def services_of_restricted_users_are_restricted():
+    for name in ("user-nn-off", "user-nn-free", "optout"):
+        check_eq(SD.ctl("start", name + ".service").returncode, 0, name)
+    check_eq(wait_file(f"{RESULTS}/nn-off"), str(EAFNOSUPPORT), "User=nn-off")
+    check_eq(wait_file(f"{RESULTS}/nn-free"), "0", "User=nn-free (exempt)")
+    check_eq(wait_file(f"{RESULTS}/optout"), "0", "X-NetworkOff=no wins over User=")
+
+
+@test
+def socket_activation_accepts_but_cannot_connect_out():
+    check_eq(SD.ctl("start", "web.socket").returncode, 0, "web.socket")
+    with socket.create_connection(("127.0.0.1", WEB_PORT), timeout=10) as c:
+        reply = c.recv(200).decode()
+    check(reply.startswith("accepted; outbound: [Errno 97]"), reply)
+
+
+@test
+def type_notify_reaches_the_notify_socket():
+    r = SD.ctl("start", "notify.service")
+    check_eq(r.returncode, 0, "READY=1 arrived: " + r.stderr)
+    check_eq(SD.ctl("is-active", "notify.service").stdout.strip(), "active", "active")
+
+
+if __name__ == "__main__":
+    try:
+        boot()
+        main()
+    finally:
+        if SD:
+            SD.stop()
+        R.cleanup()
