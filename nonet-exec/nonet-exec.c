@@ -40,7 +40,7 @@ static void say(const char *fmt, ...) {
 
 static void usage(FILE *f) {
         fputs("Usage: nonet-exec [OPTIONS] [--] COMMAND [ARG]...\n"
-              "       nonet-exec --status | --print-filter [OPTIONS]\n"
+              "       nonet-exec --status | --print-filter [OPTIONS] | --check-config\n"
               "Run COMMAND with the network off: socket() of any family but AF_UNIX is refused,\n"
               "for COMMAND and everything it starts, irreversibly.\n"
               "\n"

@@ -1,0 +1,80 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""The man pages: lint-clean, and saying the same as the code."""
+
+import os
+import re
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(__file__))
+from nonettest import BUILD, SOURCE, check, check_eq, main, run, test  # noqa: E402
+
+MAN = os.path.join(BUILD, "man")
+PAGES = ["nonet-exec.1", "nonet_restrict.3", "nonet.conf.5", "pam_nonet.8", "nonet-generator.8"]
+# scdoc 1.11 writes a .PP after every .SH and before blank lines; mandoc notes each.
+SCDOC_NOISE = re.compile(r"WARNING: skipping paragraph macro: PP (empty|after SH)")
+
+
+def page(name):
+    return open(os.path.join(MAN, name)).read()
+
+
+def rendered(name):
+    """The page as a reader sees it, without the overstrike of bold and underline."""
+    return re.sub(".\b", "", run(["mandoc", "-T", "ascii", os.path.join(MAN, name)]).stdout)
+
+
+@test
+def pages_lint_clean():
+    for name in PAGES:
+        r = run(["mandoc", "-T", "lint", "-W", "warning", os.path.join(MAN, name)])
+        complaints = [line for line in (r.stdout + r.stderr).splitlines() if not SCDOC_NOISE.search(line)]
+        check_eq(complaints, [], name)
+        r = run(["groff", "-man", "-ww", "-z", os.path.join(MAN, name)])
+        check_eq(r.stderr, "", "groff " + name)
+
+
+@test
+def nonet_exec_options_match_help():
+    help_text = run([os.path.join(BUILD, "nonet-exec", "nonet-exec"), "--help"]).stdout
+    in_help = set(re.findall(r"--([a-z-]+)", help_text))
+    in_man = set(re.findall(r"--([a-z-]+)", rendered("nonet-exec.1")))
+    in_code = set(re.findall(r'\{ "([a-z-]+)", (?:no|required)_argument',
+                             open(os.path.join(SOURCE, "nonet-exec", "nonet-exec.c")).read()))
+    check_eq(in_help, in_code, "--help lists every option")
+    check(in_code <= in_man, f"man page lacks {in_code - in_man}")
+    for status in ("125", "126", "127"):
+        check(status in help_text and status in rendered("nonet-exec.1"), "exit status " + status)
+
+
+@test
+def settings_keys_are_documented():
+    code = open(os.path.join(SOURCE, "libnonet", "settings.c")).read()
+    keys = set(re.findall(r'strcmp\(key, "([A-Za-z]+)"\)', code))
+    check_eq(keys, {"Errno", "Landlock", "Services"}, "keys in the code")
+    text = rendered("nonet.conf.5")
+    for key in keys:
+        check(key + "=" in text, key + " documented")
+
+
+@test
+def generated_dropin_matches_the_man_page():
+    ready = open(os.path.join(BUILD, "systemd", "network-off.conf")).read().split("\n", 2)[2]
+    text = rendered("nonet-generator.8")
+    for line in ready.strip().splitlines():
+        check(line in text, "nonet-generator(8) shows: " + line)
+
+
+@test
+def pam_arguments_are_documented():
+    code = open(os.path.join(SOURCE, "pam_nonet", "pam_nonet.c")).read()
+    args = set(re.findall(r'strn?cmp\(argv\[i\], "([a-z=]+)"', code))
+    check_eq(args, {"debug", "conf="}, "arguments in the code")
+    text = rendered("pam_nonet.8")
+    for a in args:
+        check(a in text, a)
+
+
+if __name__ == "__main__":
+    main()
