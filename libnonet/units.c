@@ -67,15 +67,16 @@ static bool logical_line(FILE *f, char **buf, size_t *size, unsigned *lineno) {
                         continue; /* comments inside a continuation are skipped, as systemd does */
                 bool more = n > 0 && line[n - 1] == '\\';
                 if (more)
-                        line[--n] = ' ';
+                        line[n - 1] = ' '; /* systemd joins continued lines with a space */
                 if (used + (size_t) n + 1 > *size) {
                         char *p = realloc(*buf, used + (size_t) n + 1);
                         if (!p)
                                 break;
                         *buf = p, *size = used + (size_t) n + 1;
                 }
-                memcpy(*buf + used, line, (size_t) n + 1);
+                memcpy(*buf + used, line, (size_t) n);
                 used += (size_t) n;
+                (*buf)[used] = '\0'; /* also when the file ends inside a continuation */
                 if (!more) {
                         free(line);
                         return true;
@@ -87,19 +88,24 @@ static bool logical_line(FILE *f, char **buf, size_t *size, unsigned *lineno) {
 
 int unit_read(const char *path, struct unit_info *u, const struct diag *d) {
         FILE *f = fopen(path, "re");
+        if (!f) {
+                int e = negative_errno();
+                diag_say(d, DIAG_WARNING, "%s: cannot read: %s, ignoring", path, strerrordesc_np(-e));
+                return e;
+        }
+        int r = unit_read_stream(f, path, u, d);
+        fclose(f);
+        return r;
+}
+
+int unit_read_stream(FILE *f, const char *path, struct unit_info *u, const struct diag *d) {
         char *buf = malloc(256);
         size_t size = 256;
         unsigned lineno = 0;
         bool in_service = false;
 
-        if (!f || !buf) {
-                int e = f ? -ENOMEM : negative_errno();
-                diag_say(d, DIAG_WARNING, "%s: cannot read: %s, ignoring", path, strerrordesc_np(-e));
-                free(buf);
-                if (f)
-                        fclose(f);
-                return e;
-        }
+        if (!buf)
+                return -ENOMEM;
         while (logical_line(f, &buf, &size, &lineno)) {
                 char *line = strip(buf);
                 if (*line == '\0' || *line == '#' || *line == ';')
@@ -112,7 +118,6 @@ int unit_read(const char *path, struct unit_info *u, const struct diag *d) {
                         assignment(u, line, path, lineno, d);
         }
         free(buf);
-        fclose(f);
         return 0;
 }
 
@@ -171,19 +176,19 @@ int unit_dropin_format(const struct nonet_policy *p, bool user_scope, const char
                    "[Service]\n"
                    "NoNewPrivileges=yes\n"
                    "RestrictAddressFamilies=\n"
-                   "RestrictAddressFamilies=",
+                   "RestrictAddressFamilies=AF_UNIX",
                    why);
-        for (int f = 0; r >= 0 && f < NONET_FAMILY_MAX; f++) {
+        /* Then the kept families systemd knows by name (it has none for AF_UNSPEC or numbers). */
+        for (int f = AF_UNIX + 1; r >= 0 && f < NONET_FAMILY_MAX; f++) {
                 const char *name = nonet_family_to_name(f);
-                if (!(p->allow & (UINT64_C(1) << f)))
-                        continue;
                 char upper[32];
+                if (!name || !(p->allow & (UINT64_C(1) << f)))
+                        continue;
                 size_t i = 0;
-                for (; name && name[i] && i < sizeof(upper) - 1; i++)
+                for (; name[i] && i < sizeof(upper) - 1; i++)
                         upper[i] = (char) (name[i] >= 'a' && name[i] <= 'z' ? name[i] - 32 : name[i]);
                 upper[i] = '\0';
-                if (name) /* systemd knows families by name only */
-                        r = append(buf, size, &used, "%sAF_%s", f == AF_UNIX ? "" : " ", upper);
+                r = append(buf, size, &used, " AF_%s", upper);
         }
         if (r >= 0)
                 r = append(buf, size, &used,
