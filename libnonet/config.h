@@ -53,6 +53,8 @@ struct table;
 /* -errno if the table cannot be trusted or read: callers fail closed. Bad lines are skipped. */
 int table_load(const struct nonet_paths *paths, struct table **ret, const struct diag *d);
 void table_free(struct table *t);
+/* The lines of one file held in memory, named name (for tests and fuzzing). */
+int table_parse_buffer(const char *name, const char *data, size_t size, struct table **ret, const struct diag *d);
 size_t table_size(const struct table *t);
 
 struct verdict {

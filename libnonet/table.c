@@ -192,7 +192,10 @@ static int parse_line(struct table *t, const struct line_ctx *c, char *s, size_t
         size_t n = split_fields(s, f, 4);
         if (n == 0)
                 return 0;
-        if (parse_domain(f[0], &r) < 0) {
+        e = parse_domain(f[0], &r);
+        if (e == -ENOMEM)
+                return e; /* not a bad line: the table cannot be read */
+        if (e < 0) {
                 free(r.name);
                 return BAD(c, "%s:%u: invalid domain '%.32s' (use user, @group, *, uid:uid or @gid:gid)", c->path,
                            c->line, f[0]);
@@ -255,10 +258,36 @@ static int parse_stream(struct table *t, const struct diag *d, const char *path,
                 if (parse_line(t, &c, buf, (size_t) n) == -ENOMEM)
                         return -ENOMEM;
         }
-        if (ferror(f)) {
+        if (ferror(f) || !feof(f)) { /* getline() also stops when it cannot allocate */
                 diag_say(d, DIAG_ERROR, "%s: read error", path);
                 return -EIO;
         }
+        return 0;
+}
+
+/* Parse a stream as the file path, which the table's rules then name. */
+static int parse_named_stream(struct table *t, const struct diag *d, const char *path, FILE *f) {
+        char **files = realloc(t->files, (t->n_files + 1) * sizeof(char *));
+        if (!files)
+                return -ENOMEM;
+        t->files = files;
+        if (!(t->files[t->n_files] = strdup(path)))
+                return -ENOMEM;
+        t->n_files++;
+        return parse_stream(t, d, path, f);
+}
+
+int table_parse_buffer(const char *name, const char *data, size_t size, struct table **ret, const struct diag *d) {
+        struct table *t = calloc(1, sizeof(*t));
+        FILE *f = size > 0 ? fmemopen((void *) data, size, "r") : NULL;
+        int r = !t ? -ENOMEM : size == 0 ? 0 : !f ? -ENOMEM : parse_named_stream(t, d, name, f);
+        if (f)
+                fclose(f);
+        if (r < 0) {
+                table_free(t);
+                return r;
+        }
+        *ret = t;
         return 0;
 }
 
@@ -301,18 +330,7 @@ static int load_file(struct table *t, const struct diag *d, uid_t owner, const c
                 close(fd);
                 return -ENOMEM;
         }
-        char **files = realloc(t->files, (t->n_files + 1) * sizeof(char *));
-        char *copy = strdup(path);
-        if (!files || !copy) {
-                free(copy);
-                if (files)
-                        t->files = files;
-                fclose(f);
-                return -ENOMEM;
-        }
-        t->files = files;
-        t->files[t->n_files++] = copy;
-        int r = parse_stream(t, d, path, f);
+        int r = parse_named_stream(t, d, path, f);
         fclose(f);
         return r;
 }

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "config.h"
 
@@ -21,6 +22,7 @@ struct unit_info {
 
 /* Apply the [Service] assignments of one file (a unit or a drop-in), in order. */
 int unit_read(const char *path, struct unit_info *u, const struct diag *d);
+int unit_read_stream(FILE *f, const char *path, struct unit_info *u, const struct diag *d);
 
 /* X-NetworkOff=: 1 with the families to keep, 0 for "no", -ENOENT if unset.
  * A value that is neither a boolean nor families turns the network off. */
