@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "util.h"
@@ -115,12 +116,30 @@ static int read_files(const struct nonet_paths *paths, econf_file ***ret, size_t
         return e == ECONF_PARSING_CALLBACK_FAILED ? -EPERM : -EINVAL;
 }
 
+/* Whether any settings file or drop-in directory exists: most systems have none, and then
+ * libeconf (which crashes when an allocation fails, in 0.5.1) is not called at all. */
+static bool any_settings(const struct nonet_paths *paths) {
+        const char *dirs[] = { paths->etc_dir, paths->vendor_dir };
+        char path[4096];
+        for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
+                snprintf(path, sizeof(path), "%s/" SETTINGS_NAME ".conf", dirs[i]);
+                if (access(path, F_OK) == 0 || errno != ENOENT)
+                        return true;
+                snprintf(path, sizeof(path), "%s/" SETTINGS_NAME ".conf.d", dirs[i]);
+                if (access(path, F_OK) == 0 || errno != ENOENT)
+                        return true;
+        }
+        return false;
+}
+
 int settings_load(const struct nonet_paths *paths, struct settings *ret, const struct diag *d) {
         struct setting_ctx c = { .d = d };
         econf_file **files = NULL;
         size_t n = 0;
 
         *ret = (struct settings) { .error = EAFNOSUPPORT, .landlock = NONET_LANDLOCK_AUTO, .services = true };
+        if (!any_settings(paths))
+                return 0;
 
         pthread_mutex_lock(&econf_lock);
         int r = read_files(paths, &files, &n, d);
