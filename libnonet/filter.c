@@ -2,6 +2,7 @@
 /* The seccomp layer: socket() by family, io_uring, and ptrace where Landlock cannot. */
 
 #include <errno.h>
+#include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
 #include <stdbool.h>
@@ -144,6 +145,13 @@ int filter_build(const struct nonet_policy *p, bool ptrace_scoped, scmp_filter_c
         }
         *ret = ctx;
         return 0;
+}
+
+int prebuilt_load(const struct sock_fprog *prog) {
+        long r = syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, prog);
+        if (r < 0)
+                return negative_errno();
+        return r > 0 ? -ESRCH : 0; /* TSYNC failed on thread r */
 }
 
 int filter_load(scmp_filter_ctx ctx) {

@@ -103,7 +103,7 @@ int landlock_apply(int abi) {
         case 6:
                 attr.scoped = LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET;
                 size = sizeof(attr);
-                /* fall through */
+                __attribute__((fallthrough));
         case 5:
         case 4:
                 attr.handled_access_net = LANDLOCK_ACCESS_NET_BIND_TCP | LANDLOCK_ACCESS_NET_CONNECT_TCP;

@@ -76,11 +76,17 @@ static int enforce(const struct nonet_policy *p, int abi, struct nonet_result *r
         }
 
         /* Without a Landlock domain, seccomp refuses ptrace and friends outright. */
-        e = filter_build(p, r->landlock_applied > 0, &ctx);
-        if (e < 0)
-                return fail(r, NONET_LAYER_SECCOMP, e);
-        e = filter_load(ctx);
-        seccomp_release(ctx);
+        bool scoped = r->landlock_applied > 0;
+        const struct sock_fprog *prog = prebuilt_filter(p, scoped);
+        if (prog)
+                e = prebuilt_load(prog);
+        else {
+                e = filter_build(p, scoped, &ctx);
+                if (e < 0)
+                        return fail(r, NONET_LAYER_SECCOMP, e);
+                e = filter_load(ctx);
+                seccomp_release(ctx);
+        }
         if (e < 0)
                 return fail(r, NONET_LAYER_SECCOMP, e);
         return 0;

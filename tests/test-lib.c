@@ -17,6 +17,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <linux/filter.h>
+
 #include "bpf-sim.h"
 #include "internal.h"
 #include "tap.h"
@@ -274,6 +276,28 @@ static void test_filter_reads_args_only_for_sockets(void) {
         free(prog);
 }
 
+/* The default policy's filter compiled at build time is the one libseccomp makes now. */
+static void test_prebuilt_is_filter_build(void) {
+        struct nonet_policy p;
+        nonet_policy_init(&p);
+        for (int scoped = 0; scoped <= 1; scoped++) {
+                size_t n;
+                struct sock_filter *now = export_bpf(&p, scoped, &n);
+                const struct sock_fprog *built = prebuilt_filter(&p, scoped);
+                CHECK(now && built, "both programs");
+                if (!now || !built)
+                        continue;
+                CHECK_EQ(built->len, n);
+                CHECK(built->len == n && memcmp(built->filter, now, n * sizeof(*now)) == 0, "scoped=%d differs", scoped);
+                free(now);
+        }
+        p.allow |= UINT64_C(1) << AF_NETLINK;
+        CHECK(prebuilt_filter(&p, true) == NULL, "only the default policy is prebuilt");
+        nonet_policy_init(&p);
+        p.error = EPERM;
+        CHECK(prebuilt_filter(&p, true) == NULL, "only the default errno is prebuilt");
+}
+
 /* Run fn in a forked child; its exit code, or 128 + signal. */
 static int in_child(int (*fn)(void *), void *arg) {
         fflush(stdout);
@@ -329,6 +353,22 @@ static int child_restrict_live(void *arg) {
 
 static void test_restrict_live(void) {
         CHECK_EQ(in_child(child_restrict_live, NULL), 0);
+}
+
+/* A policy of its own goes through libseccomp at run time. */
+static int child_restrict_netlink(void *arg) {
+        struct nonet_policy p;
+        nonet_policy_init(&p);
+        p.allow |= UINT64_C(1) << AF_NETLINK;
+        if (nonet_restrict(&p, NULL) < 0)
+                return 100;
+        if (errno_of(socket(AF_NETLINK, SOCK_RAW, 0)) != 0)
+                return 1;
+        return errno_of(socket(AF_INET, SOCK_STREAM, 0)) == EAFNOSUPPORT ? 0 : 2;
+}
+
+static void test_restrict_live_other_policy(void) {
+        CHECK_EQ(in_child(child_restrict_netlink, NULL), 0);
 }
 
 static void *thread_try_socket(void *arg) {
@@ -435,7 +475,9 @@ int main(void) {
         RUN(test_filter_table_ptrace);
         RUN(test_filter_table_allow_eperm);
         RUN(test_filter_reads_args_only_for_sockets);
+        RUN(test_prebuilt_is_filter_build);
         RUN(test_restrict_live);
+        RUN(test_restrict_live_other_policy);
         RUN(test_restrict_threads);
         RUN(test_landlock_abis);
         return tap_done();
