@@ -5,6 +5,7 @@ tables made in a private root (see privroot.py)."""
 
 import os
 import shutil
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -196,6 +197,19 @@ def nonet_exec_user_and_check_config():
     check("/etc/security/nonet.conf:5: 'soft' network limit" in r.stderr, r.stderr)
     check("/etc/security/nonet-settings.conf:1: invalid Landlock=sometimes" in r.stderr, r.stderr)
     check("nonet-settings.conf:2: unknown setting 'Colour'" in r.stderr, r.stderr)
+
+
+@test
+def two_hundred_logins_at_once():
+    set_table()
+    stack("")
+    users = ["nn-off", "nn-free", "nn-nl", "nn-plain"] * 50
+    procs = [subprocess.Popen([PAM_SESSION, "nonet-test", u, CONFDIR, P.probe, "socket", "inet"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for u in users]
+    got = [p.wait(timeout=120) for p in procs]
+    want = [EAFNOSUPPORT if u in ("nn-off", "nn-nl") else 0 for u in users]
+    wrong = [(u, g) for u, g, w in zip(users, got, want) if g != w]
+    check_eq(wrong, [], "every restricted login restricted, every exempt one not")
 
 
 def add_to_stack(service):
