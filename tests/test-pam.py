@@ -212,6 +212,21 @@ def two_hundred_logins_at_once():
     check_eq(wrong, [], "every restricted login restricted, every exempt one not")
 
 
+@test
+def a_user_in_a_thousand_groups():
+    R.add_user("nn-many")
+    with open("/etc/group", "a") as f:
+        for i in range(1000):
+            f.write(f"nn-g{i}:x:{30000 + i}:nn-many\n")
+    stack("")
+    set_table(GOOD_TABLE + "@nn-g999 hard network off\n")
+    check_eq(inet("nn-many").returncode, EAFNOSUPPORT, "the 1000th group restricts")
+    set_table(GOOD_TABLE + "@:30500 hard network off\n")
+    check_eq(inet("nn-many").returncode, EAFNOSUPPORT, "a gid among 1000")
+    set_table(GOOD_TABLE + "@nn-g999 hard network off\nnn-many - network on\n")
+    check_eq(inet("nn-many").returncode, 0, "the user's own line wins")
+
+
 def add_to_stack(service):
     with open(f"/etc/pam.d/{service}", "a") as f:
         f.write(f"account required {MODULE}\nsession required {MODULE}\n")
