@@ -28,7 +28,7 @@ enum rank { RANK_ALL, RANK_GROUP, RANK_USER };
 
 struct rule {
         enum domain_kind kind;
-        char *name;          /* DOMAIN_USER, DOMAIN_GROUP */
+        const char *name;    /* DOMAIN_USER, DOMAIN_GROUP: in the file's buffer */
         uint32_t min, max;   /* DOMAIN_UID, DOMAIN_GID, inclusive */
         bool range;          /* min:max, min: (a range of gids matches the primary group only) */
         bool broken;         /* the line is bad but names this domain: fail closed for it */
@@ -40,7 +40,8 @@ struct rule {
 struct table {
         struct rule *rules;
         size_t n_rules, n_alloc;
-        char **files;
+        char **files;   /* names */
+        char **buffers; /* contents, which the rules point into */
         size_t n_files;
 };
 
@@ -59,12 +60,13 @@ void diag_say(const struct diag *d, enum diag_level level, const char *fmt, ...)
 void table_free(struct table *t) {
         if (!t)
                 return;
-        for (size_t i = 0; i < t->n_rules; i++)
-                free(t->rules[i].name);
-        for (size_t i = 0; i < t->n_files; i++)
+        for (size_t i = 0; i < t->n_files; i++) {
                 free(t->files[i]);
+                free(t->buffers[i]);
+        }
         free(t->rules);
         free(t->files);
+        free(t->buffers);
         free(t);
 }
 
@@ -122,8 +124,8 @@ static int parse_domain(const char *s, struct rule *r) {
                 return parse_range(body, r);
         }
         r->kind = group ? DOMAIN_GROUP : DOMAIN_USER;
-        r->name = strdup(body);
-        return r->name ? 0 : -ENOMEM;
+        r->name = body;
+        return 0;
 }
 
 struct line_ctx {
@@ -172,12 +174,27 @@ static int add_rule(struct table *t, const struct rule *r) {
         return 0;
 }
 
+static bool blank(char c) {
+        return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
+}
+
+/* Split s in place on blanks; the number of fields (the first max are kept). */
 static size_t split_fields(char *s, char **f, size_t max) {
         size_t n = 0;
-        for (char *save = NULL, *tok = strtok_r(s, " \t\r\f\v", &save); tok; tok = strtok_r(NULL, " \t\r\f\v", &save))
-                if (n++ < max)
-                        f[n - 1] = tok;
-        return n;
+        for (;;) {
+                while (blank(*s))
+                        s++;
+                if (*s == '\0')
+                        return n;
+                if (n < max)
+                        f[n] = s;
+                n++;
+                while (*s && !blank(*s))
+                        s++;
+                if (*s == '\0')
+                        return n;
+                *s++ = '\0';
+        }
 }
 
 /* One line. A bad line is reported and skipped; if its domain parses, it stays as a closed rule. */
@@ -186,17 +203,16 @@ static int parse_line(struct table *t, const struct line_ctx *c, char *s, size_t
         char *f[4];
         int e;
 
-        if (strlen(s) != len)
+        if (memchr(s, '\0', len))
                 return BAD(c, "%s:%u: line contains a NUL byte, ignoring it", c->path, c->line);
-        s[strcspn(s, "#")] = '\0';
+        char *hash = memchr(s, '#', len);
+        if (hash)
+                *hash = '\0';
         size_t n = split_fields(s, f, 4);
         if (n == 0)
                 return 0;
         e = parse_domain(f[0], &r);
-        if (e == -ENOMEM)
-                return e; /* not a bad line: the table cannot be read */
         if (e < 0) {
-                free(r.name);
                 return BAD(c, "%s:%u: invalid domain '%.32s' (use user, @group, *, uid:uid or @gid:gid)", c->path,
                            c->line, f[0]);
         }
@@ -209,10 +225,8 @@ static int parse_line(struct table *t, const struct line_ctx *c, char *s, size_t
                 r.exempt = false;
                 r.allow = UINT64_C(1) << AF_UNIX;
         }
-        if (add_rule(t, &r) < 0) {
-                free(r.name);
-                return -ENOMEM;
-        }
+        if (add_rule(t, &r) < 0)
+                return -ENOMEM; /* not a bad line: the table cannot be read */
         return e;
 }
 
@@ -245,49 +259,81 @@ static int check_dir_of(const struct diag *d, uid_t owner, const char *path) {
         return check_trusted(d, owner, dir, &st);
 }
 
-static int parse_stream(struct table *t, const struct diag *d, const char *path, FILE *f) {
+/* Take buf (size bytes and a NUL), which the table keeps, as the file path, and parse it. */
+static int parse_owned(struct table *t, const struct diag *d, const char *path, char *buf, size_t size) {
         struct line_ctx c = { .d = d, .path = path };
-        _cleanup_free_ char *buf = NULL;
-        size_t size = 0;
-        ssize_t n;
+        char **files = realloc(t->files, (t->n_files + 1) * sizeof(char *));
+        char **buffers = files ? realloc(t->buffers, (t->n_files + 1) * sizeof(char *)) : NULL;
+        char *name = buffers ? strdup(path) : NULL;
 
-        while ((n = getline(&buf, &size, f)) >= 0) {
-                c.line++;
-                if (n > 0 && buf[n - 1] == '\n')
-                        buf[--n] = '\0';
-                if (parse_line(t, &c, buf, (size_t) n) == -ENOMEM)
-                        return -ENOMEM;
+        if (files)
+                t->files = files;
+        if (buffers)
+                t->buffers = buffers;
+        if (!name) {
+                free(buf);
+                return -ENOMEM;
         }
-        if (ferror(f) || !feof(f)) { /* getline() also stops when it cannot allocate */
-                diag_say(d, DIAG_ERROR, "%s: read error", path);
-                return -EIO;
+        t->files[t->n_files] = name;
+        t->buffers[t->n_files++] = buf;
+        for (char *line = buf, *end = buf + size; line < end;) {
+                char *nl = memchr(line, '\n', (size_t) (end - line));
+                size_t len = nl ? (size_t) (nl - line) : (size_t) (end - line);
+                line[len] = '\0';
+                c.line++;
+                if (parse_line(t, &c, line, len) == -ENOMEM)
+                        return -ENOMEM;
+                line += len + 1;
         }
         return 0;
 }
 
-/* Parse a stream as the file path, which the table's rules then name. */
-static int parse_named_stream(struct table *t, const struct diag *d, const char *path, FILE *f) {
-        char **files = realloc(t->files, (t->n_files + 1) * sizeof(char *));
-        if (!files)
-                return -ENOMEM;
-        t->files = files;
-        if (!(t->files[t->n_files] = strdup(path)))
-                return -ENOMEM;
-        t->n_files++;
-        return parse_stream(t, d, path, f);
-}
-
 int table_parse_buffer(const char *name, const char *data, size_t size, struct table **ret, const struct diag *d) {
         struct table *t = calloc(1, sizeof(*t));
-        FILE *f = size > 0 ? fmemopen((void *) data, size, "r") : NULL;
-        int r = !t ? -ENOMEM : size == 0 ? 0 : !f ? -ENOMEM : parse_named_stream(t, d, name, f);
-        if (f)
-                fclose(f);
+        char *buf = malloc(size + 1);
+        int r = -ENOMEM;
+
+        if (t && buf) {
+                memcpy(buf, data, size);
+                buf[size] = '\0';
+                r = parse_owned(t, d, name, steal_pointer(&buf), size);
+        }
+        free(buf);
         if (r < 0) {
                 table_free(t);
                 return r;
         }
         *ret = t;
+        return 0;
+}
+
+/* All of an open file, NUL-terminated. */
+static int read_all(int fd, char **ret, size_t *ret_size, size_t hint) {
+        size_t size = 0, cap = hint + 1 > 4096 ? hint + 1 : 4096;
+        char *buf = malloc(cap);
+        for (;;) {
+                if (!buf)
+                        return -ENOMEM;
+                ssize_t n = read(fd, buf + size, cap - size - 1);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        int e = negative_errno();
+                        free(buf);
+                        return e;
+                }
+                if (n == 0)
+                        break;
+                size += (size_t) n;
+                if (size + 1 == cap) {
+                        char *p = realloc(buf, cap *= 2);
+                        if (!p)
+                                free(buf);
+                        buf = p;
+                }
+        }
+        buf[size] = '\0';
+        *ret = buf, *ret_size = size;
         return 0;
 }
 
@@ -325,14 +371,15 @@ static int load_file(struct table *t, const struct diag *d, uid_t owner, const c
                 diag_say(d, DIAG_ERROR, "%s is not a regular file", path);
                 return -EINVAL;
         }
-        FILE *f = fdopen(fd, "re");
-        if (!f) {
-                close(fd);
-                return -ENOMEM;
+        char *buf;
+        size_t size;
+        int r = read_all(fd, &buf, &size, (size_t) st.st_size);
+        close(fd);
+        if (r < 0) {
+                diag_say(d, DIAG_ERROR, "%s: read error: %s", path, strerrordesc_np(-r));
+                return r;
         }
-        int r = parse_named_stream(t, d, path, f);
-        fclose(f);
-        return r;
+        return parse_owned(t, d, path, buf, size);
 }
 
 struct dropin {
