@@ -29,10 +29,69 @@ struct unit {
         bool masked;
 };
 
+/* Names to small integers, open addressing: thousands of units must not cost n². */
+struct index {
+        const char **keys;
+        size_t *values;
+        size_t cap; /* a power of two, at most half full */
+        size_t n;
+};
+
+static size_t hash(const char *s) {
+        size_t h = 14695981039346656037ULL;
+        for (; *s; s++)
+                h = (h ^ (unsigned char) *s) * 1099511628211ULL;
+        return h;
+}
+
+static size_t *index_find(const struct index *ix, const char *key) {
+        for (size_t i = ix->cap ? hash(key) & (ix->cap - 1) : 0; ix->cap && ix->keys[i]; i = (i + 1) & (ix->cap - 1))
+                if (strcmp(ix->keys[i], key) == 0)
+                        return &ix->values[i];
+        return NULL;
+}
+
+/* key must outlive the index. */
+static int index_put(struct index *ix, const char *key, size_t value) {
+        if (2 * (ix->n + 1) > ix->cap) {
+                struct index bigger = { .cap = ix->cap ? ix->cap * 2 : 64 };
+                bigger.keys = calloc(bigger.cap, sizeof(char *));
+                bigger.values = calloc(bigger.cap, sizeof(size_t));
+                if (!bigger.keys || !bigger.values) {
+                        free(bigger.keys);
+                        free(bigger.values);
+                        return -ENOMEM;
+                }
+                for (size_t i = 0; i < ix->cap; i++)
+                        if (ix->keys[i])
+                                index_put(&bigger, ix->keys[i], ix->values[i]);
+                free(ix->keys);
+                free(ix->values);
+                *ix = bigger;
+        }
+        size_t i = hash(key) & (ix->cap - 1);
+        while (ix->keys[i])
+                i = (i + 1) & (ix->cap - 1);
+        ix->keys[i] = key, ix->values[i] = value;
+        ix->n++;
+        return 0;
+}
+
+static void index_free(struct index *ix) {
+        free(ix->keys);
+        free(ix->values);
+}
+
 struct generator {
         char **search; /* unit directories, highest priority first */
         struct unit *units;
         size_t n_units;
+        struct index by_name;  /* unit name -> units[] */
+        struct index dropins;  /* "foo.service.d" present in some search directory */
+        char **dropin_names;
+        size_t n_dropin_names;
+        size_t *aliases;       /* units[] that are aliases */
+        size_t n_aliases;
         bool user_scope;
         struct settings settings;
         struct table *table; /* NULL: unusable, closed for every User= */
@@ -56,10 +115,8 @@ static bool has_suffix(const char *s, const char *suffix) {
 }
 
 static struct unit *find_unit(struct generator *g, const char *name) {
-        for (size_t i = 0; i < g->n_units; i++)
-                if (strcmp(g->units[i].name, name) == 0)
-                        return &g->units[i];
-        return NULL;
+        size_t *i = index_find(&g->by_name, name);
+        return i ? &g->units[*i] : NULL;
 }
 
 static struct unit *add_unit(struct generator *g, const char *name, const char *path) {
@@ -69,8 +126,11 @@ static struct unit *add_unit(struct generator *g, const char *name, const char *
         g->units = p;
         p = &g->units[g->n_units];
         *p = (struct unit) { .name = strdup(name), .path = path ? strdup(path) : NULL };
-        if (!p->name || (path && !p->path))
+        if (!p->name || (path && !p->path) || index_put(&g->by_name, p->name, g->n_units) < 0) {
+                free(p->name);
+                free(p->path);
                 return NULL;
+        }
         g->n_units++;
         return p;
 }
@@ -104,8 +164,13 @@ static void note_file(struct generator *g, const char *dir, const char *name) {
                         u->masked = true;
                 else if (strcmp(base, name) != 0 && has_suffix(base, ".service")) {
                         _cleanup_free_ char *t = template_of(name);
-                        if (!t || strcmp(t, base) != 0) /* foo@bar -> foo@ is an instance, not an alias */
-                                u->alias = strdup(base);
+                        size_t *a = NULL;
+                        if ((!t || strcmp(t, base) != 0) && /* foo@bar -> foo@ is an instance, not an alias */
+                            (u->alias = strdup(base)) &&
+                            (a = realloc(g->aliases, (g->n_aliases + 1) * sizeof(size_t)))) {
+                                g->aliases = a;
+                                g->aliases[g->n_aliases++] = (size_t) (u - g->units);
+                        }
                 }
         }
         if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0)
@@ -128,6 +193,21 @@ static void note_instances(struct generator *g, const char *dir, const char *sub
         closedir(d);
 }
 
+static void note_dropin_dir(struct generator *g, const char *name) {
+        if (index_find(&g->dropins, name))
+                return;
+        char **p = realloc(g->dropin_names, (g->n_dropin_names + 1) * sizeof(char *));
+        if (!p)
+                return;
+        g->dropin_names = p;
+        if (!(p[g->n_dropin_names] = strdup(name)))
+                return;
+        if (index_put(&g->dropins, p[g->n_dropin_names], 0) < 0)
+                free(p[g->n_dropin_names]);
+        else
+                g->n_dropin_names++;
+}
+
 static void scan_dir(struct generator *g, const char *dir) {
         DIR *d = opendir(dir);
         struct dirent *de;
@@ -140,7 +220,9 @@ static void scan_dir(struct generator *g, const char *dir) {
                         note_file(g, dir, de->d_name);
                 else if (has_suffix(de->d_name, ".wants") || has_suffix(de->d_name, ".requires"))
                         note_instances(g, dir, de->d_name);
-                else if (has_suffix(de->d_name, ".service.d")) {
+                if (has_suffix(de->d_name, ".service.d"))
+                        note_dropin_dir(g, de->d_name);
+                if (has_suffix(de->d_name, ".service.d")) {
                         /* an instance configured only by its drop-ins */
                         char name[256];
                         snprintf(name, sizeof(name), "%.*s", (int) strlen(de->d_name) - 2, de->d_name);
@@ -164,6 +246,9 @@ static int cmp_dropin(const void *a, const void *b) {
 /* The *.conf of dir/<unit>.d in every search directory, by name, the first (highest) winning. */
 static void collect_dropins(struct generator *g, const char *unit, struct dropin **list, size_t *n) {
         char path[4096];
+        snprintf(path, sizeof(path), "%s.d", unit);
+        if (!index_find(&g->dropins, path))
+                return; /* no search directory has one */
         for (char **s = g->search; *s; s++) {
                 snprintf(path, sizeof(path), "%s/%s.d", *s, unit);
                 DIR *d = opendir(path);
@@ -201,9 +286,9 @@ static void read_unit(struct generator *g, const struct unit *u, const char *fil
         }
         if (tmpl)
                 collect_dropins(g, tmpl, &list, &n);
-        for (size_t i = 0; i < g->n_units; i++)
-                if (g->units[i].alias && strcmp(g->units[i].alias, u->name) == 0)
-                        collect_dropins(g, g->units[i].name, &list, &n);
+        for (size_t i = 0; i < g->n_aliases; i++)
+                if (strcmp(g->units[g->aliases[i]].alias, u->name) == 0)
+                        collect_dropins(g, g->units[g->aliases[i]].name, &list, &n);
         collect_dropins(g, u->name, &list, &n);
         if (n > 1)
                 qsort(list, n, sizeof(*list), cmp_dropin);
@@ -265,12 +350,39 @@ static void write_dropin(struct generator *g, const char *unit, const struct ver
                 close(fd);
 }
 
+/* User= with specifiers: %i and %I (the instance) expanded; any other, or a template's
+ * %i, cannot be known here, and the user is not looked up. */
+static bool expand_user(const struct unit *u, const char *value, char *buf, size_t size) {
+        const char *at = strchr(u->name, '@'), *dot = strrchr(u->name, '.');
+        size_t used = 0;
+        for (const char *p = value; *p; p++) {
+                const char *add = p, *end = p + 1;
+                if (*p == '%') {
+                        if (p[1] == '%')
+                                p++;
+                        else if ((p[1] == 'i' || p[1] == 'I') && at && dot && dot > at + 1)
+                                add = at + 1, end = dot, p++;
+                        else
+                                return false;
+                }
+                if (used + (size_t) (end - add) >= size)
+                        return false;
+                memcpy(buf + used, add, (size_t) (end - add));
+                used += (size_t) (end - add);
+        }
+        buf[used] = '\0';
+        return true;
+}
+
 static void decide(struct generator *g, const struct unit *u, const char *file, struct verdict *v) {
         struct unit_info info;
+        char user[256];
         read_unit(g, u, file, &info);
         const struct verdict *uv = NULL;
-        if (!g->user_scope && g->settings.services && info.user.set)
-                uv = user_verdict(g, info.user.value);
+        if (!g->user_scope && g->settings.services && info.user.set && expand_user(u, info.user.value, user, sizeof(user))) {
+                uv = user_verdict(g, user);
+                snprintf(info.user.value, sizeof(info.user.value), "%s", user); /* as the drop-in names it */
+        }
         unit_decide(&info, uv, v, &g->diag);
 }
 
@@ -327,6 +439,12 @@ static void generator_free(struct generator *g) {
         }
         for (char **s = g->search; s && *s; s++)
                 free(*s);
+        for (size_t i = 0; i < g->n_dropin_names; i++)
+                free(g->dropin_names[i]);
+        free(g->dropin_names);
+        free(g->aliases);
+        index_free(&g->by_name);
+        index_free(&g->dropins);
         free(g->search);
         free(g->units);
         free(g->users);

@@ -170,6 +170,21 @@ def services_of_restricted_users_follow_the_table():
 
 
 @test
+def user_specifiers_follow_the_instance():
+    t = Tree({"lib/as@.service": service(user="%i"),
+              "etc/multi-user.target.wants/as@nn-off.service": "->../../lib/as@.service",
+              "etc/multi-user.target.wants/as@nn-free.service": "->../../lib/as@.service",
+              "lib/odd.service": service(user="%u")})
+    try:
+        r = t.generate()
+        check_eq(t.generated(), ["as@nn-off.service.d/90-nonet.conf"], "User=%i of each instance")
+        check("User=nn-off" in t.dropin("as@nn-off.service"), t.dropin("as@nn-off.service"))
+        check("%" not in r.stderr, "no specifier looked up literally: " + r.stderr)
+    finally:
+        t.cleanup()
+
+
+@test
 def untrusted_table_closes_every_user_service():
     os.chmod("/etc/security/nonet.conf", 0o666)
     t = Tree({"lib/free.service": service(user="nn-free"), "lib/plain.service": service()})
