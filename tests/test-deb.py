@@ -1,0 +1,94 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""test-deb.py DIR: install the .debs of DIR in a throwaway root (a private mount
+namespace with overlays on /usr and dpkg's state, a copy of /etc) and check
+that files land where Debian puts them, that pam-auth-update enables the
+module, which then restricts a table user's su session, and that removing
+the package removes the lines."""
+
+import glob
+import os
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import privroot  # noqa: E402
+
+privroot.reexec_in_namespace()
+
+from nonettest import check, check_eq, main, run, test  # noqa: E402
+
+DEBS = os.path.abspath(sys.argv[1])
+R = privroot.PrivateRoot()
+for d in ("/usr", "/var/lib/dpkg", "/var/cache/debconf", "/var/lib/pam"):
+    if os.path.isdir(d):
+        up, work = (os.path.join(R.dir, "overlay", d.strip("/").replace("/", "-"), x) for x in ("up", "work"))
+        os.makedirs(up)
+        os.makedirs(work)
+        subprocess.run(["mount", "-t", "overlay", "overlay", "-o", f"lowerdir={d},upperdir={up},workdir={work}", d],
+                       check=True)
+ENV = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+R.add_user("nn-off", ["nn-lab"])
+R.add_user("nn-free")
+STACKS = ["common-account", "common-session", "common-session-noninteractive"]
+
+
+def stack_has_module():
+    return {s: "pam_nonet.so" in open(f"/etc/pam.d/{s}").read() for s in STACKS}
+
+
+@test
+def packages_install():
+    debs = [d for d in glob.glob(os.path.join(DEBS, "*.deb")) if "dbgsym" not in d]
+    check_eq(len(debs), 4, "four packages")
+    r = run(["dpkg", "-i"] + debs, env=ENV, timeout=300)
+    check_eq(r.returncode, 0, r.stdout + r.stderr)
+
+
+@test
+def files_land_where_debian_puts_them():
+    for path in ("/usr/bin/nonet-exec",
+                 "/usr/lib/x86_64-linux-gnu/security/pam_nonet.so",
+                 "/usr/lib/systemd/system-generators/nonet-generator",
+                 "/usr/lib/systemd/user-generators/nonet-generator",
+                 "/usr/lib/x86_64-linux-gnu/libnonet.so.0",
+                 "/usr/include/nonet.h",
+                 "/usr/lib/x86_64-linux-gnu/pkgconfig/libnonet.pc",
+                 "/usr/share/pam-configs/nonet",
+                 "/usr/share/nonet/network-off.conf",
+                 "/usr/share/bash-completion/completions/nonet-exec",
+                 "/usr/share/man/man1/nonet-exec.1.gz",
+                 "/usr/share/man/man8/pam_nonet.8.gz",
+                 "/etc/security/nonet.conf"):
+        check(os.path.exists(path), path)
+    r = run(["nonet-exec", "--version"])
+    check(r.returncode == 0 and r.stdout.startswith("nonet-exec "), "installed nonet-exec runs")
+
+
+@test
+def pam_auth_update_enables_it_and_su_is_restricted():
+    check_eq(stack_has_module(), {s: False for s in STACKS}, "not before it is enabled")
+    r = run(["pam-auth-update", "--enable", "nonet"], env=ENV)
+    check_eq(r.returncode, 0, r.stderr)
+    check_eq(stack_has_module(), {s: True for s in STACKS}, "account, session and non-interactive session")
+    R.write("/etc/security/nonet.conf", "@nn-lab hard network off\n")
+    r = run(["su", "nn-off", "-c", "nonet-exec --status"])
+    check(r.returncode == 0 and "network: off" in r.stdout, "restricted: " + r.stdout + r.stderr)
+    r = run(["su", "nn-free", "-c", "nonet-exec --status"])
+    check(r.returncode == 1 and "network: on" in r.stdout, "not in the table: " + r.stdout + r.stderr)
+
+
+@test
+def removing_the_package_removes_the_lines():
+    r = run(["dpkg", "--remove", "libpam-nonet"], env=ENV, timeout=300)
+    check_eq(r.returncode, 0, r.stdout + r.stderr)
+    check_eq(stack_has_module(), {s: False for s in STACKS}, "lines removed")
+    r = run(["su", "nn-off", "-c", "nonet-exec --status"])
+    check(r.returncode == 1 and "network: on" in r.stdout, "no longer restricted: " + r.stdout)
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    finally:
+        R.cleanup()
