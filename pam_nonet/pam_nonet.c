@@ -88,7 +88,7 @@ PAM_EXTERN int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const c
                         pam_error(pamh, "Login refused: this system cannot turn the network off for you.");
                 return PAM_PERM_DENIED;
         }
-        return ret == PAM_SUCCESS ? PAM_SUCCESS : ret;
+        return ret; /* PAM_USER_UNKNOWN stays a refusal */
 }
 
 PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv) {
