@@ -49,6 +49,21 @@ def nonet_exec_options_match_help():
 
 
 @test
+def bash_completion_offers_every_option():
+    code = set(re.findall(r'\{ "([a-z-]+)", (?:no|required)_argument',
+                          open(os.path.join(SOURCE, "nonet-exec", "nonet-exec.c")).read()))
+    completion = open(os.path.join(SOURCE, "conf", "nonet-exec.bash-completion")).read()
+    offered = set(re.findall(r"--([a-z-]+)=?", completion.split("compgen -W '")[1].split("'")[0]))
+    check_eq(offered, code, "options offered")
+    script = ("source /usr/share/bash-completion/bash_completion\n"
+              f"source {os.path.join(SOURCE, 'conf', 'nonet-exec.bash-completion')}\n"
+              'COMP_LINE="nonet-exec --errno "; COMP_WORDS=(nonet-exec --errno ""); COMP_CWORD=2; COMP_POINT=19\n'
+              '_nonet_exec; echo "${COMPREPLY[*]}"\n')
+    r = run(["bash", "-c", script])
+    check_eq(r.stdout.strip(), "eafnosupport eperm", "values of --errno: " + r.stderr)
+
+
+@test
 def settings_keys_are_documented():
     code = open(os.path.join(SOURCE, "libnonet", "settings.c")).read()
     keys = set(re.findall(r'strcmp\(key, "([A-Za-z]+)"\)', code))
