@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -320,6 +322,36 @@ static void test_settings(void) {
         CHECK(strstr(messages, "refusing to trust it"), "%s", messages);
 }
 
+/* sshd and display managers may decide for several users at once: threads share nothing. */
+static void *decide_many(void *arg) {
+        struct nonet_paths p = paths();
+        intptr_t wrong = 0;
+        for (int i = 0; i < 100; i++) {
+                struct verdict v;
+                nonet_decide_user(&p, (const char *) arg, NULL, &v);
+                wrong += !(v.restricted && strstr(v.source, "nonet.conf:2") && v.policy.error == EPERM);
+        }
+        return (void *) wrong;
+}
+
+static void test_threads(void) {
+        struct passwd *pw = getpwuid(getuid());
+        char line[128];
+        pthread_t t[8];
+        void *wrong;
+
+        fresh_dirs();
+        snprintf(line, sizeof(line), "* - network on\n%s hard network off\n", pw->pw_name);
+        WRITE(at(etc, "nonet.conf"), line);
+        WRITE(at(etc, "nonet-settings.conf"), "Errno=eperm\n");
+        for (size_t i = 0; i < ELEMENTSOF(t); i++)
+                pthread_create(&t[i], NULL, decide_many, pw->pw_name);
+        for (size_t i = 0; i < ELEMENTSOF(t); i++) {
+                pthread_join(t[i], &wrong);
+                CHECK_EQ((intptr_t) wrong, 0);
+        }
+}
+
 int main(void) {
         snprintf(dir, sizeof(dir), "/tmp/nonet-test-table-%d", getpid());
         mkdir(dir, 0755);
@@ -332,6 +364,7 @@ int main(void) {
         RUN(test_trust);
         RUN(test_many_lines);
         RUN(test_settings);
+        RUN(test_threads);
         char cmd[300];
         snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
         return system(cmd) == 0 ? tap_done() : 1;
