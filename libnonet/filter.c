@@ -7,6 +7,7 @@
 #include <seccomp.h>
 #include <stdbool.h>
 #include <sys/socket.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -157,6 +158,37 @@ int prebuilt_load(const struct sock_fprog *prog) {
 int filter_load(scmp_filter_ctx ctx) {
         int r = seccomp_load(ctx);
         return r > 0 ? -ESRCH : r; /* TSYNC failed on thread r */
+}
+
+int filter_program(const struct nonet_policy *policy, bool ptrace_scoped, struct sock_filter **ret, size_t *ret_n) {
+        struct nonet_policy p;
+        scmp_filter_ctx ctx;
+        int r = policy_normalize(policy, &p);
+        if (r < 0)
+                return r;
+        _cleanup_close_ int fd = memfd_create("nonet-bpf", MFD_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+        r = filter_build(&p, ptrace_scoped, &ctx);
+        if (r < 0)
+                return r;
+        r = seccomp_export_bpf(ctx, fd);
+        seccomp_release(ctx);
+        if (r < 0)
+                return r;
+        off_t size = lseek(fd, 0, SEEK_CUR);
+        if (size <= 0 || size % (off_t) sizeof(struct sock_filter) != 0)
+                return -EIO;
+        struct sock_filter *prog = malloc((size_t) size);
+        if (!prog)
+                return -ENOMEM;
+        if (pread(fd, prog, (size_t) size, 0) != size) {
+                free(prog);
+                return -EIO;
+        }
+        *ret = prog;
+        *ret_n = (size_t) size / sizeof(*prog);
+        return 0;
 }
 
 int nonet_filter_export(const struct nonet_policy *policy, enum nonet_filter_format format, int fd) {

@@ -9,30 +9,22 @@
 #include <linux/filter.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "internal.h"
 
 static int emit(const char *name, bool scoped) {
         struct nonet_policy p;
-        scmp_filter_ctx ctx;
-        int fd = memfd_create("bpf", MFD_CLOEXEC);
+        struct sock_filter *prog;
+        size_t n;
 
         nonet_policy_init(&p);
-        if (fd < 0 || filter_build(&p, scoped, &ctx) < 0 || seccomp_export_bpf(ctx, fd) < 0)
-                return -1;
-        seccomp_release(ctx);
-        off_t size = lseek(fd, 0, SEEK_CUR);
-        struct sock_filter *prog = malloc((size_t) size);
-        if (!prog || pread(fd, prog, (size_t) size, 0) != size)
+        if (filter_program(&p, scoped, &prog, &n) < 0)
                 return -1;
         printf("static const struct sock_filter %s[] = {\n", name);
-        for (size_t i = 0; i < (size_t) size / sizeof(*prog); i++)
+        for (size_t i = 0; i < n; i++)
                 printf("        { %#x, %u, %u, %#x },\n", prog[i].code, prog[i].jt, prog[i].jf, prog[i].k);
         printf("};\n");
         free(prog);
-        close(fd);
         return 0;
 }
 

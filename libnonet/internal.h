@@ -16,6 +16,9 @@ int seccomp_available(void);
 /* The filter for a policy; with ptrace_scoped false it also refuses ptrace and friends. */
 int filter_build(const struct nonet_policy *p, bool ptrace_scoped, scmp_filter_ctx *ret);
 int filter_load(scmp_filter_ctx ctx);
+/* filter_build()'s program as the kernel gets it (malloc'd), for the build helper and tests. */
+struct sock_filter;
+int filter_program(const struct nonet_policy *p, bool ptrace_scoped, struct sock_filter **ret, size_t *ret_n);
 /* The filter of filter_build() compiled at build time, for the default policy only; else NULL. */
 struct sock_fprog;
 const struct sock_fprog *prebuilt_filter(const struct nonet_policy *p, bool ptrace_scoped);

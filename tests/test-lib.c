@@ -120,24 +120,8 @@ static void test_describe_failure(void) {
 
 /* The filter libnonet would load, as BPF. */
 static struct sock_filter *export_bpf(const struct nonet_policy *policy, bool scoped, size_t *ret_n) {
-        struct nonet_policy p;
-        scmp_filter_ctx ctx;
-        int fd = memfd_create("bpf", MFD_CLOEXEC);
-
-        if (fd < 0 || policy_normalize(policy, &p) < 0 || filter_build(&p, scoped, &ctx) < 0)
-                return NULL;
-        int r = seccomp_export_bpf(ctx, fd);
-        seccomp_release(ctx);
-        off_t size = lseek(fd, 0, SEEK_CUR);
-        struct sock_filter *prog = malloc((size_t) size);
-        if (r < 0 || size <= 0 || !prog || pread(fd, prog, (size_t) size, 0) != size) {
-                free(prog);
-                close(fd);
-                return NULL;
-        }
-        close(fd);
-        *ret_n = (size_t) size / sizeof(*prog);
-        return prog;
+        struct sock_filter *prog;
+        return filter_program(policy, scoped, &prog, ret_n) < 0 ? NULL : prog;
 }
 
 struct row {
