@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include "nonet.h"
+#include "policy.h"
 
 struct nonet_paths {
         const char *etc_dir;    /* /etc/security */
@@ -32,6 +33,7 @@ void diag_say(const struct diag *d, enum diag_level level, const char *fmt, ...)
 struct settings {
         int error;                    /* errno of refused socket() for table users */
         enum nonet_landlock landlock; /* Landlock requirement for table users */
+        enum nonet_unix unix_reach;   /* how far AF_UNIX reaches for table users */
         bool services;                /* services running as a restricted user follow the table */
 };
 /* Defaults, then the files. On error *ret still holds usable (default) values. */
@@ -64,6 +66,9 @@ struct verdict {
 };
 /* What the table says of one user. */
 void table_decide(const struct table *t, const struct nonet_user *u, const struct settings *s, struct verdict *ret);
+
+/* The policy the settings give the table's users, keeping the families in allow (and AF_UNIX). */
+void settings_policy(const struct settings *s, uint64_t allow, struct nonet_policy *ret);
 
 /* Closed: the verdict when something needed for a decision failed. */
 void verdict_fail_closed(const struct settings *s, const char *why, struct verdict *ret);

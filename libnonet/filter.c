@@ -200,7 +200,7 @@ int nonet_filter_export(const struct nonet_policy *policy, enum nonet_filter_for
         if (r < 0)
                 return r;
         /* The filter as nonet_restrict() would load it on this kernel. */
-        int abi = landlock_plan(p.landlock, landlock_abi());
+        int abi = landlock_plan(&p, landlock_abi());
         r = filter_build(&p, abi > 0, &ctx);
         if (r < 0)
                 return r;

@@ -17,7 +17,7 @@ static int emit(const char *name, bool scoped) {
         struct sock_filter *prog;
         size_t n;
 
-        nonet_policy_init(&p);
+        policy_init(&p);
         if (filter_program(&p, scoped, &prog, &n) < 0)
                 return -1;
         printf("static const struct sock_filter %s[] = {\n", name);

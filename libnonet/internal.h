@@ -7,9 +7,7 @@
 #include <seccomp.h>
 
 #include "nonet.h"
-
-/* The policy a front end asked for, checked, with AF_UNIX added. */
-int policy_normalize(const struct nonet_policy *p, struct nonet_policy *ret);
+#include "policy.h"
 
 /* seccomp */
 int seccomp_available(void);
@@ -26,7 +24,9 @@ int prebuilt_load(const struct sock_fprog *prog);
 
 /* Landlock */
 int landlock_abi(void);
-/* Restrict the calling thread with the rules this ABI can express; returns the ABI used. */
-int landlock_apply(int abi);
-/* The decision: which ABI to apply, 0 for none, or a negative errno when a requirement fails. */
-int landlock_plan(enum nonet_landlock mode, int kernel_abi);
+/* Restrict the calling thread with the rules this ABI can express (and the abstract-socket
+ * scope if asked, ABI >= 6); returns the ABI used. */
+int landlock_apply(int abi, bool scope_abstract);
+/* The decision for a normalized policy: which ABI to apply, 0 for none, or a negative errno
+ * when the ABI the policy needs is missing (-EPROTONOSUPPORT: the kernel's is too old). */
+int landlock_plan(const struct nonet_policy *p, int kernel_abi);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The Landlock layer: TCP bind/connect, abstract-socket scope, ptrace isolation. */
+/* The Landlock layer: TCP bind/connect, ptrace isolation, and the abstract-socket scope when asked. */
 
 #include <errno.h>
 #include <fcntl.h>
@@ -60,20 +60,15 @@ int landlock_abi(void) {
         return (int) abi;
 }
 
-int landlock_plan(enum nonet_landlock mode, int kernel_abi) {
-        switch (mode) {
-        case NONET_LANDLOCK_OFF:
+int landlock_plan(const struct nonet_policy *p, int kernel_abi) {
+        if (p->landlock == NONET_LANDLOCK_OFF)
                 return 0;
-        case NONET_LANDLOCK_REQUIRE:
-                if (kernel_abi < 0)
-                        return kernel_abi;
-                if (kernel_abi < NONET_LANDLOCK_ABI_FULL)
-                        return -EPROTONOSUPPORT;
-                return kernel_abi;
-        case NONET_LANDLOCK_AUTO:
+        int needed = policy_landlock_needed(p);
+        if (needed == 0)
                 return kernel_abi > 0 ? kernel_abi : 0;
-        }
-        return -EINVAL;
+        if (kernel_abi < 0)
+                return kernel_abi; /* -ENOSYS: not built in; -EOPNOTSUPP: disabled at boot */
+        return kernel_abi < needed ? -EPROTONOSUPPORT : kernel_abi;
 }
 
 /* Before ABI 4 a ruleset must handle some filesystem access: handle one, allow it everywhere. */
@@ -90,32 +85,25 @@ static int allow_fs_everywhere(int ruleset_fd) {
         return 0;
 }
 
-int landlock_apply(int abi) {
+int landlock_apply(int abi, bool scope_abstract) {
         struct ruleset_attr attr = { 0 };
         size_t size;
 
-        if (abi <= 0)
+        if (abi <= 0 || (scope_abstract && abi < LANDLOCK_ABI_SCOPE_ABSTRACT))
                 return -EINVAL;
 
-        /* Every domain isolates ptrace, /proc/PID/mem, process_vm_* and pidfd_getfd. */
-        switch (abi) {
-        default: /* newer ABIs keep these meanings */
-        case 6:
-                attr.scoped = LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET;
-                size = sizeof(attr);
-                __attribute__((fallthrough));
-        case 5:
-        case 4:
+        /* Every domain isolates ptrace, /proc/PID/mem, process_vm_* and pidfd_getfd; a ruleset
+         * must handle some access, so before ABI 4 it handles one filesystem right it allows everywhere. */
+        if (abi >= LANDLOCK_ABI_NET_TCP) {
                 attr.handled_access_net = LANDLOCK_ACCESS_NET_BIND_TCP | LANDLOCK_ACCESS_NET_CONNECT_TCP;
-                if (abi < 6)
-                        size = offsetof(struct ruleset_attr, scoped);
-                break;
-        case 3:
-        case 2:
-        case 1:
+                size = offsetof(struct ruleset_attr, scoped);
+        } else {
                 attr.handled_access_fs = LANDLOCK_ACCESS_FS_MAKE_BLOCK;
                 size = offsetof(struct ruleset_attr, handled_access_net);
-                break;
+        }
+        if (scope_abstract) {
+                attr.scoped = LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET;
+                size = sizeof(attr);
         }
 
         _cleanup_close_ int fd = (int) syscall(__NR_landlock_create_ruleset, &attr, size, 0);

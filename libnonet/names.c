@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The words users write: family names, errno names, Landlock modes. */
+/* The words users write: family names, errno names, Landlock modes, unix reach. */
 
 #include <errno.h>
 #include <stdio.h>
@@ -175,4 +175,24 @@ const char *nonet_landlock_to_name(enum nonet_landlock mode) {
         if ((size_t) mode >= ELEMENTSOF(landlock_names))
                 return NULL;
         return landlock_names[mode];
+}
+
+static const char *const unix_names[] = {
+        [NONET_UNIX_ALL] = "all",
+        [NONET_UNIX_NO_ABSTRACT] = "no-abstract",
+};
+
+int nonet_unix_from_name(const char *name) {
+        if (!name)
+                return -EINVAL;
+        for (size_t i = 0; i < ELEMENTSOF(unix_names); i++)
+                if (strcasecmp(name, unix_names[i]) == 0)
+                        return (int) i;
+        return -EINVAL;
+}
+
+const char *nonet_unix_to_name(enum nonet_unix reach) {
+        if ((size_t) reach >= ELEMENTSOF(unix_names))
+                return NULL;
+        return unix_names[reach];
 }

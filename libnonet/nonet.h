@@ -6,12 +6,17 @@
  * starts, irreversibly, without privilege. The userspace form of the
  * RLIMIT_NETWORK idea (2009): seccomp refuses socket() of every family not
  * allowed (AF_UNIX always is), Landlock (where the kernel has it) refuses TCP
- * bind/connect, abstract AF_UNIX sockets outside and ptrace of processes
- * outside, and no_new_privs keeps setuid programs from gaining privilege.
+ * bind/connect on inherited sockets and ptrace of processes outside, and
+ * no_new_privs keeps setuid programs from gaining privilege. Unix sockets,
+ * filesystem and abstract alike, keep working unless the policy narrows them.
  *
  * Every function returns 0 (or a non-negative value) on success and a
  * negative errno on failure. The library never logs, never writes to
  * stdout/stderr and never exits: it runs inside sshd and login.
+ *
+ * The ABI grows without breaking callers: a policy is an opaque handle whose
+ * attributes are set by number (an unknown one is refused, never ignored),
+ * and the structures the library fills are passed with their size.
  */
 
 #include <stddef.h>
@@ -26,18 +31,32 @@ extern "C" {
 
 enum nonet_landlock {
         NONET_LANDLOCK_AUTO,    /* use what the kernel has; seccomp alone without it */
-        NONET_LANDLOCK_REQUIRE, /* fail unless the kernel enforces every Landlock row (ABI >= 6) */
+        NONET_LANDLOCK_REQUIRE, /* fail unless the kernel enforces every Landlock row the policy asks for */
         NONET_LANDLOCK_OFF,     /* seccomp and no_new_privs only */
 };
 
-/* The Landlock ABI that enforces every Landlock row of the contract. */
-#define NONET_LANDLOCK_ABI_FULL 6
-
-struct nonet_policy {
-        uint64_t allow;             /* families socket() may create; AF_UNIX is always added */
-        int error;                  /* errno of a refused socket(): EAFNOSUPPORT or EPERM */
-        enum nonet_landlock landlock;
+/* How far AF_UNIX reaches. */
+enum nonet_unix {
+        NONET_UNIX_ALL,         /* every unix socket, filesystem and abstract (X11, D-Bus, ...) */
+        NONET_UNIX_NO_ABSTRACT, /* abstract sockets created outside are refused: Landlock ABI 6 */
 };
+
+/* The policy: what nonet_restrict() turns off. Opaque; NULL stands for the default. */
+struct nonet_policy;
+
+enum nonet_attr {
+        NONET_ATTR_ALLOW = 1, /* families socket() may create (AF_UNIX always may); default AF_UNIX only */
+        NONET_ATTR_ERRNO,     /* errno of a refused socket(): EAFNOSUPPORT (default) or EPERM */
+        NONET_ATTR_LANDLOCK,  /* enum nonet_landlock; default NONET_LANDLOCK_AUTO */
+        NONET_ATTR_UNIX,      /* enum nonet_unix; default NONET_UNIX_ALL */
+};
+
+/* A new policy with the defaults; NULL (errno ENOMEM) when out of memory. */
+struct nonet_policy *nonet_policy_new(void);
+void nonet_policy_free(struct nonet_policy *p);
+/* -EINVAL for an attribute this library does not know or a value it does not take. */
+int nonet_policy_set(struct nonet_policy *p, enum nonet_attr attr, uint64_t value);
+int nonet_policy_get(const struct nonet_policy *p, enum nonet_attr attr, uint64_t *ret_value);
 
 /* Which step of nonet_restrict() or nonet_check() failed. */
 enum nonet_layer {
@@ -48,14 +67,13 @@ enum nonet_layer {
         NONET_LAYER_LANDLOCK,
 };
 
+/* Filled up to the size the caller passes; fields a newer library adds go at the end. */
 struct nonet_result {
         enum nonet_layer failed; /* NONET_LAYER_NONE on success */
         int landlock_abi;        /* the kernel's Landlock ABI, 0 if none */
+        int landlock_needed;     /* the least ABI the policy needs, 0 if it can do without */
         int landlock_applied;    /* the ABI whose rules are now in force, 0 if none */
 };
-
-/* The default: AF_UNIX only, EAFNOSUPPORT, Landlock where available. */
-void nonet_policy_init(struct nonet_policy *p);
 
 /* "inet", "AF_INET", "Inet", "2" -> 2. -EINVAL for an unknown name. */
 int nonet_family_from_name(const char *name);
@@ -74,11 +92,16 @@ const char *nonet_errno_to_name(int error);
 int nonet_landlock_from_name(const char *name);
 const char *nonet_landlock_to_name(enum nonet_landlock mode);
 
-/* Turn the network off for this process (all its threads) and its descendants. */
-int nonet_restrict(const struct nonet_policy *p, struct nonet_result *ret_result);
+/* "all"/"no-abstract" -> enum; -EINVAL otherwise. */
+int nonet_unix_from_name(const char *name);
+const char *nonet_unix_to_name(enum nonet_unix reach);
+
+/* Turn the network off for this process (all its threads) and its descendants.
+ * ret_result may be NULL; else size is sizeof(*ret_result). */
+int nonet_restrict(const struct nonet_policy *p, struct nonet_result *ret_result, size_t size);
 
 /* Would nonet_restrict() succeed on this kernel? Changes nothing. */
-int nonet_check(const struct nonet_policy *p, struct nonet_result *ret_result);
+int nonet_check(const struct nonet_policy *p, struct nonet_result *ret_result, size_t size);
 
 /* One line saying why a failed nonet_restrict()/nonet_check() failed, with a hint. */
 void nonet_describe_failure(int error, const struct nonet_result *r, char *buf, size_t size);
@@ -87,15 +110,15 @@ void nonet_describe_failure(int error, const struct nonet_result *r, char *buf, 
 enum nonet_filter_format { NONET_FILTER_PFC, NONET_FILTER_BPF };
 int nonet_filter_export(const struct nonet_policy *p, enum nonet_filter_format format, int fd);
 
-/* What is in force in the calling process. */
+/* What is in force in the calling process; filled up to size (sizeof(*ret)). */
 struct nonet_status {
         int no_new_privs;      /* 1 if set */
         int seccomp_filters;   /* number of seccomp filters stacked on this process */
         int landlock_abi;      /* the kernel's Landlock ABI, 0 if none */
         uint64_t refused;      /* families of the probe set that socket() refuses */
-        uint64_t probed;       /* the families probed: inet, inet6, netlink, packet, vsock */
+        uint64_t probed;       /* the families probed: inet, inet6, netlink */
 };
-int nonet_status(struct nonet_status *ret);
+int nonet_status(struct nonet_status *ret, size_t size);
 
 #ifdef __cplusplus
 }

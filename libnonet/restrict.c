@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -12,25 +13,18 @@
 #include "internal.h"
 #include "util.h"
 
-void nonet_policy_init(struct nonet_policy *p) {
-        *p = (struct nonet_policy) {
-                .allow = UINT64_C(1) << AF_UNIX,
-                .error = EAFNOSUPPORT,
-                .landlock = NONET_LANDLOCK_AUTO,
-        };
-}
-
-int policy_normalize(const struct nonet_policy *p, struct nonet_policy *ret) {
-        if (!p || !nonet_errno_to_name(p->error) || !nonet_landlock_to_name(p->landlock))
-                return -EINVAL;
-        *ret = *p;
-        ret->allow |= UINT64_C(1) << AF_UNIX;
-        return 0;
-}
-
 static int fail(struct nonet_result *r, enum nonet_layer layer, int error) {
         r->failed = layer;
         return error;
+}
+
+/* The caller's struct may be older (shorter) or newer (longer) than ours: copy what both know. */
+static void copy_out(void *ret, size_t size, const void *ours, size_t our_size) {
+        if (!ret)
+                return;
+        memcpy(ret, ours, size < our_size ? size : our_size);
+        if (size > our_size)
+                memset((char *) ret + our_size, 0, size - our_size);
 }
 
 /* Everything that can be decided without changing the process. */
@@ -41,23 +35,28 @@ static int plan(const struct nonet_policy *policy, struct nonet_policy *p, struc
         e = policy_normalize(policy, p);
         if (e < 0)
                 return fail(r, NONET_LAYER_POLICY, e);
+        r->landlock_needed = policy_landlock_needed(p);
         e = seccomp_available();
         if (e < 0)
                 return fail(r, NONET_LAYER_SECCOMP, e);
         e = landlock_abi();
         r->landlock_abi = e > 0 ? e : 0;
-        e = landlock_plan(p->landlock, e);
+        e = landlock_plan(p, e);
         if (e < 0)
                 return fail(r, NONET_LAYER_LANDLOCK, e);
         return e; /* the ABI to apply, 0 for none */
 }
 
-int nonet_check(const struct nonet_policy *policy, struct nonet_result *ret_result) {
+/* The size of the first version of struct nonet_result: anything shorter is a caller's bug. */
+#define RESULT_SIZE_MIN (offsetof(struct nonet_result, landlock_applied) + sizeof(int))
+
+int nonet_check(const struct nonet_policy *policy, struct nonet_result *ret_result, size_t size) {
         struct nonet_result r;
         struct nonet_policy p;
+        if (ret_result && size < RESULT_SIZE_MIN)
+                return -EINVAL;
         int e = plan(policy, &p, &r);
-        if (ret_result)
-                *ret_result = r;
+        copy_out(ret_result, size, &r, sizeof(r));
         return e < 0 ? e : 0;
 }
 
@@ -69,8 +68,8 @@ static int enforce(const struct nonet_policy *p, int abi, struct nonet_result *r
                 return fail(r, NONET_LAYER_NO_NEW_PRIVS, negative_errno());
 
         if (abi > 0) {
-                e = landlock_apply(abi);
-                if (e < 0 && p->landlock == NONET_LANDLOCK_REQUIRE)
+                e = landlock_apply(abi, policy_scopes_abstract(p));
+                if (e < 0 && r->landlock_needed > 0)
                         return fail(r, NONET_LAYER_LANDLOCK, e);
                 r->landlock_applied = e > 0 ? e : 0;
         }
@@ -92,14 +91,15 @@ static int enforce(const struct nonet_policy *p, int abi, struct nonet_result *r
         return 0;
 }
 
-int nonet_restrict(const struct nonet_policy *policy, struct nonet_result *ret_result) {
+int nonet_restrict(const struct nonet_policy *policy, struct nonet_result *ret_result, size_t size) {
         struct nonet_result r;
         struct nonet_policy p;
+        if (ret_result && size < RESULT_SIZE_MIN)
+                return -EINVAL;
         int e = plan(policy, &p, &r);
         if (e >= 0)
                 e = enforce(&p, e, &r);
-        if (ret_result)
-                *ret_result = r;
+        copy_out(ret_result, size, &r, sizeof(r));
         return e < 0 ? e : 0;
 }
 
@@ -108,12 +108,34 @@ static const char *errno_text(int error) {
         return s ? s : "unknown error";
 }
 
+/* What needs the ABI the policy asked for, as the user asked it. */
+static const char *needed_for(int abi) {
+        return abi >= LANDLOCK_ABI_SCOPE_ABSTRACT ? "refusing abstract unix sockets outside (unix: no-abstract) needs ABI 6, Linux 6.12"
+                                                  : "Landlock is required: TCP rules on inherited sockets need ABI 4, Linux 6.7";
+}
+
+static void landlock_failure(int e, const struct nonet_result *r, char *buf, size_t size) {
+        if (e == ENOSYS)
+                snprintf(buf, size, "%s, but this kernel does not have Landlock (CONFIG_SECURITY_LANDLOCK)",
+                         needed_for(r->landlock_needed));
+        else if (e == EOPNOTSUPP)
+                snprintf(buf, size, "%s, but Landlock is disabled at boot (add landlock to the lsm= kernel parameter)",
+                         needed_for(r->landlock_needed));
+        else if (e == EPROTONOSUPPORT)
+                snprintf(buf, size, "%s, but this kernel has Landlock ABI %d", needed_for(r->landlock_needed),
+                         r->landlock_abi);
+        else
+                snprintf(buf, size, "cannot apply the Landlock rules: %s", errno_text(e));
+}
+
 void nonet_describe_failure(int error, const struct nonet_result *r, char *buf, size_t size) {
         int e = error < 0 ? -error : error;
 
         switch (r ? r->failed : NONET_LAYER_NONE) {
         case NONET_LAYER_POLICY:
-                snprintf(buf, size, "invalid policy: %s", errno_text(e));
+                /* The setters refuse bad values: what is left is a combination. */
+                snprintf(buf, size, "invalid policy: refusing abstract unix sockets (unix: no-abstract) needs "
+                                    "Landlock, which the policy turns off (landlock: off)");
                 return;
         case NONET_LAYER_NO_NEW_PRIVS:
                 snprintf(buf, size, "cannot set no_new_privs: %s", errno_text(e));
@@ -125,19 +147,7 @@ void nonet_describe_failure(int error, const struct nonet_result *r, char *buf, 
                         snprintf(buf, size, "cannot load the seccomp filter: %s", errno_text(e));
                 return;
         case NONET_LAYER_LANDLOCK:
-                if (e == ENOSYS)
-                        snprintf(buf, size, "Landlock is required but this kernel does not have it "
-                                            "(CONFIG_SECURITY_LANDLOCK)");
-                else if (e == EOPNOTSUPP)
-                        snprintf(buf, size, "Landlock is required but disabled at boot "
-                                            "(add landlock to the lsm= kernel parameter)");
-                else if (e == EPROTONOSUPPORT)
-                        snprintf(buf, size,
-                                 "Landlock is required but this kernel has ABI %d; "
-                                 "abstract-socket scoping needs ABI %d (Linux 6.12)",
-                                 r->landlock_abi, NONET_LANDLOCK_ABI_FULL);
-                else
-                        snprintf(buf, size, "cannot apply the Landlock rules: %s", errno_text(e));
+                landlock_failure(e, r, buf, size);
                 return;
         case NONET_LAYER_NONE:
                 break;
@@ -157,10 +167,12 @@ static void read_proc_status(struct nonet_status *s) {
                 s->seccomp_filters = (int) strtol(p + strlen("\nSeccomp_filters:"), NULL, 10);
 }
 
-int nonet_status(struct nonet_status *ret) {
+int nonet_status(struct nonet_status *ret, size_t size) {
         static const int probes[] = { AF_INET, AF_INET6, AF_NETLINK };
         struct nonet_status s = { 0 };
 
+        if (!ret || size < offsetof(struct nonet_status, probed) + sizeof(uint64_t))
+                return -EINVAL;
         int r = prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0);
         if (r < 0)
                 return negative_errno();
@@ -177,6 +189,6 @@ int nonet_status(struct nonet_status *ret) {
                 else if (errno == EAFNOSUPPORT || errno == EPERM || errno == EACCES)
                         s.refused |= UINT64_C(1) << probes[i];
         }
-        *ret = s;
+        copy_out(ret, size, &s, sizeof(s));
         return 0;
 }

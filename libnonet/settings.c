@@ -74,6 +74,11 @@ static void apply_key(struct setting_ctx *c, econf_file *kf, const char *key, st
                 if (r < 0)
                         return bad_value(c, key, value, "use auto, require or off");
                 s->landlock = (enum nonet_landlock) r;
+        } else if (strcmp(key, "Unix") == 0) {
+                r = nonet_unix_from_name(value);
+                if (r < 0)
+                        return bad_value(c, key, value, "use all or no-abstract");
+                s->unix_reach = (enum nonet_unix) r;
         } else if (strcmp(key, "Services") == 0) {
                 bool b;
                 if (econf_getBoolValue(kf, NULL, key, &b) != ECONF_SUCCESS)
@@ -137,7 +142,12 @@ int settings_load(const struct nonet_paths *paths, struct settings *ret, const s
         econf_file **files = NULL;
         size_t n = 0;
 
-        *ret = (struct settings) { .error = EAFNOSUPPORT, .landlock = NONET_LANDLOCK_AUTO, .services = true };
+        *ret = (struct settings) {
+                .error = EAFNOSUPPORT,
+                .landlock = NONET_LANDLOCK_AUTO,
+                .unix_reach = NONET_UNIX_ALL,
+                .services = true,
+        };
         if (!any_settings(paths))
                 return 0;
 
@@ -152,5 +162,12 @@ int settings_load(const struct nonet_paths *paths, struct settings *ret, const s
                 econf_freeFile(files[i]);
         }
         free(files);
+        if (ret->unix_reach == NONET_UNIX_NO_ABSTRACT && ret->landlock == NONET_LANDLOCK_OFF) {
+                /* Only Landlock refuses abstract sockets: the two cannot both hold; the stricter stays. */
+                diag_say(d, DIAG_ERROR, SETTINGS_NAME ": Unix=no-abstract needs Landlock, but Landlock=off turns "
+                                        "it off: change one of them");
+                ret->landlock = NONET_LANDLOCK_AUTO;
+                c.errors++;
+        }
         return c.errors > 0 ? -EINVAL : 0;
 }

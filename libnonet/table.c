@@ -513,11 +513,17 @@ static int rule_rank(const struct rule *r, const struct nonet_user *u) {
         return -1;
 }
 
+void settings_policy(const struct settings *s, uint64_t allow, struct nonet_policy *ret) {
+        policy_init(ret);
+        ret->allow |= allow;
+        ret->error = s->error;
+        ret->landlock = s->landlock;
+        ret->unix_reach = s->unix_reach;
+}
+
 void verdict_fail_closed(const struct settings *s, const char *why, struct verdict *ret) {
         ret->restricted = true;
-        nonet_policy_init(&ret->policy);
-        ret->policy.error = s->error;
-        ret->policy.landlock = s->landlock;
+        settings_policy(s, 0, &ret->policy);
         snprintf(ret->source, sizeof(ret->source), "%s", why);
 }
 
@@ -553,8 +559,5 @@ void table_decide(const struct table *t, const struct nonet_user *u, const struc
         if (best->exempt)
                 return;
         ret->restricted = true;
-        nonet_policy_init(&ret->policy);
-        ret->policy.allow = best->allow;
-        ret->policy.error = s->error;
-        ret->policy.landlock = s->landlock;
+        settings_policy(s, best->allow, &ret->policy);
 }

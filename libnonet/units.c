@@ -197,9 +197,10 @@ int unit_dropin_format(const struct nonet_policy *p, bool user_scope, const char
                            "SystemCallFilter=~io_uring_setup:ENOSYS io_uring_enter:ENOSYS io_uring_register:ENOSYS\n"
                            "SystemCallFilter=~ptrace:EPERM process_vm_readv:EPERM process_vm_writev:EPERM "
                            "pidfd_getfd:EPERM\n");
-        /* A private network namespace cuts abstract sockets and netlink to the host; only
-         * when nothing but AF_UNIX is kept (a kept family is for the host's network). */
-        if (r >= 0 && !user_scope && p->allow == (UINT64_C(1) << AF_UNIX))
+        /* AF_UNIX is kept whole unless the policy refuses abstract sockets outside: systemd's
+         * way is a private network namespace, which also cuts the host's network for any other
+         * kept family, so only when AF_UNIX alone is kept (nonet-generator(8)). */
+        if (r >= 0 && !user_scope && policy_scopes_abstract(p) && p->allow == (UINT64_C(1) << AF_UNIX))
                 r = append(buf, size, &used, "PrivateNetwork=yes\n");
         return r;
 }
@@ -209,7 +210,7 @@ void unit_decide(const struct unit_info *u, const struct verdict *user_verdict, 
         uint64_t allow;
 
         *ret = (struct verdict) { 0 };
-        nonet_policy_init(&ret->policy);
+        policy_init(&ret->policy);
         int r = unit_network_off(&u->off, &allow, d);
         if (r >= 0) {
                 ret->restricted = r > 0;

@@ -20,10 +20,10 @@
 enum action { ACTION_EXEC, ACTION_STATUS, ACTION_PRINT_FILTER, ACTION_CHECK_CONFIG };
 
 struct args {
-        struct nonet_policy policy;
+        struct nonet_policy *policy;
         enum action action;
         bool verbose;
-        bool policy_options; /* --allow, --errno or --landlock given */
+        bool policy_options; /* --allow, --errno, --landlock or --unix given */
         const char *user;    /* --user: the table's policy for this user */
         char **command;
 };
@@ -48,7 +48,10 @@ static void usage(FILE *f) {
               "      --errno=eafnosupport|eperm  errno of a refused socket() (default eafnosupport;\n"
               "                                  netlink always gets eafnosupport)\n"
               "      --landlock=auto|require|off Landlock layer: use if present (default), fail\n"
-              "                                  unless the kernel has ABI 6, or do not use\n"
+              "                                  unless the kernel has every row asked for, or do not use\n"
+              "      --unix=all|no-abstract      unix sockets: all (default: filesystem and abstract,\n"
+              "                                  as X11 and D-Bus need), or refuse abstract sockets\n"
+              "                                  created outside (Landlock ABI 6, else exit 125)\n"
               "  -u, --user=USER                 apply USER's policy from the table\n"
               "                                  (" NONET_ETC_DIR "/nonet.conf, nonet.d/)\n"
               "      --check-config              check the table and settings; exit 1 on any error\n"
@@ -69,32 +72,39 @@ static int parse_option(int c, const char *arg, struct args *a) {
         uint64_t set;
         int r;
 
-        if (c == 'a' || c == 'e' || c == 'l')
+        if (c == 'a' || c == 'e' || c == 'l' || c == 'x')
                 a->policy_options = true;
         switch (c) {
-        case 'a':
+        case 'a': {
+                uint64_t allow;
                 if (nonet_families_parse(arg, &set, bad, sizeof(bad)) < 0) {
                         say("unknown address family '%s' in --allow (try inet, inet6, netlink or a number)", bad);
                         return -EINVAL;
                 }
-                a->policy.allow |= set;
-                return 0;
+                nonet_policy_get(a->policy, NONET_ATTR_ALLOW, &allow);
+                return nonet_policy_set(a->policy, NONET_ATTR_ALLOW, allow | set);
+        }
         case 'e':
                 r = nonet_errno_from_name(arg);
                 if (r < 0) {
                         say("invalid --errno '%s': use eafnosupport or eperm", arg);
                         return r;
                 }
-                a->policy.error = r;
-                return 0;
+                return nonet_policy_set(a->policy, NONET_ATTR_ERRNO, (uint64_t) r);
         case 'l':
                 r = nonet_landlock_from_name(arg);
                 if (r < 0) {
                         say("invalid --landlock '%s': use auto, require or off", arg);
                         return r;
                 }
-                a->policy.landlock = (enum nonet_landlock) r;
-                return 0;
+                return nonet_policy_set(a->policy, NONET_ATTR_LANDLOCK, (uint64_t) r);
+        case 'x':
+                r = nonet_unix_from_name(arg);
+                if (r < 0) {
+                        say("invalid --unix '%s': use all or no-abstract", arg);
+                        return r;
+                }
+                return nonet_policy_set(a->policy, NONET_ATTR_UNIX, (uint64_t) r);
         case 'u':
                 a->user = arg;
                 return 0;
@@ -127,6 +137,7 @@ static int parse_args(int argc, char **argv, struct args *a) {
                 { "allow", required_argument, NULL, 'a' },
                 { "errno", required_argument, NULL, 'e' },
                 { "landlock", required_argument, NULL, 'l' },
+                { "unix", required_argument, NULL, 'x' },
                 { "user", required_argument, NULL, 'u' },
                 { "check-config", no_argument, NULL, 'c' },
                 { "status", no_argument, NULL, 's' },
@@ -138,7 +149,11 @@ static int parse_args(int argc, char **argv, struct args *a) {
         };
         int c;
 
-        nonet_policy_init(&a->policy);
+        a->policy = nonet_policy_new();
+        if (!a->policy) {
+                say("out of memory");
+                return -ENOMEM;
+        }
         /* '+': options end at COMMAND, so "nonet-exec curl -v" passes -v to curl. */
         while ((c = getopt_long(argc, argv, "+a:u:vhV", options, NULL)) >= 0)
                 if (parse_option(c, optarg, a) < 0)
@@ -154,7 +169,15 @@ static int parse_args(int argc, char **argv, struct args *a) {
                 return -EINVAL;
         }
         if (a->user && a->policy_options) {
-                say("--user takes its policy from the table: it cannot be combined with --allow, --errno or --landlock");
+                say("--user takes its policy from the table: it cannot be combined with --allow, --errno, "
+                    "--landlock or --unix");
+                return -EINVAL;
+        }
+        uint64_t landlock, reach;
+        nonet_policy_get(a->policy, NONET_ATTR_LANDLOCK, &landlock);
+        nonet_policy_get(a->policy, NONET_ATTR_UNIX, &reach);
+        if (landlock == NONET_LANDLOCK_OFF && reach == NONET_UNIX_NO_ABSTRACT) {
+                say("--unix=no-abstract needs Landlock: it cannot be combined with --landlock=off");
                 return -EINVAL;
         }
         return 0;
@@ -186,7 +209,7 @@ static int user_policy(struct args *a, bool *ret_restricted) {
                 return r; /* already said: no such user */
         if (a->verbose)
                 say("user %s: network %s (%s)", a->user, v.restricted ? "off" : "on", v.source);
-        a->policy = v.policy;
+        *a->policy = v.policy;
         *ret_restricted = v.restricted;
         return 0;
 }
@@ -217,7 +240,7 @@ static void print_families(const char *label, uint64_t set) {
 
 static int show_status(void) {
         struct nonet_status s;
-        int r = nonet_status(&s);
+        int r = nonet_status(&s, sizeof(s));
         if (r < 0) {
                 say("cannot read the status of this process: %s", strerror(-r));
                 return EXIT_FAILED;
@@ -232,19 +255,63 @@ static int show_status(void) {
                 printf("landlock: kernel ABI %d\n", s.landlock_abi);
         else
                 printf("landlock: not available in this kernel\n");
+        /* Landlock has no query for a domain's rules: say what this kernel can enforce. */
+        printf("unix levels this kernel enforces: %s\n", s.landlock_abi >= 6 ? "all,no-abstract" : "all");
         return off ? EXIT_SUCCESS : EXIT_FAILURE;
 }
 
+static const char *unix_text(uint64_t reach) {
+        return reach == NONET_UNIX_NO_ABSTRACT ? "no-abstract (filesystem sockets; abstract ones created outside refused)"
+                                               : "all (filesystem and abstract sockets)";
+}
+
+/* The policy in the words of the options. */
+static void policy_text(const struct nonet_policy *p, char *buf, size_t size) {
+        uint64_t allow = 0, error = 0, landlock = 0, reach = 0;
+        char families[512];
+
+        nonet_policy_get(p, NONET_ATTR_ALLOW, &allow);
+        nonet_policy_get(p, NONET_ATTR_ERRNO, &error);
+        nonet_policy_get(p, NONET_ATTR_LANDLOCK, &landlock);
+        nonet_policy_get(p, NONET_ATTR_UNIX, &reach);
+        if (nonet_families_format(allow, families, sizeof(families)) < 0)
+                strcpy(families, "?");
+        snprintf(buf, size, "allowed: %s; errno: %s; landlock: %s; unix: %s", families,
+                 nonet_errno_to_name((int) error), nonet_landlock_to_name((enum nonet_landlock) landlock),
+                 unix_text(reach));
+}
+
 static void report(const struct args *a, const struct nonet_result *r) {
-        char allowed[512];
-        if (nonet_families_format(a->policy.allow, allowed, sizeof(allowed)) < 0)
-                strcpy(allowed, "?");
+        char policy[1024];
+        policy_text(a->policy, policy, sizeof(policy));
         if (r->landlock_applied > 0)
-                say("network off (seccomp, Landlock ABI %d, no_new_privs); allowed: %s", r->landlock_applied, allowed);
+                say("network off (seccomp, Landlock ABI %d, no_new_privs); %s", r->landlock_applied, policy);
         else
-                say("network off (seccomp, no_new_privs; no Landlock: TCP on inherited sockets, abstract "
-                    "sockets and /proc/PID/mem are not restricted); allowed: %s",
-                    allowed);
+                say("network off (seccomp, no_new_privs; no Landlock: TCP on inherited sockets and /proc/PID/mem "
+                    "are not restricted); %s",
+                    policy);
+}
+
+static int print_filter(const struct args *a) {
+        struct nonet_result result;
+        char text[1024];
+
+        policy_text(a->policy, text, sizeof(text));
+        printf("# nonet policy: %s\n", text);
+        int r = nonet_check(a->policy, &result, sizeof(result));
+        if (r < 0) {
+                nonet_describe_failure(r, &result, text, sizeof(text));
+                printf("# on this kernel: cannot restrict: %s\n", text);
+        } else
+                printf("# on this kernel: Landlock ABI %d, the policy needs %d\n", result.landlock_abi,
+                       result.landlock_needed);
+        fflush(stdout);
+        r = nonet_filter_export(a->policy, NONET_FILTER_PFC, STDOUT_FILENO);
+        if (r < 0) {
+                say("cannot build the filter: %s", strerror(-r));
+                return EXIT_FAILED;
+        }
+        return EXIT_SUCCESS;
 }
 
 static int run(struct args *a) {
@@ -257,7 +324,7 @@ static int run(struct args *a) {
                 return EXIT_FAILED;
         if (!restricted)
                 goto exec;
-        r = nonet_restrict(&a->policy, &result);
+        r = nonet_restrict(a->policy, &result, sizeof(result));
         if (r < 0) {
                 nonet_describe_failure(r, &result, why, sizeof(why));
                 say("cannot restrict: %s", why);
@@ -274,7 +341,6 @@ exec:
 
 int main(int argc, char **argv) {
         struct args a = { 0 };
-        int r;
 
         if (parse_args(argc, argv, &a) < 0)
                 return EXIT_FAILED;
@@ -283,12 +349,7 @@ int main(int argc, char **argv) {
         case ACTION_STATUS:
                 return show_status();
         case ACTION_PRINT_FILTER:
-                r = nonet_filter_export(&a.policy, NONET_FILTER_PFC, STDOUT_FILENO);
-                if (r < 0) {
-                        say("cannot build the filter: %s", strerror(-r));
-                        return EXIT_FAILED;
-                }
-                return EXIT_SUCCESS;
+                return print_filter(&a);
         case ACTION_CHECK_CONFIG:
                 return check_config();
         case ACTION_EXEC:

@@ -79,7 +79,7 @@ PAM_EXTERN int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const c
         int ret = decide(pamh, &o, &user, &v);
         if (!v.restricted)
                 return PAM_IGNORE;
-        int r = nonet_check(&v.policy, &result);
+        int r = nonet_check(&v.policy, &result, sizeof(result));
         if (r < 0) {
                 nonet_describe_failure(r, &result, why, sizeof(why));
                 pam_syslog(pamh, LOG_ERR, "refusing user %s: the network must be off for them (%s), but %s", user,
@@ -102,7 +102,7 @@ PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, cons
         int ret = decide(pamh, &o, &user, &v);
         if (!v.restricted)
                 return PAM_IGNORE;
-        int r = nonet_restrict(&v.policy, &result);
+        int r = nonet_restrict(&v.policy, &result, sizeof(result));
         if (r < 0) {
                 nonet_describe_failure(r, &result, why, sizeof(why));
                 pam_syslog(pamh, LOG_ERR, "cannot turn the network off for user %s (%s): %s", user, v.source, why);

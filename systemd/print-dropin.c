@@ -9,7 +9,7 @@ int main(void) {
         struct nonet_policy p;
         char text[2048];
 
-        nonet_policy_init(&p);
+        policy_init(&p);
         if (unit_dropin_format(&p, false, "Ready drop-in: copy or link it into /etc/systemd/system/<unit>.d/ (as X-NetworkOff=yes does)", text,
                                sizeof(text)) < 0)
                 return 1;

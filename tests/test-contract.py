@@ -104,22 +104,59 @@ def unix_sockets_on_the_filesystem_work():
         srv.close()
 
 
+class AbstractListeners:
+    """A stream and a datagram abstract socket, created outside the restriction."""
+
+    def __init__(self, tag):
+        self.name = f"nonet-test-{tag}-{os.getpid()}"
+        self.srv = socket.socket(socket.AF_UNIX)
+        self.srv.bind("\0" + self.name)
+        self.srv.listen(8)
+        self.dgram = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.dgram.bind("\0" + self.name + "-dgram")
+
+    def close(self):
+        self.srv.close()
+        self.dgram.close()
+
+
 @test
-def abstract_sockets_outside_are_unreachable():
-    name = f"nonet-test-{os.getpid()}"
-    srv = socket.socket(socket.AF_UNIX)
-    srv.bind("\0" + name)
-    srv.listen(8)
-    dgram = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    dgram.bind("\0" + name + "-dgram")
+def abstract_sockets_outside_are_reachable_by_default():
+    # X11 (libxcb tries the abstract socket first) and D-Bus on unix:abstract= need them
+    a = AbstractListeners("all")
     try:
-        row(("abstract-connect", name), EPERM)
-        row(("abstract-send", name + "-dgram"), EPERM)
-        # the sandbox's own abstract sockets still work
-        check_eq(probe("unix-local", "abstract", name + "-inside"), 0, "abstract socket inside")
+        row(("abstract-connect", a.name), 0)
+        row(("abstract-send", a.name + "-dgram"), 0)
+        check_eq(probe("abstract-connect", a.name, opts=["--unix=all"]), 0, "--unix=all is the default")
     finally:
-        srv.close()
-        dgram.close()
+        a.close()
+
+
+@test
+def unix_no_abstract_refuses_abstract_sockets_outside():
+    a = AbstractListeners("noabs")
+    opts = ["--unix=no-abstract"]
+    try:
+        check_eq(probe("abstract-connect", a.name, opts=opts), EPERM, "connect to an abstract socket outside")
+        check_eq(probe("abstract-send", a.name + "-dgram", opts=opts), EPERM, "send to an abstract socket outside")
+        # the sandbox's own abstract sockets and every filesystem socket still work
+        check_eq(probe("unix-local", "abstract", a.name + "-inside", opts=opts), 0, "abstract socket inside")
+        check_eq(probe("unix-local", "path", P.writable("noabs.sock"), opts=opts), 0, "filesystem socket")
+        check_eq(probe("socket", "inet", opts=opts), EAFNOSUPPORT, "inet still refused")
+    finally:
+        a.close()
+    # asked for and not enforceable: nothing runs (fail closed), with a reason
+    marker = P.writable("ran-noabs")
+    for fake, hint in (("--no-landlock", "CONFIG_SECURITY_LANDLOCK"), ("--landlock-disabled", "lsm=")):
+        r = run(as_user([P.fake_kernel, fake, "--", P.nonet_exec, "--unix=no-abstract", "touch", marker]))
+        check_eq(r.returncode, 125, fake)
+        check("cannot restrict: refusing abstract unix sockets outside (unix: no-abstract) needs ABI 6" in r.stderr
+              and hint in r.stderr, r.stderr)
+        check(not os.path.exists(marker), "the command did not run")
+    r = run([P.nonet_exec, "--unix=no-abstract", "--landlock=off", "true"])
+    check(r.returncode == 125 and "--unix=no-abstract needs Landlock" in r.stderr, r.stderr)
+    r = run([P.nonet_exec, "--unix=some", "true"])
+    check(r.returncode == 125 and "use all or no-abstract" in r.stderr, r.stderr)
 
 
 @test
@@ -305,9 +342,21 @@ def landlock_required_but_missing_is_fatal():
     for fake, hint in (("--no-landlock", "CONFIG_SECURITY_LANDLOCK"), ("--landlock-disabled", "lsm=")):
         r = run(as_user([P.fake_kernel, fake, "--", P.nonet_exec, "--landlock=require", "touch", marker]))
         check_eq(r.returncode, 125, fake)
-        check("cannot restrict: Landlock is required" in r.stderr and hint in r.stderr, r.stderr)
+        check("cannot restrict: Landlock is required: TCP rules on inherited sockets need ABI 4" in r.stderr
+              and hint in r.stderr, r.stderr)
         check(not os.path.exists(marker), "the command did not run")
-    check_eq(probe("abstract-connect", "x", opts=["--landlock=require"]) in (EPERM, 111), True, "require works here")
+    # present here: require runs, with the TCP row in force and unix sockets whole
+    lst = tcp_listener()
+    s = socket.socket()
+    a = AbstractListeners("req")
+    try:
+        check_eq(probe("connect-fd", s.fileno(), lst.getsockname()[1], opts=["--landlock=require"],
+                       pass_fds=[s.fileno()]), EACCES, "require: inherited TCP refused")
+        check_eq(probe("abstract-connect", a.name, opts=["--landlock=require"]), 0, "require keeps abstract sockets")
+    finally:
+        for x in (lst, s):
+            x.close()
+        a.close()
 
 
 @test
@@ -357,6 +406,18 @@ def help_version_status_and_filter():
     check(r.returncode == 1 and "allowed: inet6" in r.stdout, "inet6 allowed: " + r.stdout)
     r = run([E, "--print-filter"])
     check(r.returncode == 0 and 'syscall "socket"' in r.stdout and "io_uring_setup" in r.stdout, "filter")
+    check("# nonet policy: allowed: unix; errno: eafnosupport; landlock: auto; unix: all (filesystem and abstract"
+          in r.stdout, r.stdout[:400])
+    r = run([E, "--print-filter", "--unix=no-abstract"])
+    check(r.returncode == 0 and "unix: no-abstract (filesystem sockets; abstract ones created outside refused)"
+          in r.stdout and "the policy needs 6" in r.stdout, r.stdout[:400])
+    r = run(as_user([E, "-v", "--unix=no-abstract", "true"]))
+    check(r.returncode == 0 and "network off (seccomp, Landlock ABI" in r.stderr and "unix: no-abstract" in r.stderr,
+          r.stderr)
+    r = run(as_user([E, "-v", "true"]))
+    check("unix: all (filesystem and abstract sockets)" in r.stderr, r.stderr)
+    r = run(as_user([E, "--status"]))
+    check("unix levels this kernel enforces: all,no-abstract" in r.stdout, r.stdout)
     check_eq(run([E, "--status", "true"]).returncode, 125, "--status takes no command")
 
 

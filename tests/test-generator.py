@@ -30,7 +30,6 @@ RestrictAddressFamilies=AF_UNIX
 SystemCallArchitectures=native
 SystemCallFilter=~io_uring_setup:ENOSYS io_uring_enter:ENOSYS io_uring_register:ENOSYS
 SystemCallFilter=~ptrace:EPERM process_vm_readv:EPERM process_vm_writev:EPERM pidfd_getfd:EPERM
-PrivateNetwork=yes
 """
 
 
@@ -95,7 +94,7 @@ def x_networkoff_yes_gives_the_contract():
         check_eq(t.generate().returncode, 0, "exit status")
         check_eq(t.generated(), ["a.service.d/90-nonet.conf", "d.service.d/90-nonet.conf"], "drop-ins")
         text = t.dropin("a.service")
-        check_eq(text.split("\n", 2)[2], UNIX_ONLY, "golden drop-in")
+        check_eq(text.split("\n", 2)[2], UNIX_ONLY, "golden drop-in: AF_UNIX whole, no PrivateNetwork")
         check(f"X-NetworkOff=yes at {t.lib}/a.service:5" in text, "header names the source: " + text)
         verify(t, "a.service")
         with open(READY) as f:
@@ -159,6 +158,13 @@ def services_of_restricted_users_follow_the_table():
         check(text and "User=nn-off, whose network is off by /etc/security/nonet.conf:1" in text, str(text))
         check_eq(t.generated(), ["off.service.d/90-nonet.conf"], "only nn-off's service")
         check("cannot look up User=nn-ghost" in r.stderr, r.stderr)
+        # Unix=no-abstract for the table's users: systemd's way is a private network namespace
+        R.write("/etc/security/nonet-settings.conf", "Unix=no-abstract\n")
+        shutil.rmtree(t.out)
+        os.makedirs(t.out)
+        t.generate()
+        check(t.dropin("off.service").endswith("pidfd_getfd:EPERM\nPrivateNetwork=yes\n"), t.dropin("off.service"))
+        verify(t, "off.service")
         R.write("/etc/security/nonet-settings.conf", "Services=no\n")
         shutil.rmtree(t.out)
         os.makedirs(t.out)

@@ -80,27 +80,129 @@ static void test_policy_words(void) {
         CHECK_EQ(nonet_landlock_from_name("Off"), NONET_LANDLOCK_OFF);
         CHECK_EQ(nonet_landlock_from_name("maybe"), -EINVAL);
 
-        nonet_policy_init(&p);
+        CHECK_EQ(nonet_unix_from_name("all"), NONET_UNIX_ALL);
+        CHECK_EQ(nonet_unix_from_name("No-Abstract"), NONET_UNIX_NO_ABSTRACT);
+        CHECK_EQ(nonet_unix_from_name("none"), -EINVAL);
+        CHECK(nonet_unix_to_name((enum nonet_unix) 7) == NULL, "no name for unix level 7");
+
+        policy_init(&p);
         CHECK_EQ(p.allow, UINT64_C(1) << AF_UNIX);
         CHECK_EQ(p.error, EAFNOSUPPORT);
+        CHECK_EQ(p.unix_reach, NONET_UNIX_ALL);
+        CHECK_EQ(policy_normalize(NULL, &n), 0);
+        CHECK(n.allow == p.allow && n.error == p.error && n.landlock == p.landlock && n.unix_reach == p.unix_reach,
+              "NULL is the default policy");
         p.allow = UINT64_C(1) << AF_NETLINK;
         CHECK_EQ(policy_normalize(&p, &n), 0);
         CHECK_EQ(n.allow, (UINT64_C(1) << AF_NETLINK) | (UINT64_C(1) << AF_UNIX));
         p.error = ENOENT;
         CHECK_EQ(policy_normalize(&p, &n), -EINVAL);
-        CHECK_EQ(nonet_restrict(&p, NULL), -EINVAL);
+        CHECK_EQ(nonet_restrict(&p, NULL, 0), -EINVAL);
+        /* Only Landlock can refuse abstract sockets: with it off the policy cannot hold. */
+        policy_init(&p);
+        p.unix_reach = NONET_UNIX_NO_ABSTRACT;
+        p.landlock = NONET_LANDLOCK_OFF;
+        CHECK_EQ(policy_normalize(&p, &n), -EINVAL);
+        struct nonet_result r;
+        CHECK_EQ(nonet_check(&p, &r, sizeof(r)), -EINVAL);
+        CHECK_EQ(r.failed, NONET_LAYER_POLICY);
+}
+
+/* The opaque policy: attributes by number, unknown ones and bad values refused. */
+static void test_policy_handle(void) {
+        struct nonet_policy *p = nonet_policy_new();
+        uint64_t v = 99;
+
+        CHECK(p, "new");
+        if (!p)
+                return;
+        CHECK_EQ(nonet_policy_get(p, NONET_ATTR_ALLOW, &v), 0);
+        CHECK_EQ(v, UINT64_C(1) << AF_UNIX);
+        CHECK_EQ(nonet_policy_get(p, NONET_ATTR_UNIX, &v), 0);
+        CHECK_EQ(v, NONET_UNIX_ALL);
+        CHECK_EQ(nonet_policy_set(p, NONET_ATTR_ALLOW, UINT64_C(1) << AF_INET), 0);
+        CHECK_EQ(nonet_policy_get(p, NONET_ATTR_ALLOW, &v), 0);
+        CHECK_EQ(v, (UINT64_C(1) << AF_INET) | (UINT64_C(1) << AF_UNIX)); /* AF_UNIX always */
+        CHECK_EQ(nonet_policy_set(p, NONET_ATTR_ERRNO, EPERM), 0);
+        CHECK_EQ(nonet_policy_set(p, NONET_ATTR_ERRNO, ENOENT), -EINVAL);
+        CHECK_EQ(nonet_policy_set(p, NONET_ATTR_ERRNO, (UINT64_C(1) << 32) | EPERM), -EINVAL);
+        CHECK_EQ(nonet_policy_get(p, NONET_ATTR_ERRNO, &v), 0);
+        CHECK_EQ(v, EPERM);
+        CHECK_EQ(nonet_policy_set(p, NONET_ATTR_LANDLOCK, NONET_LANDLOCK_REQUIRE), 0);
+        CHECK_EQ(nonet_policy_set(p, NONET_ATTR_LANDLOCK, 3), -EINVAL);
+        CHECK_EQ(nonet_policy_set(p, NONET_ATTR_UNIX, NONET_UNIX_NO_ABSTRACT), 0);
+        CHECK_EQ(nonet_policy_set(p, NONET_ATTR_UNIX, 2), -EINVAL);
+        CHECK_EQ(nonet_policy_set(p, NONET_ATTR_UNIX, UINT64_C(1) << 33), -EINVAL);
+        CHECK_EQ(nonet_policy_get(p, NONET_ATTR_UNIX, &v), 0);
+        CHECK_EQ(v, NONET_UNIX_NO_ABSTRACT);
+        /* an attribute of a newer library is refused, not ignored */
+        CHECK_EQ(nonet_policy_set(p, (enum nonet_attr) 0, 0), -EINVAL);
+        CHECK_EQ(nonet_policy_set(p, (enum nonet_attr) 99, 0), -EINVAL);
+        CHECK_EQ(nonet_policy_get(p, (enum nonet_attr) 99, &v), -EINVAL);
+        CHECK_EQ(nonet_policy_set(NULL, NONET_ATTR_ERRNO, EPERM), -EINVAL);
+        nonet_policy_free(p);
+        nonet_policy_free(NULL);
+}
+
+/* struct nonet_result is filled up to the caller's size: older (shorter) and newer (longer) callers. */
+static void test_result_sizes(void) {
+        struct nonet_policy p;
+        struct nonet_result full;
+        struct {
+                struct nonet_result r;
+                unsigned char future[16];
+        } newer;
+        policy_init(&p);
+        p.landlock = NONET_LANDLOCK_REQUIRE;
+        CHECK_EQ(nonet_check(&p, &full, sizeof(full)), 0);
+        CHECK_EQ(full.landlock_needed, LANDLOCK_ABI_NET_TCP);
+        memset(&newer, 0xaa, sizeof(newer));
+        CHECK_EQ(nonet_check(&p, &newer.r, sizeof(newer)), 0);
+        CHECK(memcmp(&newer.r, &full, sizeof(full)) == 0, "the known fields");
+        bool zero = true;
+        for (size_t i = 0; i < sizeof(newer.future); i++)
+                zero = zero && newer.future[i] == 0;
+        CHECK(zero, "a newer caller's fields this library does not know read as zero");
+        struct nonet_result older;
+        memset(&older, 0xaa, sizeof(older));
+        size_t v0 = offsetof(struct nonet_result, landlock_applied) + sizeof(int);
+        CHECK_EQ(nonet_check(&p, &older, v0), 0);
+        CHECK_EQ(older.landlock_needed, LANDLOCK_ABI_NET_TCP);
+        CHECK_EQ(nonet_check(&p, &older, v0 - 1), -EINVAL);
+        CHECK_EQ(nonet_check(&p, NULL, 0), 0);
+        struct nonet_status st;
+        CHECK_EQ(nonet_status(&st, sizeof(st)), 0);
+        CHECK_EQ(nonet_status(&st, 4), -EINVAL);
+}
+
+static int plan(enum nonet_landlock mode, enum nonet_unix reach, int kernel_abi) {
+        struct nonet_policy p;
+        policy_init(&p);
+        p.landlock = mode;
+        p.unix_reach = reach;
+        return landlock_plan(&p, kernel_abi);
 }
 
 static void test_landlock_plan(void) {
-        CHECK_EQ(landlock_plan(NONET_LANDLOCK_AUTO, 7), 7);
-        CHECK_EQ(landlock_plan(NONET_LANDLOCK_AUTO, 2), 2);
-        CHECK_EQ(landlock_plan(NONET_LANDLOCK_AUTO, -ENOSYS), 0);
-        CHECK_EQ(landlock_plan(NONET_LANDLOCK_AUTO, -EOPNOTSUPP), 0);
-        CHECK_EQ(landlock_plan(NONET_LANDLOCK_OFF, 7), 0);
-        CHECK_EQ(landlock_plan(NONET_LANDLOCK_REQUIRE, 6), 6);
-        CHECK_EQ(landlock_plan(NONET_LANDLOCK_REQUIRE, 5), -EPROTONOSUPPORT);
-        CHECK_EQ(landlock_plan(NONET_LANDLOCK_REQUIRE, -ENOSYS), -ENOSYS);
-        CHECK_EQ(landlock_plan(NONET_LANDLOCK_REQUIRE, -EOPNOTSUPP), -EOPNOTSUPP);
+        const enum nonet_unix all = NONET_UNIX_ALL, noabs = NONET_UNIX_NO_ABSTRACT;
+        CHECK_EQ(plan(NONET_LANDLOCK_AUTO, all, 7), 7);
+        CHECK_EQ(plan(NONET_LANDLOCK_AUTO, all, 2), 2);
+        CHECK_EQ(plan(NONET_LANDLOCK_AUTO, all, -ENOSYS), 0);
+        CHECK_EQ(plan(NONET_LANDLOCK_AUTO, all, -EOPNOTSUPP), 0);
+        CHECK_EQ(plan(NONET_LANDLOCK_OFF, all, 7), 0);
+        /* require: what the default policy needs, TCP rules (ABI 4), not abstract scoping */
+        CHECK_EQ(plan(NONET_LANDLOCK_REQUIRE, all, 4), 4);
+        CHECK_EQ(plan(NONET_LANDLOCK_REQUIRE, all, 6), 6);
+        CHECK_EQ(plan(NONET_LANDLOCK_REQUIRE, all, 3), -EPROTONOSUPPORT);
+        CHECK_EQ(plan(NONET_LANDLOCK_REQUIRE, all, -ENOSYS), -ENOSYS);
+        CHECK_EQ(plan(NONET_LANDLOCK_REQUIRE, all, -EOPNOTSUPP), -EOPNOTSUPP);
+        /* no-abstract is asked for explicitly: ABI 6 or fail closed, even with auto */
+        CHECK_EQ(plan(NONET_LANDLOCK_AUTO, noabs, 6), 6);
+        CHECK_EQ(plan(NONET_LANDLOCK_AUTO, noabs, 7), 7);
+        CHECK_EQ(plan(NONET_LANDLOCK_AUTO, noabs, 5), -EPROTONOSUPPORT);
+        CHECK_EQ(plan(NONET_LANDLOCK_AUTO, noabs, -ENOSYS), -ENOSYS);
+        CHECK_EQ(plan(NONET_LANDLOCK_REQUIRE, noabs, 5), -EPROTONOSUPPORT);
+        CHECK_EQ(plan(NONET_LANDLOCK_REQUIRE, noabs, 6), 6);
 }
 
 static void test_describe_failure(void) {
@@ -109,13 +211,21 @@ static void test_describe_failure(void) {
 
         nonet_describe_failure(-ENOSYS, &r, buf, sizeof(buf));
         CHECK(strstr(buf, "seccomp is not available") && strstr(buf, "CONFIG_SECCOMP_FILTER"), "%s", buf);
-        r = (struct nonet_result) { .failed = NONET_LAYER_LANDLOCK, .landlock_abi = 4 };
+        r = (struct nonet_result) { .failed = NONET_LAYER_LANDLOCK, .landlock_abi = 4, .landlock_needed = 6 };
         nonet_describe_failure(-EPROTONOSUPPORT, &r, buf, sizeof(buf));
-        CHECK(strstr(buf, "ABI 4") && strstr(buf, "ABI 6"), "%s", buf);
+        CHECK(strstr(buf, "abstract unix sockets") && strstr(buf, "needs ABI 6") && strstr(buf, "has Landlock ABI 4"),
+              "%s", buf);
+        r = (struct nonet_result) { .failed = NONET_LAYER_LANDLOCK, .landlock_abi = 3, .landlock_needed = 4 };
+        nonet_describe_failure(-EPROTONOSUPPORT, &r, buf, sizeof(buf));
+        CHECK(strstr(buf, "Landlock is required") && strstr(buf, "ABI 4") && strstr(buf, "has Landlock ABI 3"), "%s",
+              buf);
         nonet_describe_failure(-EOPNOTSUPP, &r, buf, sizeof(buf));
         CHECK(strstr(buf, "lsm="), "%s", buf);
         nonet_describe_failure(-ENOSYS, &r, buf, sizeof(buf));
         CHECK(strstr(buf, "CONFIG_SECURITY_LANDLOCK"), "%s", buf);
+        r = (struct nonet_result) { .failed = NONET_LAYER_POLICY };
+        nonet_describe_failure(-EINVAL, &r, buf, sizeof(buf));
+        CHECK(strstr(buf, "invalid policy") && strstr(buf, "landlock: off"), "%s", buf);
 }
 
 /* The filter libnonet would load, as BPF. */
@@ -197,7 +307,7 @@ static void test_filter_table_default(void) {
                 { AUDIT_ARCH_AARCH64, 198, AF_INET, KILL },
                 { 0, 41, AF_UNIX, KILL },
         };
-        nonet_policy_init(&p);
+        policy_init(&p);
         check_rows(&p, true, rows, ELEMENTSOF(rows));
 }
 
@@ -218,14 +328,14 @@ static void test_filter_table_ptrace(void) {
                 { X86_64, 310, 0, ALLOW },
                 { X86_64, 438, 0, ALLOW },
         };
-        nonet_policy_init(&p);
+        policy_init(&p);
         check_rows(&p, false, unscoped, ELEMENTSOF(unscoped));
         check_rows(&p, true, scoped, ELEMENTSOF(scoped));
 }
 
 static void test_filter_table_allow_eperm(void) {
         struct nonet_policy p;
-        nonet_policy_init(&p);
+        policy_init(&p);
         p.allow = (UINT64_C(1) << AF_INET) | (UINT64_C(1) << 50);
         p.error = EPERM;
         const struct row rows[] = {
@@ -246,7 +356,7 @@ static void test_filter_table_allow_eperm(void) {
 static void test_filter_reads_args_only_for_sockets(void) {
         struct nonet_policy p;
         size_t n;
-        nonet_policy_init(&p);
+        policy_init(&p);
         struct sock_filter *prog = export_bpf(&p, true, &n);
         CHECK(prog, "export");
         for (uint32_t nr = 0; prog && nr < 512; nr++) {
@@ -263,7 +373,7 @@ static void test_filter_reads_args_only_for_sockets(void) {
 /* The default policy's filter compiled at build time is the one libseccomp makes now. */
 static void test_prebuilt_is_filter_build(void) {
         struct nonet_policy p;
-        nonet_policy_init(&p);
+        policy_init(&p);
         for (int scoped = 0; scoped <= 1; scoped++) {
                 size_t n;
                 struct sock_filter *now = export_bpf(&p, scoped, &n);
@@ -277,7 +387,7 @@ static void test_prebuilt_is_filter_build(void) {
         }
         p.allow |= UINT64_C(1) << AF_NETLINK;
         CHECK(prebuilt_filter(&p, true) == NULL, "only the default policy is prebuilt");
-        nonet_policy_init(&p);
+        policy_init(&p);
         p.error = EPERM;
         CHECK(prebuilt_filter(&p, true) == NULL, "only the default errno is prebuilt");
 }
@@ -306,8 +416,8 @@ static int errno_of(int fd) {
 
 static int restrict_default(void) {
         struct nonet_policy p;
-        nonet_policy_init(&p);
-        return nonet_restrict(&p, NULL);
+        policy_init(&p);
+        return nonet_restrict(&p, NULL, 0);
 }
 
 static int child_restrict_live(void *arg) {
@@ -326,9 +436,9 @@ static int child_restrict_live(void *arg) {
                 return 5;
         /* Irreversible: a second, wider policy cannot widen. */
         struct nonet_policy wide;
-        nonet_policy_init(&wide);
+        policy_init(&wide);
         wide.allow = ~UINT64_C(0);
-        if (nonet_restrict(&wide, NULL) < 0)
+        if (nonet_restrict(&wide, NULL, 0) < 0)
                 return 6;
         if (errno_of(socket(AF_INET, SOCK_STREAM, 0)) != EAFNOSUPPORT)
                 return 7;
@@ -342,9 +452,9 @@ static void test_restrict_live(void) {
 /* A policy of its own goes through libseccomp at run time. */
 static int child_restrict_netlink(void *arg) {
         struct nonet_policy p;
-        nonet_policy_init(&p);
+        policy_init(&p);
         p.allow |= UINT64_C(1) << AF_NETLINK;
-        if (nonet_restrict(&p, NULL) < 0)
+        if (nonet_restrict(&p, NULL, 0) < 0)
                 return 100;
         if (errno_of(socket(AF_NETLINK, SOCK_RAW, 0)) != 0)
                 return 1;
@@ -403,8 +513,10 @@ static int abstract_addr(struct sockaddr_un *sa, const char *name) {
         return (int) (offsetof(struct sockaddr_un, sun_path) + 1 + strlen(name));
 }
 
+/* arg: the ABI, plus 100 to scope abstract sockets. */
 static int child_abi(void *arg) {
-        int abi = (int) (intptr_t) arg, port;
+        int abi = (int) (intptr_t) arg % 100, port;
+        bool scope = (intptr_t) arg >= 100;
         struct sockaddr_un un;
         char name[64];
 
@@ -416,7 +528,7 @@ static int child_abi(void *arg) {
         if (srv < 0 || tcp < 0 || usrv < 0 || bind(usrv, (struct sockaddr *) &un, ulen) < 0 || listen(usrv, 1) < 0)
                 return 100;
 
-        if (landlock_apply(abi) != abi)
+        if (landlock_apply(abi, scope) != abi)
                 return 101;
 
         struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t) port),
@@ -433,26 +545,31 @@ static int child_abi(void *arg) {
 
 static void test_landlock_abis(void) {
         int kernel = landlock_abi();
-        if (kernel < NONET_LANDLOCK_ABI_FULL) {
-                printf("# this kernel has Landlock ABI %d; the ABI table needs %d\n", kernel, NONET_LANDLOCK_ABI_FULL);
+        if (kernel < LANDLOCK_ABI_SCOPE_ABSTRACT) {
+                printf("# this kernel has Landlock ABI %d; the ABI table needs %d\n", kernel, LANDLOCK_ABI_SCOPE_ABSTRACT);
                 CHECK(getenv("CI") == NULL, "Landlock ABI %d in CI", kernel);
                 return;
         }
-        /* ABI 1-3: ptrace isolation only; 4-5: and TCP; 6+: and abstract sockets. The
-         * abstract socket is the child's own, created before: outside its new domain.
+        /* ABI 1-3: ptrace isolation only; 4+: and TCP; abstract sockets only when asked, from
+         * ABI 6. The abstract socket is the child's own, created before: outside its new domain.
          * ABI 1-3 need a filesystem rule, which makes Landlock refuse mount(). */
         CHECK_EQ(in_child(child_abi, (void *) 1), 4);
         CHECK_EQ(in_child(child_abi, (void *) 3), 4);
         CHECK_EQ(in_child(child_abi, (void *) 4), 1);
         CHECK_EQ(in_child(child_abi, (void *) 5), 1);
-        CHECK_EQ(in_child(child_abi, (void *) 6), 3);
-        CHECK_EQ(in_child(child_abi, (void *) (intptr_t) kernel), 3);
+        CHECK_EQ(in_child(child_abi, (void *) 6), 1);
+        CHECK_EQ(in_child(child_abi, (void *) (intptr_t) kernel), 1);
+        CHECK_EQ(in_child(child_abi, (void *) 106), 3);
+        CHECK_EQ(in_child(child_abi, (void *) (intptr_t) (100 + kernel)), 3);
+        CHECK_EQ(landlock_apply(5, true), -EINVAL); /* ABI 5 cannot scope: never silently dropped */
 }
 
 int main(void) {
         RUN(test_family_names);
         RUN(test_family_lists);
         RUN(test_policy_words);
+        RUN(test_policy_handle);
+        RUN(test_result_sizes);
         RUN(test_landlock_plan);
         RUN(test_describe_failure);
         RUN(test_filter_table_default);

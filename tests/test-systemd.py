@@ -36,6 +36,8 @@ R.add_user("nn-off", ["nn-lab"])
 R.add_user("nn-free", ["nn-lab", "nn-admin"])
 R.add_user("nn-plain")
 R.write("/etc/security/nonet.conf", "@nn-lab hard network off\n@nn-admin hard network on\n")
+# The table's users get the stricter unix level; X-NetworkOff=yes units keep AF_UNIX whole.
+R.write("/etc/security/nonet-settings.conf", "Unix=no-abstract\n")
 
 # The contract rows, run by a service; "name exit-status" lines.
 R.write(f"{PROGS}/rows.sh", f"""#!/bin/sh
@@ -91,6 +93,7 @@ def write_units():
     unit("rows-unit.service", rows.format("", PROGS, "unit") + "X-NetworkOff=yes\n")
     unit("rows-exec.service", rows.format(f"{PROGS}/nonet-exec", PROGS, "exec"))
     unit("rows-plain.service", rows.format("", PROGS, "plain"))
+    unit("rows-user.service", rows.format("", PROGS, "user").replace("User=nn-plain", "User=nn-off"))
     for user in ("nn-off", "nn-free"):
         unit(f"user-{user}.service", f"[Service]\nType=oneshot\nUser={user}\n"
              f"ExecStart=/bin/sh -c '{PROGS}/probe socket inet; echo $? > {RESULTS}/{user}'\n")
@@ -202,7 +205,6 @@ def boot():
 
 # Rows where a unit's verdict differs from nonet-exec's, and why (README, nonet-generator(8)).
 DIFFERENT = {
-    "abstract": "refused by the private network namespace (ECONNREFUSED), not Landlock's EPERM",
     "int80": "SystemCallArchitectures=native kills the process instead of refusing",
     "x32": "SystemCallArchitectures=native kills the process instead of refusing",
     "proc-mem": "systemd has no directive for Landlock's ptrace scope over /proc/PID/mem",
@@ -224,10 +226,20 @@ def x_networkoff_unit_gets_nonet_exec_verdicts():
     check_eq(unit_["inet"], str(EAFNOSUPPORT), "inet")
     check_eq(unit_["io_uring"], str(ENOSYS), "io_uring")
     check_eq((unit_["ptrace"], unit_["pidfd_getfd"], unit_["vm-readv"]), (str(EPERM),) * 3, "ptrace family")
-    check_eq(unit_["abstract"], "111", "abstract: " + DIFFERENT["abstract"])
+    check_eq((exe["abstract"], unit_["abstract"]), ("0", "0"), "AF_UNIX kept whole: an abstract socket outside")
     check_eq((unit_["int80"], unit_["x32"]), ("159", "159"), "killed by SIGSYS")
     check_eq(unit_["proc-mem"], "0", "proc-mem: " + DIFFERENT["proc-mem"])
     check("90-nonet.conf" in SD.ctl("cat", "rows-unit.service").stdout, "the generated drop-in is loaded")
+
+
+@test
+def unix_no_abstract_for_the_table_users_services():
+    check_eq(SD.ctl("start", "rows-user.service").returncode, 0, "rows-user")
+    user = results("user")
+    print(f"# user  {user}")
+    check_eq(user["abstract"], "111", "an abstract socket outside: refused by the private network namespace")
+    check_eq((user["unix-local"], user["socketpair"]), ("0", "0"), "filesystem sockets and socketpair work")
+    check_eq(user["inet"], str(EAFNOSUPPORT), "inet refused")
 
 
 @test

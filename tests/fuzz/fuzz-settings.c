@@ -34,7 +34,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         fclose(f);
         paths = (struct nonet_paths) { .etc_dir = dir, .vendor_dir = dir, .owner = getuid() };
         settings_load(&paths, &s, NULL);
-        if ((s.error != 97 && s.error != 1) || !nonet_landlock_to_name(s.landlock))
+        if ((s.error != 97 && s.error != 1) || !nonet_landlock_to_name(s.landlock) || !nonet_unix_to_name(s.unix_reach) ||
+            (s.unix_reach == NONET_UNIX_NO_ABSTRACT && s.landlock == NONET_LANDLOCK_OFF))
                 __builtin_trap();
         return 0;
 }

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The policy: its defaults, its attributes, and what it asks of the kernel. */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+
+#include "policy.h"
+
+#define FAMILY_BIT(f) (UINT64_C(1) << (f))
+
+void policy_init(struct nonet_policy *p) {
+        *p = (struct nonet_policy) {
+                .allow = FAMILY_BIT(AF_UNIX),
+                .error = EAFNOSUPPORT,
+                .landlock = NONET_LANDLOCK_AUTO,
+                .unix_reach = NONET_UNIX_ALL,
+        };
+}
+
+int policy_normalize(const struct nonet_policy *p, struct nonet_policy *ret) {
+        if (!p) {
+                policy_init(ret);
+                return 0;
+        }
+        if (!nonet_errno_to_name(p->error) || !nonet_landlock_to_name(p->landlock) ||
+            !nonet_unix_to_name(p->unix_reach))
+                return -EINVAL;
+        /* Only Landlock can tell an abstract socket outside from one inside. */
+        if (policy_scopes_abstract(p) && p->landlock == NONET_LANDLOCK_OFF)
+                return -EINVAL;
+        *ret = *p;
+        ret->allow |= FAMILY_BIT(AF_UNIX);
+        return 0;
+}
+
+int policy_landlock_needed(const struct nonet_policy *p) {
+        if (p->landlock == NONET_LANDLOCK_OFF)
+                return 0;
+        /* Asked for explicitly, so never quietly dropped: fail closed without it. */
+        if (policy_scopes_abstract(p))
+                return LANDLOCK_ABI_SCOPE_ABSTRACT;
+        return p->landlock == NONET_LANDLOCK_REQUIRE ? LANDLOCK_ABI_NET_TCP : 0;
+}
+
+struct nonet_policy *nonet_policy_new(void) {
+        struct nonet_policy *p = malloc(sizeof(*p));
+        if (p)
+                policy_init(p);
+        return p;
+}
+
+void nonet_policy_free(struct nonet_policy *p) {
+        free(p);
+}
+
+int nonet_policy_set(struct nonet_policy *p, enum nonet_attr attr, uint64_t value) {
+        if (!p)
+                return -EINVAL;
+        switch (attr) {
+        case NONET_ATTR_ALLOW:
+                p->allow = value | FAMILY_BIT(AF_UNIX);
+                return 0;
+        case NONET_ATTR_ERRNO:
+                if (value > 4096 || !nonet_errno_to_name((int) value))
+                        return -EINVAL;
+                p->error = (int) value;
+                return 0;
+        case NONET_ATTR_LANDLOCK:
+                if (value > 16 || !nonet_landlock_to_name((enum nonet_landlock) value))
+                        return -EINVAL;
+                p->landlock = (enum nonet_landlock) value;
+                return 0;
+        case NONET_ATTR_UNIX:
+                if (value > 16 || !nonet_unix_to_name((enum nonet_unix) value))
+                        return -EINVAL;
+                p->unix_reach = (enum nonet_unix) value;
+                return 0;
+        }
+        return -EINVAL; /* an attribute of a newer library: refused, never ignored */
+}
+
+int nonet_policy_get(const struct nonet_policy *p, enum nonet_attr attr, uint64_t *ret_value) {
+        if (!p || !ret_value)
+                return -EINVAL;
+        switch (attr) {
+        case NONET_ATTR_ALLOW:
+                *ret_value = p->allow;
+                return 0;
+        case NONET_ATTR_ERRNO:
+                *ret_value = (uint64_t) p->error;
+                return 0;
+        case NONET_ATTR_LANDLOCK:
+                *ret_value = p->landlock;
+                return 0;
+        case NONET_ATTR_UNIX:
+                *ret_value = p->unix_reach;
+                return 0;
+        }
+        return -EINVAL;
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The policy behind nonet.h's opaque handle, shared by the library's parts and the front ends. */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "nonet.h"
+
+struct nonet_policy {
+        uint64_t allow; /* families socket() may create; AF_UNIX always is */
+        int error;      /* errno of a refused socket(): EAFNOSUPPORT or EPERM */
+        enum nonet_landlock landlock;
+        enum nonet_unix unix_reach;
+};
+
+/* The default: AF_UNIX only and whole, EAFNOSUPPORT, Landlock where available. */
+void policy_init(struct nonet_policy *p);
+
+/* p (NULL: the default) checked, with AF_UNIX added. -EINVAL if it cannot be enforced as asked. */
+int policy_normalize(const struct nonet_policy *p, struct nonet_policy *ret);
+
+/* The least Landlock ABI a normalized policy needs, 0 if it can do without Landlock. */
+int policy_landlock_needed(const struct nonet_policy *p);
+
+/* Whether the policy refuses abstract unix sockets created outside. */
+static inline bool policy_scopes_abstract(const struct nonet_policy *p) {
+        return p->unix_reach == NONET_UNIX_NO_ABSTRACT;
+}
+
+/* The Landlock ABIs that bring each row (Documentation/userspace-api/landlock.rst). */
+#define LANDLOCK_ABI_NET_TCP 4
+#define LANDLOCK_ABI_SCOPE_ABSTRACT 6
