@@ -41,7 +41,7 @@ def sh(*cmd):
 
 
 class PrivateRoot:
-    DEV_NODES = ("null", "zero", "full", "random", "urandom", "tty", "ptmx")
+    DEV_NODES = ("null", "zero", "full", "random", "urandom", "tty")
 
     def __init__(self):
         assert os.environ.get(MARK), "call reexec_in_namespace() first"
@@ -76,7 +76,9 @@ class PrivateRoot:
             sh("mount", "--bind", os.path.join(old, node), os.path.join("/dev", node))
         for d in ("pts", "shm"):
             os.mkdir(os.path.join("/dev", d))
-        sh("mount", "--bind", os.path.join(old, "pts"), "/dev/pts")
+        # a devpts of our own: the kernel finds it through the "pts" beside ptmx
+        sh("mount", "-t", "devpts", "-o", "newinstance,ptmxmode=0666,mode=0620,gid=5", "devpts", "/dev/pts")
+        os.symlink("pts/ptmx", "/dev/ptmx")
         sh("mount", "-t", "tmpfs", "-o", "mode=1777", "tmpfs", "/dev/shm")
         for name, target in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"),
                              ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2")):
