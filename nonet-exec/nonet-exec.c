@@ -339,21 +339,23 @@ exec:
         return e == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN;
 }
 
-int main(int argc, char **argv) {
-        struct args a = { 0 };
-
-        if (parse_args(argc, argv, &a) < 0)
-                return EXIT_FAILED;
-
-        switch (a.action) {
+static int act(struct args *a) {
+        switch (a->action) {
         case ACTION_STATUS:
                 return show_status();
         case ACTION_PRINT_FILTER:
-                return print_filter(&a);
+                return print_filter(a);
         case ACTION_CHECK_CONFIG:
                 return check_config();
         case ACTION_EXEC:
                 break;
         }
-        return run(&a);
+        return run(a);
+}
+
+int main(int argc, char **argv) {
+        struct args a = { 0 };
+        int r = parse_args(argc, argv, &a) < 0 ? EXIT_FAILED : act(&a);
+        nonet_policy_free(a.policy);
+        return r;
 }
