@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The seccomp layer: socket() by family, io_uring, and ptrace where Landlock cannot. */
+/* The seccomp layer: socket() by family, io_uring, terminal injection, and ptrace where Landlock cannot. */
 
 #include <errno.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
 #include <stdbool.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -70,6 +71,24 @@ static const char *const io_uring_calls[] = { "io_uring_setup", "io_uring_enter"
 /* Reaching into another process; Landlock scopes these to the domain where it runs. */
 static const char *const ptrace_calls[] = { "ptrace", "process_vm_readv", "process_vm_writev", "pidfd_getfd" };
 
+/*
+ * Typing into the terminal (TIOCSTI) or pasting a selection on a virtual console
+ * (TIOCLINUX): input the shell that started us reads, and runs unrestricted, after we
+ * exit. The kernel takes the command as an unsigned int, so only its low 32 bits are
+ * compared: a value with upper bits set cannot slip past.
+ */
+static const unsigned tty_injection_ioctls[] = { TIOCSTI, TIOCLINUX };
+
+static int refuse_tty_injection(scmp_filter_ctx ctx) {
+        for (size_t i = 0; i < ELEMENTSOF(tty_injection_ioctls); i++) {
+                int r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,
+                                         SCMP_A1(SCMP_CMP_MASKED_EQ, UINT32_MAX, tty_injection_ioctls[i]));
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 /* One context for the given architectures, all with the same rules. */
 static int arch_filter(const uint32_t *arches, size_t n, const struct nonet_policy *p, bool ptrace_scoped,
                        bool multiplexed, scmp_filter_ctx *ret) {
@@ -100,6 +119,8 @@ static int arch_filter(const uint32_t *arches, size_t n, const struct nonet_poli
                 r = refuse_families(ctx, SCMP_SYS(socketpair), p, multiplexed);
         if (r >= 0)
                 r = refuse_all(ctx, io_uring_calls, ELEMENTSOF(io_uring_calls), ENOSYS);
+        if (r >= 0)
+                r = refuse_tty_injection(ctx);
         if (r >= 0 && !ptrace_scoped)
                 r = refuse_all(ctx, ptrace_calls, ELEMENTSOF(ptrace_calls), EPERM);
         if (r < 0) {

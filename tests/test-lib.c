@@ -239,6 +239,7 @@ struct row {
         uint32_t nr;
         uint64_t a0;
         uint32_t action;
+        uint64_t a1; /* ioctl's command */
 };
 
 static void check_rows(const struct nonet_policy *p, bool scoped, const struct row *rows, size_t n_rows) {
@@ -248,10 +249,11 @@ static void check_rows(const struct nonet_policy *p, bool scoped, const struct r
         if (!prog)
                 return;
         for (size_t i = 0; i < n_rows; i++) {
-                struct seccomp_data d = { .nr = (int) rows[i].nr, .arch = rows[i].arch, .args = { rows[i].a0, 1, 0 } };
+                struct seccomp_data d = { .nr = (int) rows[i].nr, .arch = rows[i].arch, .args = { rows[i].a0, rows[i].a1, 0 } };
                 struct sim_run run = bpf_sim(prog, n, &d);
-                CHECK(run.action == rows[i].action, "arch %#x nr %u a0 %#llx: action %#x, expected %#x", rows[i].arch,
-                      rows[i].nr, (unsigned long long) rows[i].a0, run.action, rows[i].action);
+                CHECK(run.action == rows[i].action, "arch %#x nr %u a0 %#llx a1 %#llx: action %#x, expected %#x",
+                      rows[i].arch, rows[i].nr, (unsigned long long) rows[i].a0, (unsigned long long) rows[i].a1,
+                      run.action, rows[i].action);
         }
         free(prog);
 }
@@ -284,6 +286,23 @@ static void test_filter_table_default(void) {
                 { X86_64, 425, 0, ERR(ENOSYS) },
                 { X86_64, 426, 0, ERR(ENOSYS) },
                 { X86_64, 427, 0, ERR(ENOSYS) },
+                /* terminal injection: TIOCSTI and TIOCLINUX, by the low 32 bits of the command */
+                { X86_64, 16, 0, ERR(EPERM), 0x5412 },
+                { X86_64, 16, 0, ERR(EPERM), 0x541C },
+                { X86_64, 16, 0, ERR(EPERM), 0x100005412ULL },
+                { X86_64, 16, 0, ERR(EPERM), 0xffffffff0000541CULL },
+                { X86_64, 16, 0, ALLOW, 0x5401 },  /* TCGETS */
+                { X86_64, 16, 0, ALLOW, 0x5402 },  /* TCSETS */
+                { X86_64, 16, 0, ALLOW, 0x5413 },  /* TIOCGWINSZ */
+                { X86_64, 16, 0, ALLOW, 0x540F },  /* TIOCGPGRP: job control */
+                { X86_64, 16, 0, ALLOW, 0x541B },  /* FIONREAD */
+                { X86_64, 16, 0, ALLOW, 0x100005401ULL },
+                { X86_64, 514 | X32_BIT, 0, ERR(EPERM), 0x5412 }, /* x32 ioctl */
+                { X86_64, 514 | X32_BIT, 0, ERR(EPERM), 0x541C },
+                { X86_64, 514 | X32_BIT, 0, ALLOW, 0x5401 },
+                { I386, 54, 0, ERR(EPERM), 0x5412 },
+                { I386, 54, 0, ERR(EPERM), 0x541C },
+                { I386, 54, 0, ALLOW, 0x5401 },
                 /* existing sockets keep working */
                 { X86_64, 42, 3, ALLOW },  /* connect */
                 { X86_64, 44, 3, ALLOW },  /* sendto */
@@ -352,7 +371,8 @@ static void test_filter_table_allow_eperm(void) {
 }
 
 /* The kernel's constant-action cache lets a syscall through without BPF only if the
- * verdict depends on arch and number alone: only the socket branch may read arguments. */
+ * verdict depends on arch and number alone: only socket(), socketpair() and ioctl() may
+ * read arguments. */
 static void test_filter_reads_args_only_for_sockets(void) {
         struct nonet_policy p;
         size_t n;
@@ -362,9 +382,9 @@ static void test_filter_reads_args_only_for_sockets(void) {
         for (uint32_t nr = 0; prog && nr < 512; nr++) {
                 struct seccomp_data d = { .nr = (int) nr, .arch = X86_64, .args = { AF_INET, 0x100000000ULL } };
                 struct sim_run run = bpf_sim(prog, n, &d);
-                bool socket_call = nr == 41 || nr == 53;
-                CHECK(run.read_args == socket_call, "x86_64 syscall %u reads arguments: %d", nr, run.read_args);
-                if (!socket_call && !(nr >= 425 && nr <= 427))
+                bool socket_call = nr == 41 || nr == 53, reads = socket_call || nr == 16;
+                CHECK(run.read_args == reads, "x86_64 syscall %u reads arguments: %d", nr, run.read_args);
+                if (!reads && !(nr >= 425 && nr <= 427))
                         CHECK(run.action == ALLOW, "x86_64 syscall %u: action %#x", nr, run.action);
         }
         free(prog);
