@@ -3,11 +3,14 @@
 
 import grp
 import os
+import pty
 import pwd
+import select
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import traceback
 
 BUILD = os.environ.get("NONET_BUILD", os.path.join(os.path.dirname(__file__), "..", "build"))
@@ -113,3 +116,56 @@ def run(cmd, **kw):
     kw.setdefault("text", True)
     kw.setdefault("timeout", 60)
     return subprocess.run(cmd, **kw)
+
+
+def in_terminal(argv, steps, env=None, size=(24, 80)):
+    """Run argv on a new pseudo-terminal (its controlling terminal) and type into it, as a
+    person would: steps are (text, wait_for) pairs, wait_for a string expected in the output
+    before the next step, or None. Returns everything the terminal showed."""
+    import fcntl
+    import struct
+    import termios
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.environ.update(env or {})
+        os.execvp(argv[0], argv)
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", size[0], size[1], 0, 0))
+    out = b""
+
+    def pump(seconds):
+        nonlocal out
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            if select.select([fd], [], [], 0.05)[0]:
+                try:
+                    out += os.read(fd, 65536)
+                except OSError:  # the other side closed
+                    return False
+        return True
+
+    for text, wait_for in steps:
+        os.write(fd, text.encode())
+        deadline = time.monotonic() + 20
+        while wait_for and wait_for.encode() not in out and time.monotonic() < deadline:
+            if not pump(0.1):
+                break
+        pump(0.3)
+    deadline = time.monotonic() + 20
+    while pump(0.1):  # until the terminal closes
+        if time.monotonic() > deadline:
+            os.kill(pid, 9)
+            break
+    os.waitpid(pid, 0)
+    os.close(fd)
+    return out.decode(errors="replace")
+
+
+# Pushes its argument and a newline into its terminal's input queue, as typed (TIOCSTI).
+INJECT = """import fcntl, sys, termios
+try:
+    for c in sys.argv[1] + "\\n":
+        fcntl.ioctl(0, termios.TIOCSTI, c.encode())
+    print("INJECT-PUSHED", flush=True)
+except OSError as e:
+    print(f"INJECT-REFUSED errno {e.errno}", flush=True)
+"""

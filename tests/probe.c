@@ -240,6 +240,13 @@ static int do_bind_fd(int argc, char **argv) {
         return result(bind(atoi(argv[0]), (struct sockaddr *) &sa, sizeof(sa)));
 }
 
+/* ioctl(0, CMD, " ") with CMD a raw 64-bit register value, e.g. 0x100005412: TIOCSTI with
+ * upper bits the kernel ignores. Stdin must be a terminal; a space is harmless to a shell. */
+static int do_ioctl_raw(int argc, char **argv) {
+        unsigned long cmd = strtoul(argv[0], NULL, 0);
+        return result(syscall(__NR_ioctl, 0, cmd, " "));
+}
+
 static int do_no_new_privs(int argc, char **argv) {
         return prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1 ? 0 : 1;
 }
@@ -278,6 +285,7 @@ static const struct probe probes[] = {
         { "accept", 1, do_accept },
         { "connect-fd", 2, do_connect_fd },
         { "bind-fd", 2, do_bind_fd },
+        { "ioctl-raw", 1, do_ioctl_raw },
         { "no-new-privs", 0, do_no_new_privs },
         { "euid-root", 0, do_euid_root },
 };

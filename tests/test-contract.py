@@ -15,8 +15,8 @@ import threading
 import http.server
 
 sys.path.insert(0, os.path.dirname(__file__))
-from nonettest import (EACCES, EAFNOSUPPORT, ENOSYS, EPERM, ROOT, Programs, as_user, check, check_eq,
-                       main, require_root, run, test)
+from nonettest import (EACCES, EAFNOSUPPORT, ENOSYS, EPERM, INJECT, ROOT, Programs, as_user, check, check_eq,
+                       in_terminal, main, require_root, run, test)
 
 P = Programs()
 
@@ -245,6 +245,58 @@ def nesting_only_narrows():
     check_eq(run(as_user([P.nonet_exec, "--allow=inet", "--"] + inner)).returncode, EAFNOSUPPORT, "narrower inside")
     wider = [P.nonet_exec, "--allow=inet", "--", P.probe, "socket", "inet"]
     check_eq(run(as_user([P.nonet_exec, "--"] + wider)).returncode, EAFNOSUPPORT, "wider inside cannot widen")
+
+
+def shell(prefix):
+    """An interactive bash on a new terminal, as the user, that runs prefix + the injector."""
+    inject = P.path("inject.py")
+    with open(inject, "w") as f:
+        f.write(INJECT)
+    marker = P.writable("injected")
+    if os.path.exists(marker):
+        os.unlink(marker)
+    line = " ".join(prefix + ["python3", inject, f"'touch {marker}'"])
+    out = in_terminal(as_user(["bash", "--norc", "--noprofile", "-i"]), [(line + "\n", "INJECT-"), ("exit\n", None)],
+                      env={"PS1": "$ "})
+    return out, os.path.exists(marker)
+
+
+def legacy_tiocsti():
+    """Whether this kernel lets an unprivileged process use TIOCSTI (6.1 has no switch: always)."""
+    path = "/proc/sys/dev/tty/legacy_tiocsti"
+    return not os.path.exists(path) or open(path).read().strip() == "1"
+
+
+@test
+def terminal_injection_is_refused():
+    out, ran = shell([])
+    if legacy_tiocsti():
+        check("INJECT-PUSHED" in out and ran, "control: the pushed line runs in the shell after the program: " + out)
+    else:
+        check("INJECT-REFUSED errno 5" in out and not ran, "control: this kernel refuses TIOCSTI (EIO): " + out)
+    out, ran = shell([P.nonet_exec])
+    check("INJECT-REFUSED errno 1" in out, "TIOCSTI refused with EPERM: " + out)
+    check(not ran, "nothing ran in the shell that started nonet-exec: " + out)
+    # the kernel reads the command as an unsigned int: upper bits do not slip past
+    for prefix, want in (([], "ioctl-raw 0" if legacy_tiocsti() else "ioctl-raw 5"), ([P.nonet_exec], "ioctl-raw 1")):
+        out = in_terminal(as_user(prefix + ["sh", "-c", f"{P.probe} ioctl-raw 0x100005412; echo ioctl-raw $?"]), [])
+        check(want in out, f"{prefix}: TIOCSTI with upper bits: {out}")
+
+
+@test
+def interactive_programs_keep_their_terminal():
+    text = P.writable("page.txt")
+    with open(text, "w") as f:
+        f.write("a page for less\n")
+    steps = [("stty size; stty -a | grep -o 'speed [0-9]* baud'\n", "baud"),
+             ("sleep 0.3 & fg\n", "sleep 0.3"),
+             (f"less {text}\n", "a page for less"), ("q", None), ("echo less-done\n", "less-done"),
+             ("exit\n", None)]
+    out = in_terminal(as_user([P.nonet_exec, "bash", "--norc", "--noprofile", "-i"]), steps,
+                      env={"PS1": "$ ", "TERM": "xterm"}, size=(33, 101))
+    check("33 101" in out, "stty size (TIOCGWINSZ): " + out)
+    check("baud" in out and "less-done" in out and "a page for less" in out, "stty -a, less: " + out)
+    check("no job control" not in out and "cannot set terminal process group" not in out, "job control: " + out)
 
 
 @test

@@ -13,7 +13,7 @@ import privroot  # noqa: E402
 
 privroot.reexec_in_namespace()
 
-from nonettest import BUILD, EAFNOSUPPORT, Programs, check, check_eq, main, run, test  # noqa: E402
+from nonettest import BUILD, EAFNOSUPPORT, INJECT, Programs, check, check_eq, in_terminal, main, run, test  # noqa: E402
 
 R = privroot.PrivateRoot()
 P = Programs()
@@ -244,6 +244,37 @@ def su_and_runuser():
     check_eq(run(["runuser", "-l", "nn-plain", "-c", probe_inet]).returncode, 0, "runuser -l nn-plain")
     r = run(["su", "nn-off", "-c", f"{P.nonet_exec} --status"])
     check(r.returncode == 0 and "network: off" in r.stdout, r.stdout)
+
+
+@test
+def a_restricted_session_cannot_type_into_roots_shell():
+    # root's shell starts a restricted user's interactive login shell on its own terminal
+    # (su -, runuser -l; with -c they start a new session, where the kernel refuses
+    # TIOCSTI itself). The user pushes "exit" and a command: their shell exits and root's
+    # shell reads the command, which runs as root.
+    set_table()
+    add_to_stack("su")
+    add_to_stack("runuser-l")
+    inject = P.path("inject.py")
+    with open(inject, "w") as f:
+        f.write(INJECT)
+    legacy = not os.path.exists("/proc/sys/dev/tty/legacy_tiocsti") or \
+        open("/proc/sys/dev/tty/legacy_tiocsti").read().strip() == "1"
+    for switch, user, restricted in (("su -", "nn-plain", False), ("su -", "nn-off", True),
+                                     ("runuser -l", "nn-off", True)):
+        marker = P.writable("as-root")
+        if os.path.exists(marker):
+            os.unlink(marker)
+        steps = [(f"{switch} {user}\n", "$ "),
+                 (f"python3 {inject} \"$(printf 'exit\\ntouch {marker}')\"\n", "INJECT-"),
+                 ("exit\n", "# "), ("exit\n", None)]
+        out = in_terminal(["bash", "--norc", "--noprofile", "-i"], steps, env={"PS1": "# "})
+        if restricted:
+            check("INJECT-REFUSED errno 1" in out, f"{switch} {user}: TIOCSTI refused: {out}")
+            check(not os.path.exists(marker), f"{switch} {user}: nothing ran as root: {out}")
+        elif legacy:
+            check("INJECT-PUSHED" in out and os.path.exists(marker), f"control {switch} {user}: ran as root: {out}")
+            check_eq(os.stat(marker).st_uid, 0, "the injected command ran as root")
 
 
 if __name__ == "__main__":
