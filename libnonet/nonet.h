@@ -5,9 +5,10 @@
  * libnonet: turn the network off for the calling process and everything it
  * starts, irreversibly, without privilege. The userspace form of the
  * RLIMIT_NETWORK idea (2009): seccomp refuses socket() of every family not
- * allowed (AF_UNIX always is), Landlock (where the kernel has it) refuses TCP
- * bind/connect on inherited sockets and ptrace of processes outside, and
- * no_new_privs keeps setuid programs from gaining privilege. Unix sockets,
+ * allowed (AF_UNIX always is), io_uring and typing into the terminal (TIOCSTI),
+ * Landlock (where the kernel has it) refuses TCP bind/connect on inherited
+ * sockets and ptrace of processes outside, and no_new_privs keeps setuid
+ * programs from gaining privilege. Unix sockets,
  * filesystem and abstract alike, keep working unless the policy narrows them.
  *
  * Every function returns 0 (or a non-negative value) on success and a
