@@ -13,6 +13,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "calls.h"
 #include "internal.h"
 #include "util.h"
 
@@ -53,23 +54,21 @@ static int refuse_families(scmp_filter_ctx ctx, int sys, const struct nonet_poli
         return seccomp_rule_add(ctx, action, sys, 1, SCMP_A0(SCMP_CMP_GE, NONET_FAMILY_MAX));
 }
 
-static int refuse_all(scmp_filter_ctx ctx, const char *const *names, size_t n, int error) {
-        for (size_t i = 0; i < n; i++) {
-                int sys = seccomp_syscall_resolve_name(names[i]);
+/* The calls refused whatever their arguments; with a Landlock domain, not those it scopes. */
+static int refuse_calls(scmp_filter_ctx ctx, bool ptrace_scoped) {
+        for (size_t i = 0; i < n_refused_calls; i++) {
+                const struct refused_call *c = &refused_calls[i];
+                if (c->when == REFUSED_WITHOUT_LANDLOCK && ptrace_scoped)
+                        continue;
+                int sys = seccomp_syscall_resolve_name(c->name);
                 if (sys == __NR_SCMP_ERROR)
                         return -EINVAL;
-                int r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO((uint32_t) error), sys, 0);
+                int r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO((uint32_t) c->error), sys, 0);
                 if (r < 0)
                         return r;
         }
         return 0;
 }
-
-/* Ring operations (IORING_OP_SOCKET) bypass seccomp; ENOSYS makes runtimes use epoll. */
-static const char *const io_uring_calls[] = { "io_uring_setup", "io_uring_enter", "io_uring_register" };
-
-/* Reaching into another process; Landlock scopes these to the domain where it runs. */
-static const char *const ptrace_calls[] = { "ptrace", "process_vm_readv", "process_vm_writev", "pidfd_getfd" };
 
 /*
  * Typing into the terminal (TIOCSTI) or pasting a selection on a virtual console
@@ -118,11 +117,9 @@ static int arch_filter(const uint32_t *arches, size_t n, const struct nonet_poli
         if (r >= 0)
                 r = refuse_families(ctx, SCMP_SYS(socketpair), p, multiplexed);
         if (r >= 0)
-                r = refuse_all(ctx, io_uring_calls, ELEMENTSOF(io_uring_calls), ENOSYS);
+                r = refuse_calls(ctx, ptrace_scoped);
         if (r >= 0)
                 r = refuse_tty_injection(ctx);
-        if (r >= 0 && !ptrace_scoped)
-                r = refuse_all(ctx, ptrace_calls, ELEMENTSOF(ptrace_calls), EPERM);
         if (r < 0) {
                 seccomp_release(ctx);
                 return r;

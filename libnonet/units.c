@@ -14,6 +14,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+#include "calls.h"
 #include "units.h"
 #include "util.h"
 
@@ -191,12 +192,19 @@ int unit_dropin_format(const struct nonet_policy *p, bool user_scope, const char
                 r = append(buf, size, &used, " AF_%s", upper);
         }
         if (r >= 0)
-                r = append(buf, size, &used,
-                           "\n"
-                           "SystemCallArchitectures=native\n"
-                           "SystemCallFilter=~io_uring_setup:ENOSYS io_uring_enter:ENOSYS io_uring_register:ENOSYS\n"
-                           "SystemCallFilter=~ptrace:EPERM process_vm_readv:EPERM process_vm_writev:EPERM "
-                           "pidfd_getfd:EPERM\n");
+                r = append(buf, size, &used, "\nSystemCallArchitectures=native\n");
+        /* systemd has no Landlock scope: a service gets every refused call, one line a kind */
+        for (enum refused_when w = REFUSED_ALWAYS; r >= 0 && w <= REFUSED_WITHOUT_LANDLOCK; w++) {
+                const char *sep = "SystemCallFilter=~";
+                for (size_t i = 0; r >= 0 && i < n_refused_calls; i++)
+                        if (refused_calls[i].when == w) {
+                                r = append(buf, size, &used, "%s%s:%s", sep, refused_calls[i].name,
+                                           refused_calls[i].error_name);
+                                sep = " ";
+                        }
+                if (r >= 0)
+                        r = append(buf, size, &used, "\n");
+        }
         /* AF_UNIX is kept whole unless the policy refuses abstract sockets outside: systemd's
          * way is a private network namespace, which also cuts the host's network for any other
          * kept family, so only when AF_UNIX alone is kept (nonet-generator(8)). */

@@ -20,6 +20,7 @@
 #include <linux/filter.h>
 
 #include "bpf-sim.h"
+#include "calls.h"
 #include "internal.h"
 #include "tap.h"
 #include "util.h"
@@ -370,6 +371,29 @@ static void test_filter_table_allow_eperm(void) {
         check_rows(&p, true, rows, ELEMENTSOF(rows));
 }
 
+/* The one table of calls refused outright is what the filter refuses, on every ABI. */
+static void test_filter_refuses_the_calls_table(void) {
+        static const uint32_t arches[] = { SCMP_ARCH_X86_64, SCMP_ARCH_X32, SCMP_ARCH_X86 };
+        struct nonet_policy p;
+        policy_init(&p);
+        CHECK(n_refused_calls >= 7, "the table has the io_uring and ptrace calls");
+        for (int scoped = 0; scoped <= 1; scoped++) {
+                size_t n;
+                struct sock_filter *prog = export_bpf(&p, scoped, &n);
+                CHECK(prog, "export");
+                for (size_t i = 0; prog && i < n_refused_calls; i++)
+                        for (size_t a = 0; a < ELEMENTSOF(arches); a++) {
+                                const struct refused_call *c = &refused_calls[i];
+                                int nr = seccomp_syscall_resolve_name_arch(arches[a], c->name);
+                                struct seccomp_data d = { .nr = nr, .arch = arches[a] == SCMP_ARCH_X86 ? I386 : X86_64 };
+                                uint32_t want = scoped && c->when == REFUSED_WITHOUT_LANDLOCK ? ALLOW : ERR(c->error);
+                                CHECK(nr >= 0 && bpf_sim(prog, n, &d).action == want, "%s on arch %#x, scoped=%d",
+                                      c->name, arches[a], scoped);
+                        }
+                free(prog);
+        }
+}
+
 /* The kernel's constant-action cache lets a syscall through without BPF only if the
  * verdict depends on arch and number alone: only socket(), socketpair() and ioctl() may
  * read arguments. */
@@ -595,6 +619,7 @@ int main(void) {
         RUN(test_filter_table_default);
         RUN(test_filter_table_ptrace);
         RUN(test_filter_table_allow_eperm);
+        RUN(test_filter_refuses_the_calls_table);
         RUN(test_filter_reads_args_only_for_sockets);
         RUN(test_prebuilt_is_filter_build);
         RUN(test_restrict_live);

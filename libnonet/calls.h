@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The system calls the contract refuses whatever their arguments: one table for the
+ * seccomp filter, the systemd drop-in and the tests. */
+
+#include <stddef.h>
+
+enum refused_when {
+        REFUSED_ALWAYS,
+        REFUSED_WITHOUT_LANDLOCK, /* reaching into another process: a Landlock domain scopes these instead */
+};
+
+struct refused_call {
+        const char *name;       /* as libseccomp and systemd's SystemCallFilter= know it */
+        int error;              /* the errno it gets */
+        const char *error_name; /* the same, as SystemCallFilter= writes it */
+        enum refused_when when;
+};
+
+extern const struct refused_call refused_calls[];
+extern const size_t n_refused_calls;
