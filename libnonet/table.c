@@ -6,7 +6,6 @@
  * /etc drop-in masking a vendor one of the same name.
  */
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -18,6 +17,7 @@
 #include <sys/sysmacros.h>
 
 #include "config.h"
+#include "files.h"
 #include "util.h"
 
 #define UID_VALID_MAX 4294967294UL /* (uid_t) -1 is no uid */
@@ -230,35 +230,6 @@ static int parse_line(struct table *t, const struct line_ctx *c, char *s, size_t
         return e;
 }
 
-/* Anyone but root able to write it could exempt themselves. */
-static int check_trusted(const struct diag *d, uid_t owner, const char *path, const struct stat *st) {
-        if (st->st_uid != owner) {
-                diag_say(d, DIAG_ERROR, "%s is owned by uid %u, not root: refusing to trust it", path,
-                         (unsigned) st->st_uid);
-                return -EPERM;
-        }
-        if (st->st_mode & (S_IWGRP | S_IWOTH)) {
-                diag_say(d, DIAG_ERROR, "%s is writable by group or others (mode %04o): refusing to trust it", path,
-                         (unsigned) (st->st_mode & 07777));
-                return -EPERM;
-        }
-        return 0;
-}
-
-static int check_dir_of(const struct diag *d, uid_t owner, const char *path) {
-        char dir[4096];
-        struct stat st;
-        const char *slash = strrchr(path, '/');
-        size_t len = slash ? (size_t) (slash - path) : 0;
-        if (!slash || len >= sizeof(dir))
-                return 0;
-        memcpy(dir, path, len ? len : 1);
-        dir[len ? len : 1] = '\0';
-        if (stat(dir, &st) < 0)
-                return 0; /* the file's open would have failed */
-        return check_trusted(d, owner, dir, &st);
-}
-
 /* Take buf (size bytes and a NUL), which the table keeps, as the file path, and parse it. */
 static int parse_owned(struct table *t, const struct diag *d, const char *path, char *buf, size_t size) {
         struct line_ctx c = { .d = d, .path = path };
@@ -337,44 +308,40 @@ static int read_all(int fd, char **ret, size_t *ret_size, size_t hint) {
         return 0;
 }
 
-/* Open, check and parse one file. A missing file is no error; a directory is skipped. */
-static int load_file(struct table *t, const struct diag *d, uid_t owner, const char *path, bool must_exist) {
-        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+enum presence { MAY_BE_MISSING, MUST_EXIST };
+
+/* Open, check and parse one file. A missing file may be no error; a directory is skipped. */
+static int load_file(struct table *t, const struct diag *d, uid_t owner, const char *path, enum presence presence) {
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         struct stat st;
 
         if (fd < 0) {
-                if (errno == ENOENT && !must_exist)
+                if (errno == ENOENT && presence == MAY_BE_MISSING)
                         return 0;
                 int e = negative_errno();
                 diag_say(d, DIAG_ERROR, "%s: cannot open: %s", path, strerrordesc_np(-e));
                 return e;
         }
         if (fstat(fd, &st) < 0) {
-                close(fd);
-                return -EIO;
+                int e = negative_errno();
+                diag_say(d, DIAG_ERROR, "%s: cannot stat: %s", path, strerrordesc_np(-e));
+                return e;
         }
-        if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3)) {
-                close(fd); /* a link to /dev/null masks a file, as in systemd */
-                return 0;
-        }
-        if (check_trusted(d, owner, path, &st) < 0 || check_dir_of(d, owner, path) < 0) {
-                close(fd);
+        if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3))
+                return 0; /* a link to /dev/null masks a file, as in systemd */
+        if (trust_check(path, &st, owner, d) < 0)
                 return -EPERM;
-        }
         if (S_ISDIR(st.st_mode)) {
-                close(fd);
                 diag_say(d, DIAG_WARNING, "%s is a directory, ignoring it", path);
                 return 0;
         }
         if (!S_ISREG(st.st_mode)) {
-                close(fd);
                 diag_say(d, DIAG_ERROR, "%s is not a regular file", path);
                 return -EINVAL;
         }
         char *buf;
         size_t size;
         int r = read_all(fd, &buf, &size, (size_t) st.st_size);
-        close(fd);
         if (r < 0) {
                 diag_say(d, DIAG_ERROR, "%s: read error: %s", path, strerrordesc_np(-r));
                 return r;
@@ -382,74 +349,28 @@ static int load_file(struct table *t, const struct diag *d, uid_t owner, const c
         return parse_owned(t, d, path, buf, size);
 }
 
-struct dropin {
-        char name[256];
-        const char *dir;
-};
-
-static int cmp_dropin(const void *a, const void *b) {
-        return strcmp(((const struct dropin *) a)->name, ((const struct dropin *) b)->name);
-}
-
-static bool is_conf(const char *name) {
-        size_t n = strlen(name);
-        return name[0] != '.' && n > 5 && strcmp(name + n - 5, ".conf") == 0 && n < sizeof(((struct dropin *) 0)->name);
-}
-
-/* Add the *.conf names of dir not already there (so /etc, read first, masks the vendor). */
-static int collect_dropins(const char *dir, struct dropin **list, size_t *n, const struct diag *d) {
-        DIR *dh = opendir(dir);
-        struct dirent *de;
-
-        if (!dh)
-                return errno == ENOENT ? 0 : (diag_say(d, DIAG_ERROR, "%s: cannot open: %m", dir), -EPERM);
-        size_t first = *n;
-        while ((de = readdir(dh))) {
-                bool seen = false;
-                if (!is_conf(de->d_name))
-                        continue;
-                for (size_t i = 0; i < first && !seen; i++)
-                        seen = strcmp((*list)[i].name, de->d_name) == 0;
-                if (seen)
-                        continue;
-                struct dropin *p = realloc(*list, (*n + 1) * sizeof(**list));
-                if (!p) {
-                        closedir(dh);
-                        return -ENOMEM;
-                }
-                *list = p;
-                strcpy(p[*n].name, de->d_name);
-                p[(*n)++].dir = dir;
-        }
-        closedir(dh);
-        return 0;
-}
-
+/* nonet.d/ *.conf of /etc, then of the vendor directory: the same name in /etc masks the vendor's. */
 static int load_dropins(struct table *t, const struct nonet_paths *paths, const struct diag *d) {
-        char etc[4096], vendor[4096], path[8192];
-        _cleanup_free_ struct dropin *list = NULL;
-        size_t n = 0;
-        struct stat st;
-        int r;
+        _cleanup_free_ char *etc = NULL, *vendor = NULL;
+        struct dropin_list list = { 0 };
+        int r = 0;
 
-        snprintf(etc, sizeof(etc), "%s/nonet.d", paths->etc_dir);
-        snprintf(vendor, sizeof(vendor), "%s/nonet.d", paths->vendor_dir);
-        if (stat(etc, &st) == 0 && check_trusted(d, paths->owner, etc, &st) < 0)
+        if (asprintf(&etc, "%s/nonet.d", paths->etc_dir) < 0 || asprintf(&vendor, "%s/nonet.d", paths->vendor_dir) < 0)
+                return -ENOMEM;
+        if (access(etc, F_OK) == 0 && trust_check(etc, NULL, paths->owner, d) < 0)
                 return -EPERM;
-        r = collect_dropins(etc, &list, &n, d);
-        if (r >= 0)
-                r = collect_dropins(vendor, &list, &n, d);
-        if (r < 0)
-                return r;
-        if (n > 1)
-                qsort(list, n, sizeof(*list), cmp_dropin);
-        for (size_t i = 0; i < n; i++) {
-                snprintf(path, sizeof(path), "%s/%s", list[i].dir, list[i].name);
-                r = load_file(t, d, paths->owner, path, true);
-                if (r < 0)
-                        return r;
+        const char *dirs[] = { etc, vendor };
+        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(dirs); i++) {
+                r = dropins_add_dir(&list, dirs[i]);
+                if (r < 0 && r != -ENOMEM)
+                        diag_say(d, DIAG_ERROR, "%s: cannot open: %s", dirs[i], strerrordesc_np(-r));
         }
-        return 0;
+        if (r >= 0)
+                dropins_sort(&list);
+        for (size_t i = 0; r >= 0 && i < list.n; i++)
+                r = load_file(t, d, paths->owner, list.items[i].path, MUST_EXIST);
+        dropins_free(&list);
+        return r;
 }
 
 int table_load(const struct nonet_paths *paths, struct table **ret, const struct diag *d) {
@@ -462,11 +383,11 @@ int table_load(const struct nonet_paths *paths, struct table **ret, const struct
         snprintf(main_etc, sizeof(main_etc), "%s/nonet.conf", paths->etc_dir);
         snprintf(main_vendor, sizeof(main_vendor), "%s/nonet.conf", paths->vendor_dir);
         if (paths->table)
-                r = load_file(t, d, paths->owner, paths->table, true);
+                r = load_file(t, d, paths->owner, paths->table, MUST_EXIST);
         else if (access(main_etc, F_OK) == 0 || errno != ENOENT)
-                r = load_file(t, d, paths->owner, main_etc, true);
+                r = load_file(t, d, paths->owner, main_etc, MUST_EXIST);
         else
-                r = load_file(t, d, paths->owner, main_vendor, false);
+                r = load_file(t, d, paths->owner, main_vendor, MAY_BE_MISSING);
         if (r >= 0)
                 r = load_dropins(t, paths, d);
         if (r < 0) {
