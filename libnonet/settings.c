@@ -15,17 +15,25 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "files.h"
 #include "util.h"
 
 #define SETTINGS_NAME "nonet-settings"
+#define SETTINGS_DEFAULT \
+        { .error = EAFNOSUPPORT, .landlock = NONET_LANDLOCK_AUTO, .unix_reach = NONET_UNIX_ALL, .services = true }
 
 /* libeconf keeps the last error's location in global state. */
 static pthread_mutex_t econf_lock = PTHREAD_MUTEX_INITIALIZER;
 
+struct trust_ctx {
+        uid_t owner;
+        const struct diag *d;
+};
+
+/* The table's rule: whoever can write the settings can turn off Landlock or the services rule. */
 static bool file_trusted(const char *path, const void *data) {
-        const uid_t *owner = data;
-        struct stat st;
-        return stat(path, &st) == 0 && st.st_uid == *owner && !(st.st_mode & (S_IWGRP | S_IWOTH));
+        const struct trust_ctx *c = data;
+        return trust_check(path, NULL, c->owner, c->d) >= 0;
 }
 
 /* The line of a file where key is set, for messages; 0 if not found. */
@@ -103,18 +111,16 @@ static void apply_file(struct setting_ctx *c, econf_file *kf, struct settings *s
 }
 
 static int read_files(const struct nonet_paths *paths, econf_file ***ret, size_t *ret_n, const struct diag *d) {
+        struct trust_ctx trust = { paths->owner, d };
         econf_err e = econf_readDirsHistoryWithCallback(ret, ret_n, paths->vendor_dir, paths->etc_dir, SETTINGS_NAME,
-                                                        "conf", "=", "#", file_trusted, &paths->owner);
+                                                        "conf", "=", "#", file_trusted, &trust);
         if (e == ECONF_SUCCESS || e == ECONF_NOFILE)
                 return 0;
 
         char *where = NULL;
         uint64_t line = 0;
         econf_errLocation(&where, &line);
-        if (e == ECONF_PARSING_CALLBACK_FAILED)
-                diag_say(d, DIAG_ERROR, "%s is not owned by root or is writable by others: refusing to trust it",
-                         where ? where : SETTINGS_NAME ".conf");
-        else
+        if (e != ECONF_PARSING_CALLBACK_FAILED) /* that one, trust_check() has said why */
                 diag_say(d, DIAG_ERROR, "%s:%llu: %s", where ? where : SETTINGS_NAME ".conf",
                          (unsigned long long) line, econf_errString(e));
         free(where);
@@ -142,12 +148,7 @@ int settings_load(const struct nonet_paths *paths, struct settings *ret, const s
         econf_file **files = NULL;
         size_t n = 0;
 
-        *ret = (struct settings) {
-                .error = EAFNOSUPPORT,
-                .landlock = NONET_LANDLOCK_AUTO,
-                .unix_reach = NONET_UNIX_ALL,
-                .services = true,
-        };
+        *ret = (struct settings) SETTINGS_DEFAULT;
         if (!any_settings(paths))
                 return 0;
 
@@ -156,12 +157,24 @@ int settings_load(const struct nonet_paths *paths, struct settings *ret, const s
         pthread_mutex_unlock(&econf_lock);
         if (r < 0)
                 return r;
+        /* libeconf 0.5.1 calls file_trusted() for the main files only, not for drop-ins:
+         * every file it read is checked here, and an untrusted one spoils them all. */
+        for (size_t i = 0; i < n && r >= 0; i++) {
+                _cleanup_free_ char *path = econf_getPath(files[i]);
+                if (!path || trust_check(path, NULL, paths->owner, d) < 0)
+                        r = -EPERM;
+        }
         /* In the order libeconf gives them: the main file, then drop-ins; later wins. */
         for (size_t i = 0; i < n; i++) {
-                apply_file(&c, files[i], ret);
+                if (r >= 0)
+                        apply_file(&c, files[i], ret);
                 econf_freeFile(files[i]);
         }
         free(files);
+        if (r < 0) {
+                *ret = (struct settings) SETTINGS_DEFAULT;
+                return r;
+        }
         if (ret->unix_reach == NONET_UNIX_NO_ABSTRACT && ret->landlock == NONET_LANDLOCK_OFF) {
                 /* Only Landlock refuses abstract sockets: the two cannot both hold; the stricter stays. */
                 diag_say(d, DIAG_ERROR, SETTINGS_NAME ": Unix=no-abstract needs Landlock, but Landlock=off turns "

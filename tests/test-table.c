@@ -280,6 +280,73 @@ static void test_trust(void) {
         CHECK(strstr(messages, "not root: refusing to trust it"), "%s", messages);
 }
 
+static int load_table(void) {
+        struct verdict v;
+        return decide(&alice, &v);
+}
+
+static int load_settings(void) {
+        struct nonet_paths p = paths();
+        struct settings s;
+        return settings_load(&p, &s, &D);
+}
+
+/* Refused, and the message names what is wrong with which path. */
+static void refused_because(int (*load)(void), const char *path, const char *why, const char *what) {
+        messages[0] = '\0';
+        int r = load();
+        CHECK(r < 0, "%s: loaded", what);
+        char want[600];
+        snprintf(want, sizeof(want), "%s %s", path, why);
+        CHECK(strstr(messages, want), "%s: want '%s' in: %s", what, want, messages);
+}
+
+/* One trust rule for every file an administrator writes: each way a file can be untrusted. */
+static void trust_cases(int (*load)(void), const char *file, const char *what) {
+        char dir_[512], label[128];
+        snprintf(dir_, sizeof(dir_), "%.*s", (int) (strrchr(file, '/') - file), file);
+        messages[0] = '\0';
+        CHECK_EQ(load(), 0);
+        CHECK(messages[0] == '\0', "%s: trusted quietly: %s", what, messages);
+
+        snprintf(label, sizeof(label), "%s group-writable", what);
+        chmod(file, 0664);
+        refused_because(load, file, "is writable by group or others (mode 0664)", label);
+        snprintf(label, sizeof(label), "%s world-writable", what);
+        chmod(file, 0646);
+        refused_because(load, file, "is writable by group or others (mode 0646)", label);
+        chmod(file, 0644);
+        snprintf(label, sizeof(label), "%s in a group-writable directory", what);
+        chmod(dir_, 0775);
+        refused_because(load, dir_, "is writable by group or others (mode 0775)", label);
+        chmod(dir_, 0755);
+        snprintf(label, sizeof(label), "%s owned by another user", what);
+        if (getuid() == 0) {
+                CHECK(chown(file, 65534, 65534) == 0, "chown");
+                refused_because(load, file, "is owned by uid 65534, not root", label);
+                CHECK(chown(file, 0, 0) == 0, "chown back");
+        } else
+                CHECK(getenv("CI") == NULL, "%s: needs root in CI", label);
+        CHECK_EQ(load(), 0);
+}
+
+static void test_trust_each_file(void) {
+        fresh_dirs();
+        WRITE(at(etc, "nonet.conf"), "alice - network off\n");
+        trust_cases(load_table, at(etc, "nonet.conf"), "table");
+        mkdir(at(etc, "nonet.d"), 0755);
+        WRITE(at(etc, "nonet.d/50-x.conf"), "bob - network off\n");
+        trust_cases(load_table, at(etc, "nonet.d/50-x.conf"), "table drop-in");
+        mkdir(at(vendor, "nonet.d"), 0755);
+        WRITE(at(vendor, "nonet.d/60-y.conf"), "bob - network off\n");
+        trust_cases(load_table, at(vendor, "nonet.d/60-y.conf"), "vendor table drop-in");
+        WRITE(at(etc, "nonet-settings.conf"), "Errno=eperm\n");
+        trust_cases(load_settings, at(etc, "nonet-settings.conf"), "settings");
+        mkdir(at(etc, "nonet-settings.conf.d"), 0755);
+        WRITE(at(etc, "nonet-settings.conf.d/50-x.conf"), "Landlock=require\n");
+        trust_cases(load_settings, at(etc, "nonet-settings.conf.d/50-x.conf"), "settings drop-in");
+}
+
 static void test_many_lines(void) {
         FILE *f;
         struct verdict v;
@@ -362,6 +429,7 @@ int main(void) {
         RUN(test_hostile_lines);
         RUN(test_files_and_order);
         RUN(test_trust);
+        RUN(test_trust_each_file);
         RUN(test_many_lines);
         RUN(test_settings);
         RUN(test_threads);
