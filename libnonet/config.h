@@ -73,6 +73,13 @@ void settings_policy(const struct settings *s, uint64_t allow, struct nonet_poli
 /* Closed: the verdict when something needed for a decision failed. */
 void verdict_fail_closed(const struct settings *s, const char *why, struct verdict *ret);
 
+/* Where NSS does not know the user: closed, or (at boot, where a DynamicUser= or a directory
+ * service may not be up yet) decided by the lines naming it and '*' alone. */
+enum unknown_user { UNKNOWN_CLOSED, UNKNOWN_BY_NAME };
+/* One user's verdict from a loaded table and settings; -ESRCH (closed) for an unknown user. */
+int verdict_for_user(const struct table *t, const struct settings *s, const char *user, enum unknown_user unknown,
+                     struct verdict *ret, const struct diag *d);
+
 /*
  * All of it for one user: settings, table, user, decision. On any failure the
  * verdict is closed (restricted with the default policy) and -errno returned.

@@ -14,11 +14,33 @@ void nonet_paths_default(struct nonet_paths *ret) {
         };
 }
 
+int verdict_for_user(const struct table *t, const struct settings *s, const char *user, enum unknown_user unknown,
+                     struct verdict *ret, const struct diag *d) {
+        struct nonet_user u;
+        char why[256];
+        int r = nonet_user_lookup(user, &u);
+
+        if (r == -ESRCH && unknown == UNKNOWN_BY_NAME) {
+                diag_say(d, DIAG_WARNING, "cannot look up User=%s: deciding by its name alone", user);
+                u = (struct nonet_user) { .name = (char *) user, .uid = (uid_t) -1, .gid = (gid_t) -1 };
+                table_decide(t, &u, s, ret);
+                return 0;
+        }
+        if (r < 0) {
+                snprintf(why, sizeof(why), "cannot look up user %.64s: %s", user,
+                         r == -ESRCH ? "no such user" : strerrordesc_np(-r));
+                diag_say(d, DIAG_ERROR, "%s", why);
+                verdict_fail_closed(s, why, ret);
+                return r;
+        }
+        table_decide(t, &u, s, ret);
+        nonet_user_done(&u);
+        return 0;
+}
+
 int nonet_decide_user(const struct nonet_paths *paths, const char *user, const struct diag *d, struct verdict *ret) {
         struct settings s;
-        struct nonet_user u;
         struct table *t;
-        char why[256];
         int r;
 
         r = settings_load(paths, &s, d);
@@ -31,17 +53,7 @@ int nonet_decide_user(const struct nonet_paths *paths, const char *user, const s
                 verdict_fail_closed(&s, "the table cannot be used (network off for everyone)", ret);
                 return r;
         }
-        r = nonet_user_lookup(user, &u);
-        if (r < 0) {
-                table_free(t);
-                snprintf(why, sizeof(why), "cannot look up user %.64s: %s", user,
-                         r == -ESRCH ? "no such user" : strerrordesc_np(-r));
-                diag_say(d, DIAG_ERROR, "%s", why);
-                verdict_fail_closed(&s, why, ret);
-                return r;
-        }
-        table_decide(t, &u, &s, ret);
-        nonet_user_done(&u);
+        r = verdict_for_user(t, &s, user, UNKNOWN_CLOSED, ret, d);
         table_free(t);
-        return 0;
+        return r;
 }

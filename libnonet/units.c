@@ -7,12 +7,13 @@
  */
 
 #include <errno.h>
-#include <stdarg.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include "calls.h"
 #include "units.h"
@@ -88,12 +89,23 @@ static bool logical_line(FILE *f, char **buf, size_t *size, unsigned *lineno) {
 }
 
 int unit_read(const char *path, struct unit_info *u, const struct diag *d) {
-        FILE *f = fopen(path, "re");
-        if (!f) {
+        /* Non-blocking, and regular files only, as systemd: a link to a FIFO or a device
+         * (/dev/zero, /dev/full) would hang or fill the memory of the boot. */
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        struct stat st;
+        if (fd < 0 || fstat(fd, &st) < 0) {
                 int e = negative_errno();
                 diag_say(d, DIAG_WARNING, "%s: cannot read: %s, ignoring", path, strerrordesc_np(-e));
                 return e;
         }
+        if (!S_ISREG(st.st_mode)) {
+                diag_say(d, DIAG_WARNING, "%s: not a regular file, ignoring", path);
+                return -EBADFD;
+        }
+        FILE *f = fdopen(fd, "re");
+        if (!f)
+                return -ENOMEM;
+        steal_fd(&fd);
         int r = unit_read_stream(f, path, u, d);
         fclose(f);
         return r;
@@ -155,62 +167,52 @@ int unit_network_off(const struct unit_value *v, uint64_t *ret_allow, const stru
         return 1;
 }
 
-static int append(char *buf, size_t size, size_t *used, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static int append(char *buf, size_t size, size_t *used, const char *fmt, ...) {
-        va_list ap;
-        va_start(ap, fmt);
-        int n = vsnprintf(buf + *used, size - *used, fmt, ap);
-        va_end(ap);
-        if (n < 0 || (size_t) n >= size - *used)
-                return -ENOBUFS;
-        *used += (size_t) n;
-        return 0;
-}
+int unit_dropin_format(const struct nonet_policy *p, bool user_scope, const char *why, char **ret) {
+        char *text = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&text, &size);
+        if (!f)
+                return -ENOMEM;
 
-int unit_dropin_format(const struct nonet_policy *p, bool user_scope, const char *why, char *buf, size_t size) {
-        size_t used = 0;
-        int r;
-
-        r = append(buf, size, &used,
-                   "# Network off for this service: the nonet contract in systemd's own directives.\n"
-                   "# %s\n"
-                   "[Service]\n"
-                   "NoNewPrivileges=yes\n"
-                   "RestrictAddressFamilies=\n"
-                   "RestrictAddressFamilies=AF_UNIX",
-                   why);
+        fprintf(f,
+                "# Network off for this service: the nonet contract in systemd's own directives.\n"
+                "# %s\n"
+                "[Service]\n"
+                "NoNewPrivileges=yes\n"
+                "RestrictAddressFamilies=\n"
+                "RestrictAddressFamilies=AF_UNIX",
+                why);
         /* Then the kept families systemd knows by name (it has none for AF_UNSPEC or numbers). */
-        for (int f = AF_UNIX + 1; r >= 0 && f < NONET_FAMILY_MAX; f++) {
-                const char *name = nonet_family_to_name(f);
-                char upper[32];
-                if (!name || !(p->allow & (UINT64_C(1) << f)))
+        for (int fam = AF_UNIX + 1; fam < NONET_FAMILY_MAX; fam++) {
+                const char *name = nonet_family_to_name(fam);
+                if (!name || !(p->allow & (UINT64_C(1) << fam)))
                         continue;
-                size_t i = 0;
-                for (; name[i] && i < sizeof(upper) - 1; i++)
-                        upper[i] = (char) (name[i] >= 'a' && name[i] <= 'z' ? name[i] - 32 : name[i]);
-                upper[i] = '\0';
-                r = append(buf, size, &used, " AF_%s", upper);
+                fputs(" AF_", f);
+                for (size_t i = 0; name[i]; i++)
+                        fputc(name[i] >= 'a' && name[i] <= 'z' ? name[i] - 32 : name[i], f);
         }
-        if (r >= 0)
-                r = append(buf, size, &used, "\nSystemCallArchitectures=native\n");
+        fputs("\nSystemCallArchitectures=native\n", f);
         /* systemd has no Landlock scope: a service gets every refused call, one line a kind */
-        for (enum refused_when w = REFUSED_ALWAYS; r >= 0 && w <= REFUSED_WITHOUT_LANDLOCK; w++) {
+        for (enum refused_when w = REFUSED_ALWAYS; w <= REFUSED_WITHOUT_LANDLOCK; w++) {
                 const char *sep = "SystemCallFilter=~";
-                for (size_t i = 0; r >= 0 && i < n_refused_calls; i++)
+                for (size_t i = 0; i < n_refused_calls; i++)
                         if (refused_calls[i].when == w) {
-                                r = append(buf, size, &used, "%s%s:%s", sep, refused_calls[i].name,
-                                           refused_calls[i].error_name);
+                                fprintf(f, "%s%s:%s", sep, refused_calls[i].name, refused_calls[i].error_name);
                                 sep = " ";
                         }
-                if (r >= 0)
-                        r = append(buf, size, &used, "\n");
+                fputc('\n', f);
         }
         /* AF_UNIX is kept whole unless the policy refuses abstract sockets outside: systemd's
          * way is a private network namespace, which also cuts the host's network for any other
          * kept family, so only when AF_UNIX alone is kept (nonet-generator(8)). */
-        if (r >= 0 && !user_scope && policy_scopes_abstract(p) && p->allow == (UINT64_C(1) << AF_UNIX))
-                r = append(buf, size, &used, "PrivateNetwork=yes\n");
-        return r;
+        if (!user_scope && policy_scopes_abstract(p) && p->allow == (UINT64_C(1) << AF_UNIX))
+                fputs("PrivateNetwork=yes\n", f);
+        if (ferror(f) | fclose(f)) {
+                free(text);
+                return -ENOMEM;
+        }
+        *ret = text;
+        return 0;
 }
 
 void unit_decide(const struct unit_info *u, const struct verdict *user_verdict, struct verdict *ret,

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* What a systemd unit says about the network, and what the generator writes for it. */
+/* systemd's units: what each says about the network, the tree of them on a search path,
+ * and the drop-in that gives a service the contract. */
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -32,5 +33,27 @@ int unit_network_off(const struct unit_value *v, uint64_t *ret_allow, const stru
 void unit_decide(const struct unit_info *u, const struct verdict *user_verdict, struct verdict *ret,
                  const struct diag *d);
 
-/* The drop-in that gives a service the contract, in systemd's own directives. */
-int unit_dropin_format(const struct nonet_policy *p, bool user_scope, const char *why, char *buf, size_t size);
+/* The drop-in that gives a service the contract, in systemd's own directives (malloc'd). */
+int unit_dropin_format(const struct nonet_policy *p, bool user_scope, const char *why, char **ret);
+
+struct unit_context {
+        bool user_scope;                 /* a user manager's units: User= means nothing there */
+        const struct settings *settings;
+        const struct table *table;       /* NULL: unusable, closed for every User= */
+        const struct diag *diag;
+};
+
+/* systemd's unit search path (from libsystemd, loaded on demand), highest priority first,
+ * without the directories in exclude (a generator's own output). -EOPNOTSUPP without libsystemd. */
+int unit_search_path(bool user_scope, char *const *exclude, char ***ret);
+void strv_free(char **l);
+
+/* The services of a search path. */
+struct unit_tree;
+int unit_tree_load(char *const *search, const struct unit_context *ctx, struct unit_tree **ret);
+size_t unit_tree_size(const struct unit_tree *t);
+void unit_tree_free(struct unit_tree *t);
+/* Each service whose network is off and that needs a drop-in of its own, with its verdict;
+ * stops at emit's first negative return, and returns it. */
+typedef int (*unit_emit_fn)(void *userdata, const char *unit, const struct verdict *v);
+int unit_tree_foreach_restricted(struct unit_tree *t, unit_emit_fn emit, void *userdata);
