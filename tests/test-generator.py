@@ -235,9 +235,13 @@ def odd_files_never_fail_the_generator():
               "lib/long.service": "[Service]\nX-NetworkOff=" + "inet," * 100000 + "\n",
               "lib/dir.service.d/sub.conf/x": "",
               "lib/loop.service": "->loop.service",
+              "lib/zero.service": "->/dev/zero",
               "lib/we ird@x y.service": service("X-NetworkOff=yes\n")})
+    os.mkfifo(os.path.join(t.lib, "fifo.service"))
     try:
-        r = t.generate()
+        r = t.generate()  # a device or a FIFO read as a unit would hang the boot
+        check("zero.service: not a regular file, ignoring" in r.stderr, r.stderr)
+        check("fifo.service: not a regular file, ignoring" in r.stderr, r.stderr)
         check_eq(r.returncode, 0, "exit status: " + r.stderr)
         g = t.generated()
         check("cont.service.d/90-nonet.conf" in g and "crlf.service.d/90-nonet.conf" in g, str(g))
