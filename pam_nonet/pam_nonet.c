@@ -47,7 +47,7 @@ static void log_diag(void *userdata, enum diag_level level, const char *message)
 }
 
 /* The verdict for PAM_USER; closed when anything needed for it fails. */
-static int decide(pam_handle_t *pamh, const struct options *o, const char **ret_user, struct verdict *ret) {
+static int session_verdict(pam_handle_t *pamh, const struct options *o, const char **ret_user, struct verdict *ret) {
         struct log_ctx c = { pamh, o->debug };
         struct diag d = { log_diag, &c };
         const char *user = NULL;
@@ -68,7 +68,10 @@ static int decide(pam_handle_t *pamh, const struct options *o, const char **ret_
         return r == -ESRCH ? PAM_USER_UNKNOWN : PAM_SUCCESS;
 }
 
-PAM_EXTERN int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv) {
+enum stage { STAGE_ACCOUNT, STAGE_SESSION };
+
+/* Both stages decide alike; account asks whether the kernel can enforce, session enforces. */
+static int run_stage(pam_handle_t *pamh, int flags, int argc, const char **argv, enum stage stage) {
         struct nonet_result result;
         struct options o;
         struct verdict v;
@@ -76,41 +79,37 @@ PAM_EXTERN int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const c
         char why[256];
 
         parse_options(pamh, argc, argv, &o);
-        int ret = decide(pamh, &o, &user, &v);
+        int ret = session_verdict(pamh, &o, &user, &v);
         if (!v.restricted)
                 return PAM_IGNORE;
-        int r = nonet_check(&v.policy, &result, sizeof(result));
+        int r = stage == STAGE_ACCOUNT ? nonet_check(&v.policy, &result, sizeof(result))
+                                       : nonet_restrict(&v.policy, &result, sizeof(result));
         if (r < 0) {
                 nonet_describe_failure(r, &result, why, sizeof(why));
+                if (stage == STAGE_SESSION) {
+                        pam_syslog(pamh, LOG_ERR, "cannot turn the network off for user %s (%s): %s", user, v.source,
+                                   why);
+                        return PAM_SESSION_ERR;
+                }
                 pam_syslog(pamh, LOG_ERR, "refusing user %s: the network must be off for them (%s), but %s", user,
                            v.source, why);
                 if (!(flags & PAM_SILENT))
                         pam_error(pamh, "Login refused: this system cannot turn the network off for you.");
                 return PAM_PERM_DENIED;
         }
-        return ret; /* PAM_USER_UNKNOWN stays a refusal */
-}
-
-PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv) {
-        struct nonet_result result;
-        struct options o;
-        struct verdict v;
-        const char *user;
-        char why[256];
-
-        parse_options(pamh, argc, argv, &o);
-        int ret = decide(pamh, &o, &user, &v);
-        if (!v.restricted)
-                return PAM_IGNORE;
-        int r = nonet_restrict(&v.policy, &result, sizeof(result));
-        if (r < 0) {
-                nonet_describe_failure(r, &result, why, sizeof(why));
-                pam_syslog(pamh, LOG_ERR, "cannot turn the network off for user %s (%s): %s", user, v.source, why);
-                return PAM_SESSION_ERR;
-        }
+        if (stage == STAGE_ACCOUNT)
+                return ret; /* PAM_USER_UNKNOWN stays a refusal */
         if (o.debug)
                 pam_syslog(pamh, LOG_DEBUG, "network off for user %s (Landlock ABI %d)", user, result.landlock_applied);
         return ret == PAM_SUCCESS ? PAM_SUCCESS : PAM_SESSION_ERR;
+}
+
+PAM_EXTERN int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv) {
+        return run_stage(pamh, flags, argc, argv, STAGE_ACCOUNT);
+}
+
+PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv) {
+        return run_stage(pamh, flags, argc, argv, STAGE_SESSION);
 }
 
 PAM_EXTERN int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv) {
