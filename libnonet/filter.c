@@ -36,7 +36,10 @@ int seccomp_available(void) {
  * pointer) it refuses the call outright; ">= NONET_FAMILY_MAX" also catches
  * any value with the upper 32 bits set.
  */
-static int refuse_families(scmp_filter_ctx ctx, int sys, const struct nonet_policy *p, bool multiplexed) {
+/* Whether socket()'s family is in a register seccomp can read, or behind socketcall()'s pointer. */
+enum family_arg { FAMILY_IN_REGISTER, FAMILY_BEHIND_POINTER };
+
+static int refuse_families(scmp_filter_ctx ctx, int sys, const struct nonet_policy *p, enum family_arg family) {
         uint32_t action = SCMP_ACT_ERRNO((uint32_t) p->error);
         int r;
 
@@ -46,7 +49,7 @@ static int refuse_families(scmp_filter_ctx ctx, int sys, const struct nonet_poli
                 /* libaudit (libpam, login, su, sshd) takes any errno but "no such family" from a
                  * netlink socket as an audit failure and fails the session: always EAFNOSUPPORT.
                  * Not where socketcall() folds all families into one rule with one errno. */
-                uint32_t a = f == AF_NETLINK && !multiplexed ? SCMP_ACT_ERRNO(EAFNOSUPPORT) : action;
+                uint32_t a = f == AF_NETLINK && family == FAMILY_IN_REGISTER ? SCMP_ACT_ERRNO(EAFNOSUPPORT) : action;
                 r = seccomp_rule_add(ctx, a, sys, 1, SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t) f));
                 if (r < 0)
                         return r;
@@ -88,43 +91,42 @@ static int refuse_tty_injection(scmp_filter_ctx ctx) {
         return 0;
 }
 
+static void seccomp_releasep(scmp_filter_ctx *ctx) {
+        if (*ctx)
+                seccomp_release(*ctx);
+}
+
+static int arch_setup(scmp_filter_ctx ctx, const uint32_t *arches, size_t n) {
+        int r;
+        if ((r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0)) < 0 || /* nonet_restrict() sets it itself */
+            (r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1)) < 0 ||
+            (r = seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1)) < 0 ||
+            (r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS)) < 0)
+                return r;
+        bool keep_native = false;
+        for (size_t i = 0; i < n; i++) {
+                keep_native = keep_native || arches[i] == seccomp_arch_native();
+                r = seccomp_arch_add(ctx, arches[i]);
+                if (r < 0 && r != -EEXIST) /* the native one is there from the start */
+                        return r;
+        }
+        return keep_native ? 0 : seccomp_arch_remove(ctx, SCMP_ARCH_NATIVE);
+}
+
 /* One context for the given architectures, all with the same rules. */
 static int arch_filter(const uint32_t *arches, size_t n, const struct nonet_policy *p, bool ptrace_scoped,
-                       bool multiplexed, scmp_filter_ctx *ret) {
-        scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+                       enum family_arg family, scmp_filter_ctx *ret) {
+        _cleanup_(seccomp_releasep) scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
         int r;
 
         if (!ctx)
                 return -ENOMEM;
-        r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0); /* nonet_restrict() sets it itself */
-        if (r >= 0)
-                r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
-        if (r >= 0)
-                r = seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1);
-        if (r >= 0)
-                r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
-        bool keep_native = false;
-        for (size_t i = 0; r >= 0 && i < n; i++) {
-                keep_native = keep_native || arches[i] == seccomp_arch_native();
-                r = seccomp_arch_add(ctx, arches[i]);
-                if (r == -EEXIST) /* the native one is there from the start */
-                        r = 0;
-        }
-        if (r >= 0 && !keep_native)
-                r = seccomp_arch_remove(ctx, SCMP_ARCH_NATIVE);
-        if (r >= 0)
-                r = refuse_families(ctx, SCMP_SYS(socket), p, multiplexed);
-        if (r >= 0)
-                r = refuse_families(ctx, SCMP_SYS(socketpair), p, multiplexed);
-        if (r >= 0)
-                r = refuse_calls(ctx, ptrace_scoped);
-        if (r >= 0)
-                r = refuse_tty_injection(ctx);
-        if (r < 0) {
-                seccomp_release(ctx);
+        if ((r = arch_setup(ctx, arches, n)) < 0 ||
+            (r = refuse_families(ctx, SCMP_SYS(socket), p, family)) < 0 ||
+            (r = refuse_families(ctx, SCMP_SYS(socketpair), p, family)) < 0 ||
+            (r = refuse_calls(ctx, ptrace_scoped)) < 0 || (r = refuse_tty_injection(ctx)) < 0)
                 return r;
-        }
-        *ret = ctx;
+        *ret = steal_pointer(&ctx);
         return 0;
 }
 
@@ -143,18 +145,19 @@ int filter_build(const struct nonet_policy *p, bool ptrace_scoped, scmp_filter_c
         case SCMP_ARCH_X86_64: {
                 static const uint32_t direct[] = { SCMP_ARCH_X86_64, SCMP_ARCH_X32 };
                 static const uint32_t multiplexed[] = { SCMP_ARCH_X86 };
-                r = arch_filter(direct, ELEMENTSOF(direct), p, ptrace_scoped, false, &ctx);
+                r = arch_filter(direct, ELEMENTSOF(direct), p, ptrace_scoped, FAMILY_IN_REGISTER, &ctx);
                 if (r < 0)
                         return r;
-                r = arch_filter(multiplexed, ELEMENTSOF(multiplexed), p, ptrace_scoped, true, &compat);
+                r = arch_filter(multiplexed, ELEMENTSOF(multiplexed), p, ptrace_scoped, FAMILY_BEHIND_POINTER,
+                                &compat);
                 break;
         }
         case SCMP_ARCH_AARCH64: {
                 static const uint32_t direct[] = { SCMP_ARCH_AARCH64, SCMP_ARCH_ARM };
-                return arch_filter(direct, ELEMENTSOF(direct), p, ptrace_scoped, false, ret);
+                return arch_filter(direct, ELEMENTSOF(direct), p, ptrace_scoped, FAMILY_IN_REGISTER, ret);
         }
         default:
-                return arch_filter(&native, 1, p, ptrace_scoped, false, ret);
+                return arch_filter(&native, 1, p, ptrace_scoped, FAMILY_IN_REGISTER, ret);
         }
         if (r >= 0)
                 r = seccomp_merge(ctx, compat); /* takes compat, also on failure */

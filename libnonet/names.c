@@ -156,6 +156,18 @@ const char *nonet_errno_to_name(int error) {
         }
 }
 
+/* A word of a small closed set, by its index; -EINVAL for any other. */
+static int word_index(const char *const *words, size_t n, const char *word) {
+        for (size_t i = 0; word && i < n; i++)
+                if (strcasecmp(word, words[i]) == 0)
+                        return (int) i;
+        return -EINVAL;
+}
+
+static const char *word_at(const char *const *words, size_t n, unsigned i) {
+        return i < n ? words[i] : NULL;
+}
+
 static const char *const landlock_names[] = {
         [NONET_LANDLOCK_AUTO] = "auto",
         [NONET_LANDLOCK_REQUIRE] = "require",
@@ -163,18 +175,11 @@ static const char *const landlock_names[] = {
 };
 
 int nonet_landlock_from_name(const char *name) {
-        if (!name)
-                return -EINVAL;
-        for (size_t i = 0; i < ELEMENTSOF(landlock_names); i++)
-                if (strcasecmp(name, landlock_names[i]) == 0)
-                        return (int) i;
-        return -EINVAL;
+        return word_index(landlock_names, ELEMENTSOF(landlock_names), name);
 }
 
 const char *nonet_landlock_to_name(enum nonet_landlock mode) {
-        if ((size_t) mode >= ELEMENTSOF(landlock_names))
-                return NULL;
-        return landlock_names[mode];
+        return word_at(landlock_names, ELEMENTSOF(landlock_names), (unsigned) mode);
 }
 
 static const char *const unix_names[] = {
@@ -183,16 +188,9 @@ static const char *const unix_names[] = {
 };
 
 int nonet_unix_from_name(const char *name) {
-        if (!name)
-                return -EINVAL;
-        for (size_t i = 0; i < ELEMENTSOF(unix_names); i++)
-                if (strcasecmp(name, unix_names[i]) == 0)
-                        return (int) i;
-        return -EINVAL;
+        return word_index(unix_names, ELEMENTSOF(unix_names), name);
 }
 
 const char *nonet_unix_to_name(enum nonet_unix reach) {
-        if ((size_t) reach >= ELEMENTSOF(unix_names))
-                return NULL;
-        return unix_names[reach];
+        return word_at(unix_names, ELEMENTSOF(unix_names), (unsigned) reach);
 }

@@ -50,15 +50,6 @@ static int plan(const struct nonet_policy *policy, struct nonet_policy *p, struc
 /* The size of the first version of struct nonet_result: anything shorter is a caller's bug. */
 #define RESULT_SIZE_MIN (offsetof(struct nonet_result, landlock_applied) + sizeof(int))
 
-int nonet_check(const struct nonet_policy *policy, struct nonet_result *ret_result, size_t size) {
-        struct nonet_result r;
-        struct nonet_policy p;
-        if (ret_result && size < RESULT_SIZE_MIN)
-                return -EINVAL;
-        int e = plan(policy, &p, &r);
-        copy_out(ret_result, size, &r, sizeof(r));
-        return e < 0 ? e : 0;
-}
 
 static int enforce(const struct nonet_policy *p, int abi, struct nonet_result *r) {
         scmp_filter_ctx ctx;
@@ -91,16 +82,26 @@ static int enforce(const struct nonet_policy *p, int abi, struct nonet_result *r
         return 0;
 }
 
-int nonet_restrict(const struct nonet_policy *policy, struct nonet_result *ret_result, size_t size) {
+enum step { PLAN_ONLY, PLAN_AND_ENFORCE };
+
+static int plan_then(enum step step, const struct nonet_policy *policy, struct nonet_result *ret_result, size_t size) {
         struct nonet_result r;
         struct nonet_policy p;
         if (ret_result && size < RESULT_SIZE_MIN)
                 return -EINVAL;
         int e = plan(policy, &p, &r);
-        if (e >= 0)
+        if (e >= 0 && step == PLAN_AND_ENFORCE)
                 e = enforce(&p, e, &r);
         copy_out(ret_result, size, &r, sizeof(r));
         return e < 0 ? e : 0;
+}
+
+int nonet_check(const struct nonet_policy *policy, struct nonet_result *ret_result, size_t size) {
+        return plan_then(PLAN_ONLY, policy, ret_result, size);
+}
+
+int nonet_restrict(const struct nonet_policy *policy, struct nonet_result *ret_result, size_t size) {
+        return plan_then(PLAN_AND_ENFORCE, policy, ret_result, size);
 }
 
 static const char *errno_text(int error) {

@@ -134,19 +134,29 @@ struct line_ctx {
         unsigned line;
 };
 
-#define BAD(ctx, ...) (diag_say((ctx)->d, DIAG_ERROR, __VA_ARGS__), -EINVAL)
+/* Say what is wrong with a line, at file:line; -EINVAL. */
+static int bad_line(const struct line_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int bad_line(const struct line_ctx *c, const char *fmt, ...) {
+        char what[512];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(what, sizeof(what), fmt, ap);
+        va_end(ap);
+        diag_say(c->d, DIAG_ERROR, "%s:%u: %s", c->path, c->line, what);
+        return -EINVAL;
+}
 
 /* Type, item and value of a line whose domain parsed. */
 static int parse_limit(const struct line_ctx *c, char **f, struct rule *r) {
         char bad[40];
 
         if (strcmp(f[1], "soft") == 0)
-                return BAD(c, "%s:%u: 'soft' network limit: a restricted process could never raise it back; "
-                              "use 'hard' or '-'", c->path, c->line);
+                return bad_line(c, "'soft' network limit: a restricted process could never raise it back; "
+                                   "use 'hard' or '-'");
         if (strcmp(f[1], "hard") != 0 && strcmp(f[1], "-") != 0)
-                return BAD(c, "%s:%u: unknown type '%.32s' (use 'hard' or '-')", c->path, c->line, f[1]);
+                return bad_line(c, "unknown type '%.32s' (use 'hard' or '-')", f[1]);
         if (strcmp(f[2], "network") != 0)
-                return BAD(c, "%s:%u: unknown item '%.32s' (the only item is 'network')", c->path, c->line, f[2]);
+                return bad_line(c, "unknown item '%.32s' (the only item is 'network')", f[2]);
         if (strcmp(f[3], "on") == 0) {
                 r->exempt = true;
                 return 0;
@@ -156,8 +166,8 @@ static int parse_limit(const struct line_ctx *c, char **f, struct rule *r) {
                 return 0;
         uint64_t set;
         if (nonet_families_parse(f[3], &set, bad, sizeof(bad)) < 0)
-                return BAD(c, "%s:%u: unknown value '%.32s' (use off, on, or families to keep such as unix,netlink)",
-                           c->path, c->line, bad);
+                return bad_line(c, "unknown value '%.32s' (use off, on, or families to keep such as unix,netlink)",
+                                bad);
         r->allow |= set;
         return 0;
 }
@@ -204,7 +214,7 @@ static int parse_line(struct table *t, const struct line_ctx *c, char *s, size_t
         int e;
 
         if (memchr(s, '\0', len))
-                return BAD(c, "%s:%u: line contains a NUL byte, ignoring it", c->path, c->line);
+                return bad_line(c, "line contains a NUL byte, ignoring it");
         char *hash = memchr(s, '#', len);
         if (hash)
                 *hash = '\0';
@@ -212,13 +222,11 @@ static int parse_line(struct table *t, const struct line_ctx *c, char *s, size_t
         if (n == 0)
                 return 0;
         e = parse_domain(f[0], &r);
-        if (e < 0) {
-                return BAD(c, "%s:%u: invalid domain '%.32s' (use user, @group, *, uid:uid or @gid:gid)", c->path,
-                           c->line, f[0]);
-        }
-        if (n != 4) {
-                e = BAD(c, "%s:%u: expected '<domain> <type> <item> <value>', got %zu fields", c->path, c->line, n);
-        } else
+        if (e < 0)
+                return bad_line(c, "invalid domain '%.32s' (use user, @group, *, uid:uid or @gid:gid)", f[0]);
+        if (n != 4)
+                e = bad_line(c, "expected '<domain> <type> <item> <value>', got %zu fields", n);
+        else
                 e = parse_limit(c, f, &r);
         if (e < 0) {
                 r.broken = true;
