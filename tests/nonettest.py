@@ -51,7 +51,16 @@ def test(fn):
     return fn
 
 
-def main():
+def main(*cleanups):
+    """Run the tests as TAP, then each cleanup, and exit 1 if any test failed."""
+    try:
+        _run_all()
+    finally:
+        for cleanup in cleanups:
+            cleanup()
+
+
+def _run_all():
     failed = 0
     for n, fn in enumerate(_tests, 1):
         name = fn.__name__
@@ -93,6 +102,12 @@ class Programs:
 
     def cleanup(self):
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def legacy_tiocsti():
+    """Whether this kernel lets an unprivileged process use TIOCSTI (6.1 has no switch: always)."""
+    path = "/proc/sys/dev/tty/legacy_tiocsti"
+    return not os.path.exists(path) or open(path).read().strip() == "1"
 
 
 def unprivileged_ids():

@@ -36,6 +36,14 @@ def reexec_in_namespace():
     sys.exit(subprocess.run(cmd, env=env).returncode)
 
 
+def pam_module(programs):
+    """The built pam_nonet.so, copied where every user can read it; its path."""
+    from nonettest import BUILD
+    path = programs.path("pam_nonet.so")
+    shutil.copy2(os.path.join(BUILD, "pam_nonet", "pam_nonet.so"), path)
+    return path
+
+
 def sh(*cmd):
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
 

@@ -12,7 +12,6 @@ in the log. In a private root (privroot.py) with a private /tmp."""
 import ctypes
 import os
 import shlex
-import shutil
 import socket
 import subprocess
 import sys
@@ -24,14 +23,13 @@ import privroot  # noqa: E402
 
 privroot.reexec_in_namespace()
 
-from nonettest import BUILD, Programs, as_user, check, check_eq, main, run, test  # noqa: E402
+from nonettest import Programs, as_user, check, check_eq, main, run, test  # noqa: E402
 
 # A /tmp of our own (X11's sockets live there), before anything is made in it: it goes with the namespace.
 privroot.sh("mount", "-t", "tmpfs", "-o", "mode=1777", "tmpfs", "/tmp")
 R = privroot.PrivateRoot()
 P = Programs()
-MODULE = P.path("pam_nonet.so")
-shutil.copy2(os.path.join(BUILD, "pam_nonet", "pam_nonet.so"), MODULE)
+MODULE = privroot.pam_module(P)
 SETTINGS = "/etc/security/nonet-settings.conf"
 
 USER = "nn-desk"
@@ -319,8 +317,4 @@ def the_network_is_off_in_every_restricted_mode():
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    finally:
-        P.cleanup()
-        R.cleanup()
+    main(P.cleanup, R.cleanup)

@@ -16,7 +16,7 @@ import http.server
 
 sys.path.insert(0, os.path.dirname(__file__))
 from nonettest import (EACCES, EAFNOSUPPORT, ENOSYS, EPERM, INJECT, ROOT, Programs, as_user, check, check_eq,
-                       in_terminal, main, require_root, run, test)
+                       in_terminal, legacy_tiocsti, main, require_root, run, test)
 
 P = Programs()
 
@@ -261,12 +261,6 @@ def shell(prefix):
     return out, os.path.exists(marker)
 
 
-def legacy_tiocsti():
-    """Whether this kernel lets an unprivileged process use TIOCSTI (6.1 has no switch: always)."""
-    path = "/proc/sys/dev/tty/legacy_tiocsti"
-    return not os.path.exists(path) or open(path).read().strip() == "1"
-
-
 @test
 def terminal_injection_is_refused():
     out, ran = shell([])
@@ -474,7 +468,4 @@ def help_version_status_and_filter():
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    finally:
-        P.cleanup()
+    main(P.cleanup)

@@ -88,7 +88,4 @@ def removing_the_package_removes_the_lines():
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    finally:
-        R.cleanup()
+    main(R.cleanup)

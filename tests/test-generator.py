@@ -281,7 +281,4 @@ def user_scope_units():
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    finally:
-        R.cleanup()
+    main(R.cleanup)

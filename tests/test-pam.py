@@ -13,12 +13,12 @@ import privroot  # noqa: E402
 
 privroot.reexec_in_namespace()
 
-from nonettest import BUILD, EAFNOSUPPORT, INJECT, Programs, check, check_eq, in_terminal, main, run, test  # noqa: E402
+from nonettest import (BUILD, EAFNOSUPPORT, INJECT, Programs, check, check_eq, in_terminal, legacy_tiocsti, main,  # noqa: E402
+                       run, test)
 
 R = privroot.PrivateRoot()
 P = Programs()
-MODULE = P.path("pam_nonet.so")
-shutil.copy2(os.path.join(BUILD, "pam_nonet", "pam_nonet.so"), MODULE)
+MODULE = privroot.pam_module(P)
 shutil.copy2(os.path.join(BUILD, "tests", "pam-session"), P.dir)
 PAM_SESSION = P.path("pam-session")
 CONFDIR = P.path("pam.d")
@@ -258,8 +258,6 @@ def a_restricted_session_cannot_type_into_roots_shell():
     inject = P.path("inject.py")
     with open(inject, "w") as f:
         f.write(INJECT)
-    legacy = not os.path.exists("/proc/sys/dev/tty/legacy_tiocsti") or \
-        open("/proc/sys/dev/tty/legacy_tiocsti").read().strip() == "1"
     for switch, user, restricted in (("su -", "nn-plain", False), ("su -", "nn-off", True),
                                      ("runuser -l", "nn-off", True)):
         marker = P.writable("as-root")
@@ -272,14 +270,10 @@ def a_restricted_session_cannot_type_into_roots_shell():
         if restricted:
             check("INJECT-REFUSED errno 1" in out, f"{switch} {user}: TIOCSTI refused: {out}")
             check(not os.path.exists(marker), f"{switch} {user}: nothing ran as root: {out}")
-        elif legacy:
+        elif legacy_tiocsti():
             check("INJECT-PUSHED" in out and os.path.exists(marker), f"control {switch} {user}: ran as root: {out}")
             check_eq(os.stat(marker).st_uid, 0, "the injected command ran as root")
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    finally:
-        P.cleanup()
-        R.cleanup()
+    main(P.cleanup, R.cleanup)

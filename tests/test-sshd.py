@@ -21,8 +21,7 @@ from nonettest import BUILD, EAFNOSUPPORT, Programs, check, check_eq, main, run,
 
 R = privroot.PrivateRoot()
 P = Programs()
-MODULE = P.path("pam_nonet.so")
-shutil.copy2(os.path.join(BUILD, "pam_nonet", "pam_nonet.so"), MODULE)
+MODULE = privroot.pam_module(P)
 KEY = P.path("id")
 
 R.add_user("nn-off", ["nn-lab"])
@@ -155,9 +154,4 @@ def login_refused_when_the_kernel_cannot_enforce():
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    finally:
-        SSHD.stop()
-        P.cleanup()
-        R.cleanup()
+    main(SSHD.stop, P.cleanup, R.cleanup)
