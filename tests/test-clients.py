@@ -23,9 +23,12 @@ import privroot  # noqa: E402
 
 privroot.reexec_in_namespace()
 
+import nonettest  # noqa: E402
 from nonettest import Programs, as_user, check, check_eq, main, run, test  # noqa: E402
 
-# A /tmp of our own (X11's sockets live there), before anything is made in it: it goes with the namespace.
+# A /tmp of our own (X11's sockets live there), before anything is made in it: it goes with the
+# namespace. The build tree may be under the /tmp it hides: held open, it is still reached.
+nonettest.BUILD = f"/proc/self/fd/{os.open(nonettest.BUILD, os.O_PATH)}"
 privroot.sh("mount", "-t", "tmpfs", "-o", "mode=1777", "tmpfs", "/tmp")
 R = privroot.PrivateRoot()
 P = Programs()
