@@ -8,6 +8,7 @@
  * Nothing here logs: problems go to the caller's diag function.
  */
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -19,6 +20,7 @@ struct nonet_paths {
         const char *etc_dir;    /* /etc/security */
         const char *vendor_dir; /* the package's vendor directory */
         const char *table;      /* the main table file; NULL: etc_dir/nonet.conf */
+        const char *login_defs; /* UID_MIN and UID_MAX: /etc/login.defs; NULL: their defaults */
         uid_t owner;            /* who may own (and alone write) them: root */
 };
 void nonet_paths_default(struct nonet_paths *ret);
@@ -35,7 +37,16 @@ struct settings {
         enum nonet_landlock landlock; /* Landlock requirement for table users */
         enum nonet_unix unix_reach;   /* how far AF_UNIX reaches for table users */
         bool services;                /* services running as a restricted user follow the table */
+        uid_t login_min, login_max;   /* login accounts, whom '*' and ranges match: UID_MIN..UID_MAX */
 };
+/* shadow's defaults for UID_MIN and UID_MAX, where login.defs does not set them */
+#define LOGIN_UID_MIN 1000
+#define LOGIN_UID_MAX 60000
+#define SETTINGS_DEFAULT                                                                                         \
+        {                                                                                                        \
+                .error = EAFNOSUPPORT, .landlock = NONET_LANDLOCK_AUTO, .unix_reach = NONET_UNIX_ALL,            \
+                .services = true, .login_min = LOGIN_UID_MIN, .login_max = LOGIN_UID_MAX,                        \
+        }
 /* Defaults, then the files. On error *ret still holds usable (default) values. */
 int settings_load(const struct nonet_paths *paths, struct settings *ret, const struct diag *d);
 
@@ -61,6 +72,7 @@ size_t table_size(const struct table *t);
 
 struct verdict {
         bool restricted;
+        bool from_unit;             /* a unit's own X-NetworkOff= decided, not the table */
         struct nonet_policy policy; /* when restricted */
         char source[512];           /* "file:line", or why the default was taken */
 };

@@ -11,6 +11,7 @@ void nonet_paths_default(struct nonet_paths *ret) {
         *ret = (struct nonet_paths) {
                 .etc_dir = NONET_ETC_DIR,
                 .vendor_dir = NONET_VENDOR_DIR,
+                .login_defs = "/etc/login.defs",
         };
 }
 

@@ -19,8 +19,6 @@
 #include "util.h"
 
 #define SETTINGS_NAME "nonet-settings"
-#define SETTINGS_DEFAULT \
-        { .error = EAFNOSUPPORT, .landlock = NONET_LANDLOCK_AUTO, .unix_reach = NONET_UNIX_ALL, .services = true }
 
 /* libeconf keeps the last error's location in global state. */
 static pthread_mutex_t econf_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -127,6 +125,58 @@ static int read_files(const struct nonet_paths *paths, econf_file ***ret, size_t
         return e == ECONF_PARSING_CALLBACK_FAILED ? -EPERM : -EINVAL;
 }
 
+/* One "KEY value" of login.defs, as shadow reads it (decimal, octal or hex). */
+static int login_defs_value(const char *path, unsigned line, const char *value, uid_t *ret, const struct diag *d) {
+        char *end;
+        errno = 0;
+        unsigned long v = strtoul(value, &end, 0);
+        end += strspn(end, " \t\r\n");
+        if (errno != 0 || end == value || *end != '\0' || v > 4294967294UL) {
+                diag_say(d, DIAG_ERROR, "%s:%u: invalid uid '%.32s'", path, line, value);
+                return -EINVAL;
+        }
+        *ret = (uid_t) v;
+        return 0;
+}
+
+/* UID_MIN and UID_MAX: who is a login account. Missing: shadow's defaults. Unreadable,
+ * untrusted or bad: an error, since a default in place of a site's UID_MIN could let
+ * its login accounts out of '*'. */
+static int read_login_defs(const struct nonet_paths *paths, struct settings *s, const struct diag *d) {
+        _cleanup_free_ char *buf = NULL;
+        size_t size = 0;
+        unsigned line = 0;
+        int r = 0;
+
+        if (!paths->login_defs)
+                return 0;
+        FILE *f = fopen(paths->login_defs, "re");
+        if (!f) {
+                if (errno == ENOENT)
+                        return 0;
+                r = negative_errno();
+                diag_say(d, DIAG_ERROR, "%s: cannot read: %s", paths->login_defs, strerrordesc_np(-r));
+                return r;
+        }
+        if (trust_check(paths->login_defs, NULL, paths->owner, d) < 0)
+                r = -EPERM;
+        while (r >= 0 && getline(&buf, &size, f) >= 0) {
+                const char *p = buf + strspn(buf, " \t");
+                line++;
+                if (strncmp(p, "UID_MIN", 7) == 0 && strchr(" \t", p[7]))
+                        r = login_defs_value(paths->login_defs, line, p + 7 + strspn(p + 7, " \t"), &s->login_min, d);
+                else if (strncmp(p, "UID_MAX", 7) == 0 && strchr(" \t", p[7]))
+                        r = login_defs_value(paths->login_defs, line, p + 7 + strspn(p + 7, " \t"), &s->login_max, d);
+        }
+        fclose(f);
+        if (r >= 0 && s->login_min > s->login_max) {
+                diag_say(d, DIAG_ERROR, "%s: UID_MIN %u is above UID_MAX %u", paths->login_defs,
+                         (unsigned) s->login_min, (unsigned) s->login_max);
+                r = -EINVAL;
+        }
+        return r;
+}
+
 /* Whether any settings file or drop-in directory exists: most systems have none, and then
  * libeconf (which crashes when an allocation fails, in 0.5.1) is not called at all. */
 static bool any_settings(const struct nonet_paths *paths) {
@@ -149,11 +199,16 @@ int settings_load(const struct nonet_paths *paths, struct settings *ret, const s
         size_t n = 0;
 
         *ret = (struct settings) SETTINGS_DEFAULT;
+        int r = read_login_defs(paths, ret, d);
+        if (r < 0) {
+                *ret = (struct settings) SETTINGS_DEFAULT;
+                return r;
+        }
         if (!any_settings(paths))
                 return 0;
 
         pthread_mutex_lock(&econf_lock);
-        int r = read_files(paths, &files, &n, d);
+        r = read_files(paths, &files, &n, d);
         pthread_mutex_unlock(&econf_lock);
         if (r < 0)
                 return r;
@@ -172,7 +227,9 @@ int settings_load(const struct nonet_paths *paths, struct settings *ret, const s
         }
         free(files);
         if (r < 0) {
+                uid_t login_min = ret->login_min, login_max = ret->login_max;
                 *ret = (struct settings) SETTINGS_DEFAULT;
+                ret->login_min = login_min, ret->login_max = login_max;
                 return r;
         }
         if (ret->unix_reach == NONET_UNIX_NO_ABSTRACT && ret->landlock == NONET_LANDLOCK_OFF) {

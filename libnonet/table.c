@@ -420,15 +420,27 @@ static bool named_group(const struct nonet_user *u, const char *name) {
         return false;
 }
 
-/* Whether a rule names this user, and at which rank; -1 if not. As in pam_limits,
- * '*' and group lines do not apply to root: only a line naming root or uid 0 does. */
-static int rule_rank(const struct rule *r, const struct nonet_user *u) {
+/* UID_MIN..UID_MAX (login.defs): the people, not the machine's own daemons, nor root. */
+static bool login_account(const struct nonet_user *u, const struct settings *s) {
+        return u->uid != 0 && u->uid >= s->login_min && u->uid <= s->login_max;
+}
+
+/*
+ * Whether a rule names this user, and at which rank; -1 if not. Unlike pam_limits, '*'
+ * and uid or gid ranges match login accounts only: a network switch on every system
+ * account would cut the machine's own daemons (networkd, timesyncd...). A system account
+ * is restricted when a line names it: its name, its exact :uid, a group it is in. As in
+ * pam_limits, group lines do not apply to root: only a line naming root or :0 does.
+ */
+static int rule_rank(const struct rule *r, const struct nonet_user *u, const struct settings *s) {
         switch (r->kind) {
         case DOMAIN_ALL:
-                return u->uid == 0 ? -1 : RANK_ALL;
+                return login_account(u, s) ? RANK_ALL : -1;
         case DOMAIN_USER:
                 return strcmp(r->name, u->name) == 0 ? RANK_USER : -1;
         case DOMAIN_UID:
+                if (r->range && !login_account(u, s))
+                        return -1;
                 return u->uid >= r->min && u->uid <= r->max ? RANK_USER : -1;
         case DOMAIN_GROUP:
                 return u->uid != 0 && named_group(u, r->name) ? RANK_GROUP : -1;
@@ -436,7 +448,7 @@ static int rule_rank(const struct rule *r, const struct nonet_user *u) {
                 if (u->uid == 0)
                         return -1;
                 if (r->range) /* as pam_limits: ranges look at the primary group only */
-                        return u->gid >= r->min && u->gid <= r->max ? RANK_GROUP : -1;
+                        return login_account(u, s) && u->gid >= r->min && u->gid <= r->max ? RANK_GROUP : -1;
                 return in_groups(u, r->min) ? RANK_GROUP : -1;
         }
         return -1;
@@ -463,7 +475,7 @@ void table_decide(const struct table *t, const struct nonet_user *u, const struc
         /* The highest rank wins; among equals, the later line. */
         for (size_t i = 0; i < t->n_rules; i++) {
                 const struct rule *r = &t->rules[i];
-                int rank = rule_rank(r, u);
+                int rank = rule_rank(r, u, s);
                 if (rank < 0)
                         continue;
                 if (r->broken)

@@ -224,6 +224,7 @@ void unit_decide(const struct unit_info *u, const struct verdict *user_verdict, 
         int r = unit_network_off(&u->off, &allow, d);
         if (r >= 0) {
                 ret->restricted = r > 0;
+                ret->from_unit = true;
                 ret->policy.allow = allow;
                 snprintf(ret->source, sizeof(ret->source), "X-NetworkOff=%.64s at %.400s", u->off.value, u->off.source);
                 return;
@@ -235,4 +236,17 @@ void unit_decide(const struct unit_info *u, const struct verdict *user_verdict, 
                 snprintf(ret->source, sizeof(ret->source), "User=%.64s, whose network is off by %.400s", u->user.value,
                          user_verdict->source);
         }
+}
+
+bool unit_provides_network(const char *unit) {
+        static const char *const providers[] = {
+                "systemd-networkd", "systemd-networkd-wait-online", "systemd-resolved", "NetworkManager",
+                "NetworkManager-wait-online", "networking", "ifup", "wpa_supplicant", "iwd", "connman", "dhclient",
+                "dhcpcd", "ModemManager",
+        };
+        size_t base = strcspn(unit, "@."); /* foo@bar.service, foo@.service, foo.service: foo */
+        for (size_t i = 0; i < ELEMENTSOF(providers); i++)
+                if (strlen(providers[i]) == base && strncmp(unit, providers[i], base) == 0)
+                        return true;
+        return false;
 }

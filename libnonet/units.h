@@ -36,6 +36,10 @@ void unit_decide(const struct unit_info *u, const struct verdict *user_verdict, 
 /* The drop-in that gives a service the contract, in systemd's own directives (malloc'd). */
 int unit_dropin_format(const struct nonet_policy *p, bool user_scope, const char *why, char **ret);
 
+/* Whether a unit (by name; a template's instances too) brings up the machine's network itself:
+ * turning its network off can take the machine off the net. */
+bool unit_provides_network(const char *unit);
+
 struct unit_context {
         bool user_scope;                 /* a user manager's units: User= means nothing there */
         const struct settings *settings;

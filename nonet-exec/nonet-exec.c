@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "nonet.h"
+#include "units.h"
 
 #define EXIT_FAILED 125   /* nonet-exec itself failed */
 #define EXIT_CANNOT_RUN 126
@@ -214,6 +215,40 @@ static int user_policy(struct args *a, bool *ret_restricted) {
         return 0;
 }
 
+static int print_service(void *userdata, const char *unit, const struct verdict *v) {
+        if (v->from_unit)
+                return 0; /* the unit's own X-NetworkOff=: not the table's doing */
+        printf("  %s: network off (%s)\n", unit, v->source);
+        if (unit_provides_network(unit))
+                say("warning: %s brings up this machine's network, and the table turns its network off: the "
+                    "machine may be off the net after the next boot",
+                    unit);
+        return 0;
+}
+
+/* What the table does to services at the next boot (or daemon-reload), read as the generator reads them. */
+static void preview_services(const struct settings *s, const struct table *t, const struct diag *d) {
+        struct unit_context ctx = { .settings = s, .table = t, .diag = NULL };
+        struct unit_tree *tree = NULL;
+        char **search = NULL;
+
+        if (!s->services) {
+                printf("services: not covered (Services=no)\n");
+                return;
+        }
+        int r = unit_search_path(false, NULL, &search);
+        if (r >= 0)
+                r = unit_tree_load(search, &ctx, &tree);
+        if (r < 0)
+                diag_say(d, DIAG_WARNING, "cannot read the services to preview them: %s", strerror(-r));
+        else {
+                printf("services whose User= the table restricts, from the next boot or daemon-reload:\n");
+                unit_tree_foreach_restricted(tree, print_service, NULL);
+        }
+        unit_tree_free(tree);
+        strv_free(search);
+}
+
 static int check_config(void) {
         struct diag_ctx c = { .verbose = true };
         struct diag d = { print_diag, &c };
@@ -226,6 +261,8 @@ static int check_config(void) {
         int r2 = table_load(&paths, &t, &d);
         if (t) {
                 printf("%zu rules\n", table_size(t));
+                if (r1 >= 0)
+                        preview_services(&s, t, &d);
                 table_free(t);
         }
         return r1 < 0 || r2 < 0 || c.errors > 0 ? EXIT_FAILURE : EXIT_SUCCESS;

@@ -19,7 +19,9 @@ from nonettest import BUILD, check, check_eq, main, run, test  # noqa: E402
 R = privroot.PrivateRoot()
 GENERATOR = os.path.join(BUILD, "systemd", "nonet-generator")
 READY = os.path.join(BUILD, "systemd", "network-off.conf")
+NONET_EXEC = os.path.join(BUILD, "nonet-exec", "nonet-exec")
 R.add_user("nn-off", ["nn-lab"])
+R.add_user("nn-login")
 R.add_user("nn-free", ["nn-lab", "nn-admin"])
 R.write("/etc/security/nonet.conf", "@nn-lab hard network off\n@nn-admin hard network on\n")
 
@@ -51,7 +53,8 @@ class Tree:
                     f.write(content)
 
     def generate(self, env=None):
-        e = dict(os.environ, SYSTEMD_UNIT_PATH=f"{self.etc}:{self.lib}", **(env or {}))
+        e = dict(os.environ, SYSTEMD_UNIT_PATH=f"{self.etc}:{self.lib}")
+        e.update(env or {})
         e.pop("SYSTEMD_SCOPE", None) if not env or "SYSTEMD_SCOPE" not in env else None
         self.result = run([GENERATOR, self.out, self.out + ".early", self.out + ".late"], env=e)
         return self.result
@@ -172,6 +175,63 @@ def services_of_restricted_users_follow_the_table():
         check_eq(t.generated(), [], "Services=no")
     finally:
         os.unlink("/etc/security/nonet-settings.conf")
+        t.cleanup()
+
+
+# The machine's own unit tree: Debian's units with User= of a system account
+# (systemd-networkd, timesyncd, man-db, e2scrub_fail@...).
+REAL_UNITS = [d for d in ("/lib/systemd/system", "/usr/lib/systemd/system") if os.path.isdir(d)]
+
+
+def set_table(text):
+    R.write("/etc/security/nonet.conf", text)
+
+
+@test
+def a_wildcard_line_never_cuts_the_machines_own_daemons():
+    system_users = [u for u in ("systemd-network", "systemd-timesync", "man")
+                    if run(["getent", "passwd", u]).returncode == 0]
+    check("systemd-network" in system_users, "this machine has networkd's user: " + str(system_users))
+    t = Tree({"etc/login-job.service": service(user="nn-login"), "etc/daemon-job.service": service(user="daemon")})
+    env = {"SYSTEMD_UNIT_PATH": ":".join([t.etc] + REAL_UNITS)}
+    try:
+        set_table("* hard network off\n")
+        check_eq(t.generate(env).returncode, 0, "exit status")
+        check_eq(t.generated(), ["login-job.service.d/90-nonet.conf"], "only the login account's service")
+        # naming a system account restricts it: the administrator asked
+        set_table("* hard network off\nsystemd-network hard network off\n")
+        shutil.rmtree(t.out)
+        os.makedirs(t.out)
+        t.generate(env)
+        check_eq(t.generated(), ["login-job.service.d/90-nonet.conf", "systemd-networkd.service.d/90-nonet.conf"],
+                 "networkd named by its user")
+        check("User=systemd-network, whose network is off by /etc/security/nonet.conf:2"
+              in t.dropin("systemd-networkd.service"), t.dropin("systemd-networkd.service"))
+    finally:
+        set_table("@nn-lab hard network off\n@nn-admin hard network on\n")
+        t.cleanup()
+
+
+@test
+def check_config_previews_the_services_a_table_restricts():
+    t = Tree({"etc/login-job.service": service(user="nn-login"),
+              "etc/own.service": service("X-NetworkOff=yes\n", user="daemon")})
+    env = dict(os.environ, SYSTEMD_UNIT_PATH=":".join([t.etc] + REAL_UNITS))
+    try:
+        set_table("* hard network off\n")
+        r = run([NONET_EXEC, "--check-config"], env=env)
+        check_eq(r.returncode, 0, "a good table: " + r.stderr)
+        check("login-job.service: network off (User=nn-login, whose network is off by /etc/security/nonet.conf:1)"
+              in r.stdout, r.stdout)
+        check("systemd-networkd" not in r.stdout and "own.service" not in r.stdout, "only the table's doing: " + r.stdout)
+        set_table("* hard network off\n@systemd-network - network off\n")
+        r = run([NONET_EXEC, "--check-config"], env=env)
+        check("systemd-networkd.service: network off (User=systemd-network, whose network is off by "
+              "/etc/security/nonet.conf:2)" in r.stdout, r.stdout)
+        check("warning: systemd-networkd.service brings up this machine's network" in r.stderr, r.stderr)
+        check_eq(r.returncode, 0, "a warning alone exits 0")
+    finally:
+        set_table("@nn-lab hard network off\n@nn-admin hard network on\n")
         t.cleanup()
 
 

@@ -200,6 +200,30 @@ def nonet_exec_user_and_check_config():
 
 
 @test
+def wildcards_and_ranges_spare_system_accounts():
+    # '*' and ranges match login accounts (UID_MIN..UID_MAX); a system account only when named
+    stack("")
+    rows = (("* hard network off\n", "nn-plain", EAFNOSUPPORT),
+            ("* hard network off\n", "daemon", 0),
+            ("* hard network off\n", "nobody", 0),
+            ("daemon hard network off\n", "daemon", EAFNOSUPPORT),
+            (":1 hard network off\n", "daemon", EAFNOSUPPORT),
+            ("@daemon hard network off\n", "daemon", EAFNOSUPPORT),
+            ("0: hard network off\n", "daemon", 0),
+            ("0: hard network off\n", "nn-plain", EAFNOSUPPORT),
+            ("@0:65535 hard network off\n", "daemon", 0),
+            ("@0:65535 hard network off\n", "nn-plain", EAFNOSUPPORT))
+    for table, user, want in rows:
+        set_table(table)
+        r = inet(user)
+        check_eq(r.returncode, want, f"{table.strip()!r} for {user}: {r.stdout}")
+    set_table("* hard network off\n")
+    check_eq(run([P.nonet_exec, "--user=daemon", P.probe, "socket", "inet"]).returncode, 0, "--user=daemon")
+    check_eq(run([P.nonet_exec, "--user=nn-plain", P.probe, "socket", "inet"]).returncode, EAFNOSUPPORT,
+             "--user=nn-plain")
+
+
+@test
 def two_hundred_logins_at_once():
     set_table()
     stack("")

@@ -35,7 +35,8 @@ for rel in ("nonet-exec/nonet-exec", "tests/probe", "systemd/nonet-generator"):
 R.add_user("nn-off", ["nn-lab"])
 R.add_user("nn-free", ["nn-lab", "nn-admin"])
 R.add_user("nn-plain")
-R.write("/etc/security/nonet.conf", "@nn-lab hard network off\n@nn-admin hard network on\n")
+# '*' as an administrator writes it: login accounts only, never the machine's own daemons.
+R.write("/etc/security/nonet.conf", "* hard network off\n@nn-admin hard network on\nnn-plain - network on\n")
 # The table's users get the stricter unix level; X-NetworkOff=yes units keep AF_UNIX whole.
 R.write("/etc/security/nonet-settings.conf", "Unix=no-abstract\n")
 
@@ -94,7 +95,7 @@ def write_units():
     unit("rows-exec.service", rows.format(f"{PROGS}/nonet-exec", PROGS, "exec"))
     unit("rows-plain.service", rows.format("", PROGS, "plain"))
     unit("rows-user.service", rows.format("", PROGS, "user").replace("User=nn-plain", "User=nn-off"))
-    for user in ("nn-off", "nn-free"):
+    for user in ("nn-off", "nn-free", "daemon"):
         unit(f"user-{user}.service", f"[Service]\nType=oneshot\nUser={user}\n"
              f"ExecStart=/bin/sh -c '{PROGS}/probe socket inet; echo $? > {RESULTS}/{user}'\n")
     unit("optout.service", f"[Service]\nType=oneshot\nUser=nn-off\nX-NetworkOff=no\n"
@@ -244,9 +245,10 @@ def unix_no_abstract_for_the_table_users_services():
 
 @test
 def services_of_restricted_users_are_restricted():
-    for name in ("user-nn-off", "user-nn-free", "optout"):
+    for name in ("user-nn-off", "user-nn-free", "user-daemon", "optout"):
         check_eq(SD.ctl("start", name + ".service").returncode, 0, name)
-    check_eq(wait_file(f"{RESULTS}/nn-off"), str(EAFNOSUPPORT), "User=nn-off")
+    check_eq(wait_file(f"{RESULTS}/nn-off"), str(EAFNOSUPPORT), "User=nn-off, a login account: '*'")
+    check_eq(wait_file(f"{RESULTS}/daemon"), "0", "User=daemon, a system account: not '*'")
     check_eq(wait_file(f"{RESULTS}/nn-free"), "0", "User=nn-free (exempt)")
     check_eq(wait_file(f"{RESULTS}/optout"), "0", "X-NetworkOff=no wins over User=")
 

@@ -74,11 +74,29 @@ static char *bob_group_names[] = { "alice" }; /* a group named like a user */
 static const struct nonet_user bob = {
         .name = "bob", .uid = 2000, .gid = 2000, .groups = bob_groups, .group_names = bob_group_names, .n_groups = 1,
 };
+/* System accounts: the machine's own daemons, and nobody. */
+static gid_t daemon_groups[] = { 1, 4 };
+static char *daemon_group_names[] = { "daemon", "adm" };
+static const struct nonet_user daemon_ = {
+        .name = "daemon", .uid = 1, .gid = 1, .groups = daemon_groups, .group_names = daemon_group_names, .n_groups = 2,
+};
+static gid_t nobody_groups[] = { 65534 };
+static char *nobody_group_names[] = { "nogroup" };
+static const struct nonet_user nobody = {
+        .name = "nobody", .uid = 65534, .gid = 65534, .groups = nobody_groups, .group_names = nobody_group_names,
+        .n_groups = 1,
+};
+/* A login account below the default UID_MIN, for a site whose login.defs says 500. */
+static gid_t carol_groups[] = { 600 };
+static char *carol_group_names[] = { "carol" };
+static const struct nonet_user carol = {
+        .name = "carol", .uid = 600, .gid = 600, .groups = carol_groups, .group_names = carol_group_names, .n_groups = 1,
+};
 
 /* Load the tree and decide for u. Returns table_load's result. */
 static int decide(const struct nonet_user *u, struct verdict *v) {
         struct nonet_paths p = paths();
-        struct settings s = { .error = EAFNOSUPPORT, .landlock = NONET_LANDLOCK_AUTO };
+        struct settings s = SETTINGS_DEFAULT;
         struct table *t;
         int r = table_load(&p, &t, &D);
         if (r < 0)
@@ -133,6 +151,57 @@ static void test_domains(void) {
         VERDICT(&root, "* hard network off\n@wheel - network off\n@:0 - network off\n", "on");
         VERDICT(&root, "root hard network off\n", "off");
         VERDICT(&root, ":0 hard network off\n", "off");
+}
+
+/* '*' and ranges are for login accounts (UID_MIN..UID_MAX): never the machine's own daemons. */
+static void test_system_accounts(void) {
+        VERDICT(&alice, "* hard network off\n", "off");
+        VERDICT(&daemon_, "* hard network off\n", "on");
+        VERDICT(&nobody, "* hard network off\n", "on");
+        VERDICT(&carol, "* hard network off\n", "on"); /* uid 600: below the default UID_MIN */
+        VERDICT(&daemon_, "0: hard network off\n0:65535 - network off\n", "on");
+        VERDICT(&nobody, "1000: hard network off\n", "on");
+        VERDICT(&bob, "1000: hard network off\n", "off");
+        VERDICT(&daemon_, "@0:60000 - network off\n", "on"); /* gid ranges too */
+        VERDICT(&alice, "@0:60000 - network off\n", "off");
+        /* naming a system account restricts it: its name, its exact uid, a group it is in */
+        VERDICT(&daemon_, "daemon hard network off\n", "off");
+        VERDICT(&daemon_, ":1 hard network off\n", "off");
+        VERDICT(&daemon_, "@adm hard network off\n", "off");
+        VERDICT(&daemon_, "@:4 hard network off\n", "off");
+        VERDICT(&nobody, "nobody - network off\n", "off");
+        VERDICT(&daemon_, "* hard network off\ndaemon - network unix,netlink\n", "allow 0x10002");
+}
+
+/* UID_MIN and UID_MAX come from login.defs; what cannot be read is an error, not a default. */
+static void test_login_defs(void) {
+        struct nonet_paths p;
+        struct settings s;
+        fresh_dirs();
+        p = paths();
+        p.login_defs = at(dir, "login.defs");
+        unlink(p.login_defs);
+        CHECK_EQ(settings_load(&p, &s, &D), 0);
+        CHECK(s.login_min == 1000 && s.login_max == 60000, "no login.defs: shadow's defaults");
+        WRITE(p.login_defs, "# shadow\nUID_MIN\t\t 500\n  UID_MAX 0x7fff\nUID_MIN_X 3\nSYS_UID_MIN 100\n");
+        CHECK_EQ(settings_load(&p, &s, &D), 0);
+        CHECK(s.login_min == 500 && s.login_max == 32767, "read: %u..%u", (unsigned) s.login_min, (unsigned) s.login_max);
+        struct table *t;
+        struct verdict v;
+        CHECK_EQ(table_parse_buffer("t.conf", "* hard network off\n", 19, &t, &D), 0);
+        table_decide(t, &carol, &s, &v);
+        CHECK(v.restricted, "carol (600) is a login account here");
+        table_free(t);
+        WRITE(p.login_defs, "UID_MIN lots\n");
+        CHECK_EQ(settings_load(&p, &s, &D), -EINVAL);
+        CHECK(strstr(messages, "login.defs:1: invalid uid 'lots"), "%s", messages);
+        WRITE(p.login_defs, "UID_MIN 2000\nUID_MAX 1000\n");
+        CHECK_EQ(settings_load(&p, &s, &D), -EINVAL);
+        CHECK(strstr(messages, "UID_MIN 2000 is above UID_MAX 1000"), "%s", messages);
+        WRITE(p.login_defs, "UID_MIN 500\n");
+        chmod(p.login_defs, 0666);
+        CHECK_EQ(settings_load(&p, &s, &D), -EPERM);
+        CHECK(strstr(messages, "login.defs is writable by group or others"), "%s", messages);
 }
 
 static void test_values(void) {
@@ -430,6 +499,8 @@ int main(void) {
         RUN(test_files_and_order);
         RUN(test_trust);
         RUN(test_trust_each_file);
+        RUN(test_system_accounts);
+        RUN(test_login_defs);
         RUN(test_many_lines);
         RUN(test_settings);
         RUN(test_threads);

@@ -14,7 +14,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 { .name = "alice", .uid = 1000, .gid = 1000, .groups = groups, .group_names = names, .n_groups = 2 },
                 { .name = "root", .uid = 0, .gid = 0, .groups = groups, .group_names = names, .n_groups = 1 },
         };
-        struct settings s = { .error = 97, .landlock = NONET_LANDLOCK_AUTO };
+        struct settings s = SETTINGS_DEFAULT;
         struct table *t;
         struct verdict v;
 

@@ -109,7 +109,7 @@ static int check_dropin(void *userdata, const char *unit, const struct verdict *
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         static const char table_text[] = "root hard network off\n@daemon - network unix,netlink\n";
-        struct settings settings = { .error = 97, .landlock = NONET_LANDLOCK_AUTO, .services = true };
+        struct settings settings = SETTINGS_DEFAULT;
         struct table *table = NULL;
         struct unit_tree *tree;
         char etc[80], lib[80];
