@@ -10,13 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "nonet.h"
-#include "units.h"
-
-#define EXIT_FAILED 125   /* nonet-exec itself failed */
-#define EXIT_CANNOT_RUN 126
-#define EXIT_NOT_FOUND 127
+#include "nonet-exec.h"
 
 enum action { ACTION_EXEC, ACTION_STATUS, ACTION_PRINT_FILTER, ACTION_CHECK_CONFIG };
 
@@ -27,10 +21,10 @@ struct args {
         bool policy_options; /* --allow, --errno, --landlock or --unix given */
         const char *user;    /* --user: the table's policy for this user */
         char **command;
+        char **argv;         /* as given, for nonet-exec-table */
 };
 
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...) {
+void say(const char *fmt, ...) {
         va_list ap;
         va_start(ap, fmt);
         fputs("nonet-exec: ", stderr);
@@ -150,6 +144,7 @@ static int parse_args(int argc, char **argv, struct args *a) {
         };
         int c;
 
+        a->argv = argv;
         a->policy = nonet_policy_new();
         if (!a->policy) {
                 say("out of memory");
@@ -182,90 +177,6 @@ static int parse_args(int argc, char **argv, struct args *a) {
                 return -EINVAL;
         }
         return 0;
-}
-
-struct diag_ctx {
-        bool verbose;
-        unsigned errors;
-};
-
-static void print_diag(void *userdata, enum diag_level level, const char *message) {
-        struct diag_ctx *c = userdata;
-        if (level == DIAG_DEBUG && !c->verbose)
-                return;
-        c->errors += level == DIAG_ERROR;
-        say("%s%s", level == DIAG_WARNING ? "warning: " : "", message);
-}
-
-/* --user: the table decides; when it cannot, the network is off (closed). */
-static int user_policy(struct args *a, bool *ret_restricted) {
-        struct diag_ctx c = { .verbose = a->verbose };
-        struct diag d = { print_diag, &c };
-        struct nonet_paths paths;
-        struct verdict v;
-
-        nonet_paths_default(&paths);
-        int r = nonet_decide_user(&paths, a->user, &d, &v);
-        if (r == -ESRCH)
-                return r; /* already said: no such user */
-        if (a->verbose)
-                say("user %s: network %s (%s)", a->user, v.restricted ? "off" : "on", v.source);
-        *a->policy = v.policy;
-        *ret_restricted = v.restricted;
-        return 0;
-}
-
-static int print_service(void *userdata, const char *unit, const struct verdict *v) {
-        if (v->from_unit)
-                return 0; /* the unit's own X-NetworkOff=: not the table's doing */
-        printf("  %s: network off (%s)\n", unit, v->source);
-        if (unit_provides_network(unit))
-                say("warning: %s brings up this machine's network, and the table turns its network off: the "
-                    "machine may be off the net after the next boot",
-                    unit);
-        return 0;
-}
-
-/* What the table does to services at the next boot (or daemon-reload), read as the generator reads them. */
-static void preview_services(const struct settings *s, const struct table *t, const struct diag *d) {
-        struct unit_context ctx = { .settings = s, .table = t, .diag = NULL };
-        struct unit_tree *tree = NULL;
-        char **search = NULL;
-
-        if (!s->services) {
-                printf("services: not covered (Services=no)\n");
-                return;
-        }
-        int r = unit_search_path(false, NULL, &search);
-        if (r >= 0)
-                r = unit_tree_load(search, &ctx, &tree);
-        if (r < 0)
-                diag_say(d, DIAG_WARNING, "cannot read the services to preview them: %s", strerror(-r));
-        else {
-                printf("services whose User= the table restricts, from the next boot or daemon-reload:\n");
-                unit_tree_foreach_restricted(tree, print_service, NULL);
-        }
-        unit_tree_free(tree);
-        strv_free(search);
-}
-
-static int check_config(void) {
-        struct diag_ctx c = { .verbose = true };
-        struct diag d = { print_diag, &c };
-        struct nonet_paths paths;
-        struct settings s;
-        struct table *t = NULL;
-
-        nonet_paths_default(&paths);
-        int r1 = settings_load(&paths, &s, &d);
-        int r2 = table_load(&paths, &t, &d);
-        if (t) {
-                printf("%zu rules\n", table_size(t));
-                if (r1 >= 0)
-                        preview_services(&s, t, &d);
-                table_free(t);
-        }
-        return r1 < 0 || r2 < 0 || c.errors > 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
 static void print_families(const char *label, uint64_t set) {
@@ -357,7 +268,7 @@ static int run(struct args *a) {
         char why[256];
         int r;
 
-        if (a->user && user_policy(a, &restricted) < 0)
+        if (a->user && table_user_policy(a->argv, a->user, a->verbose, a->policy, &restricted) < 0)
                 return EXIT_FAILED;
         if (!restricted)
                 goto exec;
@@ -383,7 +294,7 @@ static int act(struct args *a) {
         case ACTION_PRINT_FILTER:
                 return print_filter(a);
         case ACTION_CHECK_CONFIG:
-                return check_config();
+                return table_check_config(a->argv);
         case ACTION_EXEC:
                 break;
         }

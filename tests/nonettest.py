@@ -84,7 +84,7 @@ class Programs:
     def __init__(self):
         self.dir = tempfile.mkdtemp(prefix="nonet-test-")
         os.chmod(self.dir, 0o755)
-        for rel in ("nonet-exec/nonet-exec", "tests/probe", "tests/fake-kernel"):
+        for rel in ("nonet-exec/nonet-exec", "nonet-exec/nonet-exec-table", "tests/probe", "tests/fake-kernel"):
             shutil.copy2(os.path.join(BUILD, rel), self.dir)
         self.nonet_exec = os.path.join(self.dir, "nonet-exec")
         self.probe = os.path.join(self.dir, "probe")

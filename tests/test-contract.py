@@ -438,6 +438,20 @@ def exit_status_and_errors():
 
 
 @test
+def the_table_side_is_handed_over():
+    # nonet-exec loads no library; --user and --check-config run nonet-exec-table beside it
+    check("statically linked" in run(["ldd", P.nonet_exec]).stdout, "nonet-exec is linked statically")
+    r = run([P.nonet_exec, "--check-config"])
+    check("rules" in r.stdout or "nonet.conf" in r.stderr, "handed over: " + r.stdout + r.stderr)
+    alone = P.path("alone")
+    os.makedirs(alone)
+    run(["cp", P.nonet_exec, alone], check=True)
+    r = run([os.path.join(alone, "nonet-exec"), "--user=root", "true"])
+    check(r.returncode == 125 and "cannot run" in r.stderr and "nonet-exec-table" in r.stderr,
+          "without its helper: " + r.stderr)
+
+
+@test
 def help_version_status_and_filter():
     E = P.nonet_exec
     r = run([E, "--help"])

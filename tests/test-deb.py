@@ -48,6 +48,7 @@ def packages_install():
 @test
 def files_land_where_debian_puts_them():
     for path in ("/usr/bin/nonet-exec",
+                 "/usr/lib/x86_64-linux-gnu/nonet/nonet-exec-table",
                  "/usr/lib/x86_64-linux-gnu/security/pam_nonet.so",
                  "/usr/lib/systemd/system-generators/nonet-generator",
                  "/usr/lib/systemd/user-generators/nonet-generator",
@@ -63,6 +64,10 @@ def files_land_where_debian_puts_them():
         check(os.path.exists(path), path)
     r = run(["nonet-exec", "--version"])
     check(r.returncode == 0 and r.stdout.startswith("nonet-exec "), "installed nonet-exec runs")
+    # the table side is nonet-exec-table, found where the package put it
+    r = run(["nonet-exec", "--check-config"])
+    check(r.returncode == 0 and "rules" in r.stdout, "--check-config through nonet-exec-table: " + r.stderr)
+    check("statically linked" in run(["ldd", "/usr/bin/nonet-exec"]).stdout, "nonet-exec loads no library")
 
 
 @test

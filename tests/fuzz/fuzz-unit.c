@@ -64,7 +64,8 @@ static void add_file(const char *header, size_t hlen, const char *text, size_t t
         snprintf(path, sizeof(path), "%s/%s", root, name);
         make_parents(path);
         if (arrow) {
-                symlink(arrow + 4, path);
+                if (symlink(arrow + 4, path) < 0)
+                        return; /* a name given twice: the first stays */
                 return;
         }
         FILE *f = fopen(path, "we");

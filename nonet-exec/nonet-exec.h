@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+
+#include "nonet.h"
+
+#define EXIT_FAILED 125 /* nonet-exec itself failed */
+#define EXIT_CANNOT_RUN 126
+#define EXIT_NOT_FOUND 127
+
+/* "nonet-exec: " and the message, on standard error. */
+void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * The table's side, which needs libeconf and NSS. nonet-exec-table has it (table.c);
+ * nonet-exec hands these over to it with its own arguments (handover.c), so that its
+ * usual start loads no shared library.
+ */
+/* --user: the policy the table gives user's logins; whether their network is off at all. */
+int table_user_policy(char **argv, const char *user, bool verbose, struct nonet_policy *policy, bool *ret_restricted);
+/* --check-config: an exit status. */
+int table_check_config(char **argv);
