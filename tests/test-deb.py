@@ -48,7 +48,7 @@ def packages_install():
 @test
 def files_land_where_debian_puts_them():
     for path in ("/usr/bin/nonet-exec",
-                 "/usr/lib/x86_64-linux-gnu/nonet/nonet-exec-table",
+                 "/usr/libexec/nonet/nonet-exec-table",
                  "/usr/lib/x86_64-linux-gnu/security/pam_nonet.so",
                  "/usr/lib/systemd/system-generators/nonet-generator",
                  "/usr/lib/systemd/user-generators/nonet-generator",
