@@ -39,8 +39,13 @@ int seccomp_available(void) {
 /* Whether socket()'s family is in a register seccomp can read, or behind socketcall()'s pointer. */
 enum family_arg { FAMILY_IN_REGISTER, FAMILY_BEHIND_POINTER };
 
+/* A refusal: the errno, or in a dry run the kernel's log and nothing refused. */
+static uint32_t refusal(const struct nonet_policy *p, int error) {
+        return p->refusals == NONET_LOG_ONLY ? SCMP_ACT_LOG : SCMP_ACT_ERRNO((uint32_t) error);
+}
+
 static int refuse_families(scmp_filter_ctx ctx, int sys, const struct nonet_policy *p, enum family_arg family) {
-        uint32_t action = SCMP_ACT_ERRNO((uint32_t) p->error);
+        uint32_t action = refusal(p, p->error);
         int r;
 
         for (int f = 0; f < NONET_FAMILY_MAX; f++) {
@@ -49,7 +54,7 @@ static int refuse_families(scmp_filter_ctx ctx, int sys, const struct nonet_poli
                 /* libaudit (libpam, login, su, sshd) takes any errno but "no such family" from a
                  * netlink socket as an audit failure and fails the session: always EAFNOSUPPORT.
                  * Not where socketcall() folds all families into one rule with one errno. */
-                uint32_t a = f == AF_NETLINK && family == FAMILY_IN_REGISTER ? SCMP_ACT_ERRNO(EAFNOSUPPORT) : action;
+                uint32_t a = f == AF_NETLINK && family == FAMILY_IN_REGISTER ? refusal(p, EAFNOSUPPORT) : action;
                 r = seccomp_rule_add(ctx, a, sys, 1, SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t) f));
                 if (r < 0)
                         return r;
@@ -58,7 +63,7 @@ static int refuse_families(scmp_filter_ctx ctx, int sys, const struct nonet_poli
 }
 
 /* The calls refused whatever their arguments; with a Landlock domain, not those it scopes. */
-static int refuse_calls(scmp_filter_ctx ctx, bool ptrace_scoped) {
+static int refuse_calls(scmp_filter_ctx ctx, const struct nonet_policy *p, bool ptrace_scoped) {
         for (size_t i = 0; i < n_refused_calls; i++) {
                 const struct refused_call *c = &refused_calls[i];
                 if (c->when == REFUSED_WITHOUT_LANDLOCK && ptrace_scoped)
@@ -66,7 +71,7 @@ static int refuse_calls(scmp_filter_ctx ctx, bool ptrace_scoped) {
                 int sys = seccomp_syscall_resolve_name(c->name);
                 if (sys == __NR_SCMP_ERROR)
                         return -EINVAL;
-                int r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO((uint32_t) c->error), sys, 0);
+                int r = seccomp_rule_add(ctx, refusal(p, c->error), sys, 0);
                 if (r < 0)
                         return r;
         }
@@ -81,9 +86,9 @@ static int refuse_calls(scmp_filter_ctx ctx, bool ptrace_scoped) {
  */
 static const unsigned tty_injection_ioctls[] = { TIOCSTI, TIOCLINUX };
 
-static int refuse_tty_injection(scmp_filter_ctx ctx) {
+static int refuse_tty_injection(scmp_filter_ctx ctx, const struct nonet_policy *p) {
         for (size_t i = 0; i < ELEMENTSOF(tty_injection_ioctls); i++) {
-                int r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,
+                int r = seccomp_rule_add(ctx, refusal(p, EPERM), SCMP_SYS(ioctl), 1,
                                          SCMP_A1(SCMP_CMP_MASKED_EQ, UINT32_MAX, tty_injection_ioctls[i]));
                 if (r < 0)
                         return r;
@@ -96,9 +101,10 @@ static void seccomp_releasep(scmp_filter_ctx *ctx) {
                 seccomp_release(*ctx);
 }
 
-static int arch_setup(scmp_filter_ctx ctx, const uint32_t *arches, size_t n) {
+static int arch_setup(scmp_filter_ctx ctx, const uint32_t *arches, size_t n, const struct nonet_policy *p) {
         int r;
         if ((r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0)) < 0 || /* nonet_restrict() sets it itself */
+            (r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_LOG, p->refusals == NONET_REFUSE_AND_LOG)) < 0 ||
             (r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1)) < 0 ||
             (r = seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1)) < 0 ||
             (r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS)) < 0)
@@ -121,10 +127,10 @@ static int arch_filter(const uint32_t *arches, size_t n, const struct nonet_poli
 
         if (!ctx)
                 return -ENOMEM;
-        if ((r = arch_setup(ctx, arches, n)) < 0 ||
+        if ((r = arch_setup(ctx, arches, n, p)) < 0 ||
             (r = refuse_families(ctx, SCMP_SYS(socket), p, family)) < 0 ||
             (r = refuse_families(ctx, SCMP_SYS(socketpair), p, family)) < 0 ||
-            (r = refuse_calls(ctx, ptrace_scoped)) < 0 || (r = refuse_tty_injection(ctx)) < 0)
+            (r = refuse_calls(ctx, p, ptrace_scoped)) < 0 || (r = refuse_tty_injection(ctx, p)) < 0)
                 return r;
         *ret = steal_pointer(&ctx);
         return 0;
@@ -169,8 +175,9 @@ int filter_build(const struct nonet_policy *p, bool ptrace_scoped, scmp_filter_c
         return 0;
 }
 
-int prebuilt_load(const struct sock_fprog *prog) {
-        long r = syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, prog);
+int prebuilt_load(const struct sock_fprog *prog, bool log_refusals) {
+        unsigned flags = SECCOMP_FILTER_FLAG_TSYNC | (log_refusals ? SECCOMP_FILTER_FLAG_LOG : 0);
+        long r = syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER, flags, prog);
         if (r < 0)
                 return negative_errno();
         return r > 0 ? -ESRCH : 0; /* TSYNC failed on thread r */

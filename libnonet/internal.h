@@ -17,10 +17,11 @@ int filter_load(scmp_filter_ctx ctx);
 /* filter_build()'s program as the kernel gets it (malloc'd), for the build helper and tests. */
 struct sock_filter;
 int filter_program(const struct nonet_policy *p, bool ptrace_scoped, struct sock_filter **ret, size_t *ret_n);
-/* The filter of filter_build() compiled at build time, for the default policy only; else NULL. */
+/* The filter of filter_build() compiled at build time, for the default families and errno
+ * (refusals logged or not: a flag at load time); else NULL. */
 struct sock_fprog;
 const struct sock_fprog *prebuilt_filter(const struct nonet_policy *p, bool ptrace_scoped);
-int prebuilt_load(const struct sock_fprog *prog);
+int prebuilt_load(const struct sock_fprog *prog, bool log_refusals);
 
 /* Landlock */
 int landlock_abi(void);

@@ -22,6 +22,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -42,6 +43,14 @@ enum nonet_unix {
         NONET_UNIX_NO_ABSTRACT, /* abstract sockets created outside are refused: Landlock ABI 6 */
 };
 
+/* What becomes of what the policy refuses. */
+enum nonet_refusals {
+        NONET_REFUSE,         /* refused (default) */
+        NONET_REFUSE_AND_LOG, /* refused, and logged by the kernel (audit record 1326, rate-limited) */
+        NONET_LOG_ONLY,       /* a dry run: nothing refused, each logged; no Landlock, so the landlock
+                               * and unix attributes do not apply */
+};
+
 /* The policy: what nonet_restrict() turns off. Opaque; NULL stands for the default. */
 struct nonet_policy;
 
@@ -50,6 +59,7 @@ enum nonet_attr {
         NONET_ATTR_ERRNO,     /* errno of a refused socket(): EAFNOSUPPORT (default) or EPERM */
         NONET_ATTR_LANDLOCK,  /* enum nonet_landlock; default NONET_LANDLOCK_AUTO */
         NONET_ATTR_UNIX,      /* enum nonet_unix; default NONET_UNIX_ALL */
+        NONET_ATTR_REFUSALS,  /* enum nonet_refusals; default NONET_REFUSE */
 };
 
 /* A new policy with the defaults; NULL (errno ENOMEM) when out of memory. */
@@ -111,15 +121,31 @@ void nonet_describe_failure(int error, const struct nonet_result *r, char *buf, 
 enum nonet_filter_format { NONET_FILTER_PFC, NONET_FILTER_BPF };
 int nonet_filter_export(const struct nonet_policy *p, enum nonet_filter_format format, int fd);
 
-/* What is in force in the calling process; filled up to size (sizeof(*ret)). */
+enum nonet_network {
+        NONET_NETWORK_UNKNOWN, /* another process's filters could not be read (needs CAP_SYS_ADMIN) */
+        NONET_NETWORK_ON,
+        NONET_NETWORK_OFF,     /* socket() of inet and inet6 is refused */
+        NONET_NETWORK_DRY_RUN, /* on, and nonet's filter logs what it would refuse */
+};
+
+/* What is in force in a process; filled up to size (sizeof(*ret)). */
 struct nonet_status {
         int no_new_privs;      /* 1 if set */
-        int seccomp_filters;   /* number of seccomp filters stacked on this process */
+        int seccomp_filters;   /* number of seccomp filters stacked on the process */
         int landlock_abi;      /* the kernel's Landlock ABI, 0 if none */
-        uint64_t refused;      /* families of the probe set that socket() refuses */
-        uint64_t probed;       /* the families probed: inet, inet6, netlink */
+        uint64_t refused;      /* families socket() refuses, of those probed */
+        uint64_t probed;       /* the families probed: all 64 */
+        int seccomp_mode;      /* 0 none, 1 strict, 2 filter */
+        int network;           /* enum nonet_network */
+        int by_nonet;          /* 1 if a filter of the stack is nonet's (families, io_uring, TIOCSTI) */
+        int filters_read;      /* 1 if the verdict comes from the filters or their absence */
 };
+/* The calling process, by trying: socket() of each family with a type no socket has,
+ * so that nothing is created and no module loaded. */
 int nonet_status(struct nonet_status *ret, size_t size);
+/* Another process, from /proc/PID/status and, as root, its filters (stopped a moment to
+ * read them, as a debugger would). -ESRCH if there is no such process. */
+int nonet_status_pid(pid_t pid, struct nonet_status *ret, size_t size);
 
 #ifdef __cplusplus
 }

@@ -15,6 +15,7 @@ void policy_init(struct nonet_policy *p) {
                 .error = EAFNOSUPPORT,
                 .landlock = NONET_LANDLOCK_AUTO,
                 .unix_reach = NONET_UNIX_ALL,
+                .refusals = NONET_REFUSE,
         };
 }
 
@@ -24,13 +25,19 @@ int policy_normalize(const struct nonet_policy *p, struct nonet_policy *ret) {
                 return 0;
         }
         if (!nonet_errno_to_name(p->error) || !nonet_landlock_to_name(p->landlock) ||
-            !nonet_unix_to_name(p->unix_reach))
-                return -EINVAL;
-        /* Only Landlock can tell an abstract socket outside from one inside. */
-        if (policy_scopes_abstract(p) && p->landlock == NONET_LANDLOCK_OFF)
+            !nonet_unix_to_name(p->unix_reach) || (unsigned) p->refusals > NONET_LOG_ONLY)
                 return -EINVAL;
         *ret = *p;
         ret->allow |= FAMILY_BIT(AF_UNIX);
+        if (p->refusals == NONET_LOG_ONLY) {
+                /* A dry run refuses nothing, and every Landlock rule refuses: none is applied. */
+                ret->landlock = NONET_LANDLOCK_OFF;
+                ret->unix_reach = NONET_UNIX_ALL;
+                return 0;
+        }
+        /* Only Landlock can tell an abstract socket outside from one inside. */
+        if (policy_scopes_abstract(p) && p->landlock == NONET_LANDLOCK_OFF)
+                return -EINVAL;
         return 0;
 }
 
@@ -76,6 +83,11 @@ int nonet_policy_set(struct nonet_policy *p, enum nonet_attr attr, uint64_t valu
                         return -EINVAL;
                 p->unix_reach = (enum nonet_unix) value;
                 return 0;
+        case NONET_ATTR_REFUSALS:
+                if (value > NONET_LOG_ONLY)
+                        return -EINVAL;
+                p->refusals = (enum nonet_refusals) value;
+                return 0;
         }
         return -EINVAL; /* an attribute of a newer library: refused, never ignored */
 }
@@ -95,6 +107,9 @@ int nonet_policy_get(const struct nonet_policy *p, enum nonet_attr attr, uint64_
                 return 0;
         case NONET_ATTR_UNIX:
                 *ret_value = p->unix_reach;
+                return 0;
+        case NONET_ATTR_REFUSALS:
+                *ret_value = p->refusals;
                 return 0;
         }
         return -EINVAL;

@@ -13,6 +13,7 @@ struct nonet_policy {
         int error;      /* errno of a refused socket(): EAFNOSUPPORT or EPERM */
         enum nonet_landlock landlock;
         enum nonet_unix unix_reach;
+        enum nonet_refusals refusals;
 };
 
 /* The default: AF_UNIX only and whole, EAFNOSUPPORT, Landlock where available. */

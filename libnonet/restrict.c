@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -16,15 +15,6 @@
 static int fail(struct nonet_result *r, enum nonet_layer layer, int error) {
         r->failed = layer;
         return error;
-}
-
-/* The caller's struct may be older (shorter) or newer (longer) than ours: copy what both know. */
-static void copy_out(void *ret, size_t size, const void *ours, size_t our_size) {
-        if (!ret)
-                return;
-        memcpy(ret, ours, size < our_size ? size : our_size);
-        if (size > our_size)
-                memset((char *) ret + our_size, 0, size - our_size);
 }
 
 /* Everything that can be decided without changing the process. */
@@ -69,7 +59,7 @@ static int enforce(const struct nonet_policy *p, int abi, struct nonet_result *r
         bool scoped = r->landlock_applied > 0;
         const struct sock_fprog *prog = prebuilt_filter(p, scoped);
         if (prog)
-                e = prebuilt_load(prog);
+                e = prebuilt_load(prog, p->refusals == NONET_REFUSE_AND_LOG);
         else {
                 e = filter_build(p, scoped, &ctx);
                 if (e < 0)
@@ -154,42 +144,4 @@ void nonet_describe_failure(int error, const struct nonet_result *r, char *buf, 
                 break;
         }
         snprintf(buf, size, "%s", errno_text(e));
-}
-
-static void read_proc_status(struct nonet_status *s) {
-        _cleanup_close_ int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
-        char buf[4096];
-        ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
-        if (n <= 0)
-                return;
-        buf[n] = '\0';
-        const char *p = strstr(buf, "\nSeccomp_filters:");
-        if (p)
-                s->seccomp_filters = (int) strtol(p + strlen("\nSeccomp_filters:"), NULL, 10);
-}
-
-int nonet_status(struct nonet_status *ret, size_t size) {
-        static const int probes[] = { AF_INET, AF_INET6, AF_NETLINK };
-        struct nonet_status s = { 0 };
-
-        if (!ret || size < offsetof(struct nonet_status, probed) + sizeof(uint64_t))
-                return -EINVAL;
-        int r = prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0);
-        if (r < 0)
-                return negative_errno();
-        s.no_new_privs = r;
-        read_proc_status(&s);
-        r = landlock_abi();
-        s.landlock_abi = r > 0 ? r : 0;
-
-        for (size_t i = 0; i < ELEMENTSOF(probes); i++) {
-                s.probed |= UINT64_C(1) << probes[i];
-                int fd = socket(probes[i], SOCK_DGRAM | SOCK_CLOEXEC, 0);
-                if (fd >= 0)
-                        close(fd);
-                else if (errno == EAFNOSUPPORT || errno == EPERM || errno == EACCES)
-                        s.refused |= UINT64_C(1) << probes[i];
-        }
-        copy_out(ret, size, &s, sizeof(s));
-        return 0;
 }

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
@@ -39,4 +40,14 @@ static inline int steal_fd(int *fd) {
 /* errno as a negative return value, never 0. */
 static inline int negative_errno(void) {
         return errno > 0 ? -errno : -EIO;
+}
+
+/* Into a caller's struct of size bytes, older (shorter) or newer (longer) than ours (our_size):
+ * what both know, and zeros for what only the caller knows. */
+static inline void copy_out(void *ret, size_t size, const void *ours, size_t our_size) {
+        if (!ret)
+                return;
+        memcpy(ret, ours, size < our_size ? size : our_size);
+        if (size > our_size)
+                memset((char *) ret + our_size, 0, size - our_size);
 }

@@ -19,7 +19,7 @@
 
 #include <linux/filter.h>
 
-#include "bpf-sim.h"
+#include "bpf.h"
 #include "calls.h"
 #include "internal.h"
 #include "tap.h"
@@ -251,7 +251,7 @@ static void check_rows(const struct nonet_policy *p, bool scoped, const struct r
                 return;
         for (size_t i = 0; i < n_rows; i++) {
                 struct seccomp_data d = { .nr = (int) rows[i].nr, .arch = rows[i].arch, .args = { rows[i].a0, rows[i].a1, 0 } };
-                struct sim_run run = bpf_sim(prog, n, &d);
+                struct bpf_run run = bpf_run(prog, n, &d);
                 CHECK(run.action == rows[i].action, "arch %#x nr %u a0 %#llx a1 %#llx: action %#x, expected %#x",
                       rows[i].arch, rows[i].nr, (unsigned long long) rows[i].a0, (unsigned long long) rows[i].a1,
                       run.action, rows[i].action);
@@ -387,11 +387,50 @@ static void test_filter_refuses_the_calls_table(void) {
                                 int nr = seccomp_syscall_resolve_name_arch(arches[a], c->name);
                                 struct seccomp_data d = { .nr = nr, .arch = arches[a] == SCMP_ARCH_X86 ? I386 : X86_64 };
                                 uint32_t want = scoped && c->when == REFUSED_WITHOUT_LANDLOCK ? ALLOW : ERR(c->error);
-                                CHECK(nr >= 0 && bpf_sim(prog, n, &d).action == want, "%s on arch %#x, scoped=%d",
+                                CHECK(nr >= 0 && bpf_run(prog, n, &d).action == want, "%s on arch %#x, scoped=%d",
                                       c->name, arches[a], scoped);
                         }
                 free(prog);
         }
+}
+
+/* A dry run: every refusal becomes the kernel's log, on every ABI; nothing is refused. */
+static void test_filter_table_dry_run(void) {
+        const uint32_t log = SECCOMP_RET_LOG;
+        const struct row rows[] = {
+                { X86_64, 41, AF_UNIX, ALLOW },
+                { X86_64, 41, AF_INET, log },
+                { X86_64, 41, AF_NETLINK, log },
+                { X86_64, 53, AF_INET6, log },
+                { X86_64, 425, 0, log },
+                { X86_64, 16, 0, log, 0x5412 },
+                { X86_64, 16, 0, ALLOW, 0x5401 },
+                { X86_64, 101, 0, log }, /* ptrace: no Landlock in a dry run, so seccomp logs it */
+                { X86_64, 41 | X32_BIT, AF_INET, log },
+                { I386, 359, AF_INET, log },
+                { I386, 102, 1, log },
+        };
+        struct nonet_policy p;
+        policy_init(&p);
+        p.refusals = NONET_LOG_ONLY;
+        check_rows(&p, false, rows, ELEMENTSOF(rows));
+        CHECK(prebuilt_filter(&p, false) == NULL, "a dry run's filter is built at run time");
+        struct nonet_policy n;
+        p.landlock = NONET_LANDLOCK_REQUIRE;
+        CHECK_EQ(policy_normalize(&p, &n), 0);
+        CHECK(n.landlock == NONET_LANDLOCK_OFF && policy_landlock_needed(&n) == 0, "a dry run applies no Landlock");
+        /* logged refusals: the same program, loaded with SECCOMP_FILTER_FLAG_LOG */
+        policy_init(&p);
+        p.refusals = NONET_REFUSE_AND_LOG;
+        CHECK(prebuilt_filter(&p, true) != NULL, "logged refusals use the prebuilt program");
+        /* the kernel's precedence when filters disagree */
+        CHECK_EQ(bpf_stronger(ALLOW, ERR(1)), ERR(1));
+        CHECK_EQ(bpf_stronger(KILL, ERR(1)), KILL);
+        CHECK_EQ(bpf_stronger(SECCOMP_RET_LOG, ALLOW), SECCOMP_RET_LOG);
+        CHECK_EQ(bpf_stronger(ERR(97), SECCOMP_RET_LOG), ERR(97));
+        struct sock_filter bad[] = { BPF_STMT(BPF_LD | BPF_B | BPF_IND, 0) };
+        struct seccomp_data d = { 0 };
+        CHECK_EQ(bpf_run(bad, 1, &d).action, BPF_BAD_PROGRAM);
 }
 
 /* The kernel's constant-action cache lets a syscall through without BPF only if the
@@ -405,7 +444,7 @@ static void test_filter_reads_args_only_for_sockets(void) {
         CHECK(prog, "export");
         for (uint32_t nr = 0; prog && nr < 512; nr++) {
                 struct seccomp_data d = { .nr = (int) nr, .arch = X86_64, .args = { AF_INET, 0x100000000ULL } };
-                struct sim_run run = bpf_sim(prog, n, &d);
+                struct bpf_run run = bpf_run(prog, n, &d);
                 bool socket_call = nr == 41 || nr == 53, reads = socket_call || nr == 16;
                 CHECK(run.read_args == reads, "x86_64 syscall %u reads arguments: %d", nr, run.read_args);
                 if (!reads && !(nr >= 425 && nr <= 427))
@@ -620,6 +659,7 @@ int main(void) {
         RUN(test_filter_table_ptrace);
         RUN(test_filter_table_allow_eperm);
         RUN(test_filter_refuses_the_calls_table);
+        RUN(test_filter_table_dry_run);
         RUN(test_filter_reads_args_only_for_sockets);
         RUN(test_prebuilt_is_filter_build);
         RUN(test_restrict_live);
