@@ -37,6 +37,7 @@ struct settings {
         enum nonet_landlock landlock; /* Landlock requirement for table users */
         enum nonet_unix unix_reach;   /* how far AF_UNIX reaches for table users */
         bool services;                /* services running as a restricted user follow the table */
+        bool log;                     /* the kernel logs each refusal */
         uid_t login_min, login_max;   /* login accounts, whom '*' and ranges match: UID_MIN..UID_MAX */
 };
 /* shadow's defaults for UID_MIN and UID_MAX, where login.defs does not set them */

@@ -85,11 +85,11 @@ static void apply_key(struct setting_ctx *c, econf_file *kf, const char *key, st
                 if (r < 0)
                         return bad_value(c, key, value, "use all or no-abstract");
                 s->unix_reach = (enum nonet_unix) r;
-        } else if (strcmp(key, "Services") == 0) {
+        } else if (strcmp(key, "Services") == 0 || strcmp(key, "Log") == 0) {
                 bool b;
                 if (econf_getBoolValue(kf, NULL, key, &b) != ECONF_SUCCESS)
                         return bad_value(c, key, value, "use yes or no");
-                s->services = b;
+                *(key[0] == 'S' ? &s->services : &s->log) = b;
         } else
                 diag_say(c->d, DIAG_WARNING, "%s:%u: unknown setting '%.64s', ignoring it", c->path,
                          line_of_key(c->path, key), key);

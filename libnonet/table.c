@@ -33,6 +33,7 @@ struct rule {
         bool range;          /* min:max, min: (a range of gids matches the primary group only) */
         bool broken;         /* the line is bad but names this domain: fail closed for it */
         bool exempt;         /* "on" */
+        bool dry_run;        /* "log": refuse nothing, log what would be refused */
         uint64_t allow;      /* "off" or a family list */
         unsigned file, line; /* where it was written */
 };
@@ -164,9 +165,13 @@ static int parse_limit(const struct line_ctx *c, char **f, struct rule *r) {
         r->allow = UINT64_C(1) << AF_UNIX;
         if (strcmp(f[3], "off") == 0)
                 return 0;
+        if (strcmp(f[3], "log") == 0) {
+                r->dry_run = true;
+                return 0;
+        }
         uint64_t set;
         if (nonet_families_parse(f[3], &set, bad, sizeof(bad)) < 0)
-                return bad_line(c, "unknown value '%.32s' (use off, on, or families to keep such as unix,netlink)",
+                return bad_line(c, "unknown value '%.32s' (use off, on, log, or families to keep such as unix,netlink)",
                                 bad);
         r->allow |= set;
         return 0;
@@ -460,6 +465,7 @@ void settings_policy(const struct settings *s, uint64_t allow, struct nonet_poli
         ret->error = s->error;
         ret->landlock = s->landlock;
         ret->unix_reach = s->unix_reach;
+        ret->refusals = s->log ? NONET_REFUSE_AND_LOG : NONET_REFUSE;
 }
 
 void verdict_fail_closed(const struct settings *s, const char *why, struct verdict *ret) {
@@ -501,4 +507,6 @@ void table_decide(const struct table *t, const struct nonet_user *u, const struc
                 return;
         ret->restricted = true;
         settings_policy(s, best->allow, &ret->policy);
+        if (best->dry_run)
+                ret->policy.refusals = NONET_LOG_ONLY;
 }

@@ -229,7 +229,8 @@ void unit_decide(const struct unit_info *u, const struct verdict *user_verdict, 
                 snprintf(ret->source, sizeof(ret->source), "X-NetworkOff=%.64s at %.400s", u->off.value, u->off.source);
                 return;
         }
-        if (user_verdict && user_verdict->restricted) {
+        /* a dry run (the table's "log") has no systemd form: such a user's services are left alone */
+        if (user_verdict && user_verdict->restricted && user_verdict->policy.refusals != NONET_LOG_ONLY) {
                 ret->restricted = true;
                 ret->policy = user_verdict->policy;
                 ret->policy.allow |= UINT64_C(1) << AF_UNIX;

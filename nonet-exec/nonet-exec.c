@@ -20,6 +20,8 @@ struct args {
         bool verbose;
         bool policy_options; /* --allow, --errno, --landlock or --unix given */
         const char *user;    /* --user: the table's policy for this user */
+        pid_t pid;           /* --status --pid */
+        bool all;            /* --status --all */
         char **command;
         char **argv;         /* as given, for nonet-exec-table */
 };
@@ -35,7 +37,7 @@ void say(const char *fmt, ...) {
 
 static void usage(FILE *f) {
         fputs("Usage: nonet-exec [OPTIONS] [--] COMMAND [ARG]...\n"
-              "       nonet-exec --status | --print-filter [OPTIONS] | --check-config\n"
+              "       nonet-exec --status [--pid=PID | --all] | --print-filter [OPTIONS] | --check-config\n"
               "Run COMMAND with the network off: socket() of any family but AF_UNIX is refused,\n"
               "for COMMAND and everything it starts, irreversibly.\n"
               "\n"
@@ -47,11 +49,18 @@ static void usage(FILE *f) {
               "      --unix=all|no-abstract      unix sockets: all (default: filesystem and abstract,\n"
               "                                  as X11 and D-Bus need), or refuse abstract sockets\n"
               "                                  created outside (Landlock ABI 6, else exit 125)\n"
+              "      --dry-run                   refuse nothing: the kernel logs each call the policy\n"
+              "                                  would refuse (journalctl -k, dmesg); no Landlock\n"
+              "      --log                       refuse, and have the kernel log each refusal\n"
               "  -u, --user=USER                 apply USER's policy from the table\n"
               "                                  (" NONET_ETC_DIR "/nonet.conf, nonet.d/)\n"
               "      --check-config              check the table and settings; exit 1 on any error\n"
-              "      --status                    report what restricts this process; exit 0 if its\n"
-              "                                  network is off, 1 if not\n"
+              "      --status                    report what restricts this process (key: value lines);\n"
+              "                                  exit 0 if its network is off, 1 if on, 2 if unknown\n"
+              "      --pid=PID                   with --status: of process PID (its filters: as root)\n"
+              "      --all                       with --status: every process, marking those of users\n"
+              "                                  the table restricts that still have network; exit 1\n"
+              "                                  if any\n"
               "      --print-filter              print the seccomp filter in readable form\n"
               "  -v, --verbose                   say what is applied, and why, before running COMMAND\n"
               "  -h, --help                      show this help\n"
@@ -67,7 +76,7 @@ static int parse_option(int c, const char *arg, struct args *a) {
         uint64_t set;
         int r;
 
-        if (c == 'a' || c == 'e' || c == 'l' || c == 'x')
+        if (c == 'a' || c == 'e' || c == 'l' || c == 'x' || c == 'd' || c == 'L')
                 a->policy_options = true;
         switch (c) {
         case 'a': {
@@ -100,6 +109,23 @@ static int parse_option(int c, const char *arg, struct args *a) {
                         return r;
                 }
                 return nonet_policy_set(a->policy, NONET_ATTR_UNIX, (uint64_t) r);
+        case 'd':
+                return nonet_policy_set(a->policy, NONET_ATTR_REFUSALS, NONET_LOG_ONLY);
+        case 'L':
+                return nonet_policy_set(a->policy, NONET_ATTR_REFUSALS, NONET_REFUSE_AND_LOG);
+        case 'P': {
+                char *end;
+                long v = strtol(arg, &end, 10);
+                if (*arg == '\0' || *end != '\0' || v <= 0 || v > INT32_MAX) {
+                        say("invalid --pid '%s': a process id", arg);
+                        return -EINVAL;
+                }
+                a->pid = (pid_t) v;
+                return 0;
+        }
+        case 'A':
+                a->all = true;
+                return 0;
         case 'u':
                 a->user = arg;
                 return 0;
@@ -133,6 +159,10 @@ static int parse_args(int argc, char **argv, struct args *a) {
                 { "errno", required_argument, NULL, 'e' },
                 { "landlock", required_argument, NULL, 'l' },
                 { "unix", required_argument, NULL, 'x' },
+                { "dry-run", no_argument, NULL, 'd' },
+                { "log", no_argument, NULL, 'L' },
+                { "pid", required_argument, NULL, 'P' },
+                { "all", no_argument, NULL, 'A' },
                 { "user", required_argument, NULL, 'u' },
                 { "check-config", no_argument, NULL, 'c' },
                 { "status", no_argument, NULL, 's' },
@@ -166,7 +196,15 @@ static int parse_args(int argc, char **argv, struct args *a) {
         }
         if (a->user && a->policy_options) {
                 say("--user takes its policy from the table: it cannot be combined with --allow, --errno, "
-                    "--landlock or --unix");
+                    "--landlock, --unix, --dry-run or --log");
+                return -EINVAL;
+        }
+        if ((a->pid || a->all) && a->action != ACTION_STATUS) {
+                say("--pid and --all go with --status");
+                return -EINVAL;
+        }
+        if (a->pid && a->all) {
+                say("--status takes --pid or --all, not both");
                 return -EINVAL;
         }
         uint64_t landlock, reach;
@@ -176,28 +214,63 @@ static int parse_args(int argc, char **argv, struct args *a) {
                 say("--unix=no-abstract needs Landlock: it cannot be combined with --landlock=off");
                 return -EINVAL;
         }
+        uint64_t refusals;
+        nonet_policy_get(a->policy, NONET_ATTR_REFUSALS, &refusals);
+        if (refusals == NONET_LOG_ONLY && (landlock == NONET_LANDLOCK_REQUIRE || reach == NONET_UNIX_NO_ABSTRACT)) {
+                say("--dry-run applies no Landlock: it cannot be combined with --landlock=require or --unix=no-abstract");
+                return -EINVAL;
+        }
         return 0;
 }
 
 static void print_families(const char *label, uint64_t set) {
-        char buf[512];
-        if (nonet_families_format(set, buf, sizeof(buf)) < 0)
+        char buf[1024];
+        if (set == ~UINT64_C(0))
+                strcpy(buf, "all");
+        else if (set == 0)
+                strcpy(buf, "none");
+        else if (nonet_families_format(set, buf, sizeof(buf)) < 0)
                 strcpy(buf, "?");
-        printf("%s%s\n", label, set ? buf : "none");
+        printf("%s: %s\n", label, buf);
 }
 
-static int show_status(void) {
-        struct nonet_status s;
-        int r = nonet_status(&s, sizeof(s));
-        if (r < 0) {
-                say("cannot read the status of this process: %s", strerror(-r));
-                return EXIT_FAILED;
+static const char *network_text(int network) {
+        switch (network) {
+        case NONET_NETWORK_OFF:
+                return "off";
+        case NONET_NETWORK_ON:
+                return "on";
+        case NONET_NETWORK_DRY_RUN:
+                return "dry-run";
+        default:
+                return "unknown";
         }
-        bool off = (s.refused & s.probed) == s.probed;
-        printf("network: %s\n", off ? "off" : "on");
-        print_families("refused: ", s.refused);
-        print_families("allowed: ", s.probed & ~s.refused);
+}
+
+/* One "key: value" a line, as nonet-exec(1) lists them; exit 0 off, 1 on, 2 unknown. */
+static int show_status(pid_t pid) {
+        static const char *const modes[] = { "none", "strict", "filter" };
+        struct nonet_status s;
+        int r = pid > 0 ? nonet_status_pid(pid, &s, sizeof(s)) : nonet_status(&s, sizeof(s));
+        if (r < 0) {
+                say("cannot read the status of %s: %s", pid > 0 ? "that process" : "this process", strerror(-r));
+                return EXIT_UNKNOWN;
+        }
+        if (pid > 0)
+                printf("pid: %d\n", (int) pid);
+        printf("network: %s\n", network_text(s.network));
+        if (!s.filters_read)
+                printf("why: reading another process's seccomp filters needs CAP_SYS_ADMIN\n");
+        printf("restricted by: %s\n", !s.filters_read           ? "unknown"
+                                       : s.by_nonet              ? "nonet"
+                                       : s.seccomp_filters > 0   ? "another seccomp filter"
+                                                                 : "nothing");
+        if (s.filters_read) {
+                print_families("refused", s.refused & s.probed);
+                print_families("allowed", s.probed & ~s.refused);
+        }
         printf("no_new_privs: %s\n", s.no_new_privs ? "yes" : "no");
+        printf("seccomp: %s\n", s.seccomp_mode >= 0 && s.seccomp_mode <= 2 ? modes[s.seccomp_mode] : "unknown");
         printf("seccomp filters: %d\n", s.seccomp_filters);
         if (s.landlock_abi > 0)
                 printf("landlock: kernel ABI %d\n", s.landlock_abi);
@@ -205,7 +278,8 @@ static int show_status(void) {
                 printf("landlock: not available in this kernel\n");
         /* Landlock has no query for a domain's rules: say what this kernel can enforce. */
         printf("unix levels this kernel enforces: %s\n", s.landlock_abi >= 6 ? "all,no-abstract" : "all");
-        return off ? EXIT_SUCCESS : EXIT_FAILURE;
+        return s.network == NONET_NETWORK_OFF ? EXIT_SUCCESS : s.network == NONET_NETWORK_UNKNOWN ? EXIT_UNKNOWN
+                                                                                                : EXIT_FAILURE;
 }
 
 static const char *unix_text(uint64_t reach) {
@@ -215,18 +289,20 @@ static const char *unix_text(uint64_t reach) {
 
 /* The policy in the words of the options. */
 static void policy_text(const struct nonet_policy *p, char *buf, size_t size) {
-        uint64_t allow = 0, error = 0, landlock = 0, reach = 0;
+        static const char *const refusals_text[] = { "refused", "refused and logged", "logged only (dry run)" };
+        uint64_t allow = 0, error = 0, landlock = 0, reach = 0, refusals = 0;
         char families[512];
 
         nonet_policy_get(p, NONET_ATTR_ALLOW, &allow);
         nonet_policy_get(p, NONET_ATTR_ERRNO, &error);
         nonet_policy_get(p, NONET_ATTR_LANDLOCK, &landlock);
         nonet_policy_get(p, NONET_ATTR_UNIX, &reach);
+        nonet_policy_get(p, NONET_ATTR_REFUSALS, &refusals);
         if (nonet_families_format(allow, families, sizeof(families)) < 0)
                 strcpy(families, "?");
-        snprintf(buf, size, "allowed: %s; errno: %s; landlock: %s; unix: %s", families,
+        snprintf(buf, size, "allowed: %s; errno: %s; landlock: %s; unix: %s; refusals: %s", families,
                  nonet_errno_to_name((int) error), nonet_landlock_to_name((enum nonet_landlock) landlock),
-                 unix_text(reach));
+                 unix_text(reach), refusals_text[refusals < 3 ? refusals : 0]);
 }
 
 static void report(const struct args *a, const struct nonet_result *r) {
@@ -290,7 +366,7 @@ exec:
 static int act(struct args *a) {
         switch (a->action) {
         case ACTION_STATUS:
-                return show_status();
+                return a->all ? table_audit(a->argv) : show_status(a->pid);
         case ACTION_PRINT_FILTER:
                 return print_filter(a);
         case ACTION_CHECK_CONFIG:

@@ -8,6 +8,7 @@
 #define EXIT_FAILED 125 /* nonet-exec itself failed */
 #define EXIT_CANNOT_RUN 126
 #define EXIT_NOT_FOUND 127
+#define EXIT_UNKNOWN 2 /* --status: cannot tell */
 
 /* "nonet-exec: " and the message, on standard error. */
 void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -21,3 +22,5 @@ void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int table_user_policy(char **argv, const char *user, bool verbose, struct nonet_policy *policy, bool *ret_restricted);
 /* --check-config: an exit status. */
 int table_check_config(char **argv);
+/* --status --all: every process, marking those of restricted users that have network; an exit status. */
+int table_audit(char **argv);

@@ -1,14 +1,18 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* nonet-exec's table side (nonet-exec-table): --user and --check-config, with libeconf and NSS. */
 
+#include <dirent.h>
 #include <errno.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "nonet-exec.h"
 #include "units.h"
+#include "util.h"
 
 struct diag_ctx {
         bool verbose;
@@ -92,4 +96,114 @@ int table_check_config(char **argv) {
                 table_free(t);
         }
         return r1 < 0 || r2 < 0 || c.errors > 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+struct audit {
+        const struct table *table;
+        const struct settings *settings;
+        struct {
+                uid_t uid;
+                bool known;
+                char name[64];
+                struct verdict verdict;
+        } users[256]; /* the verdict of each uid met, decided once */
+        size_t n_users;
+        unsigned flagged, unknown;
+};
+
+static const char *user_of(struct audit *a, uid_t uid, const struct verdict **ret) {
+        for (size_t i = 0; i < a->n_users; i++)
+                if (a->users[i].uid == uid) {
+                        *ret = a->users[i].known ? &a->users[i].verdict : NULL;
+                        return a->users[i].name;
+                }
+        size_t i = a->n_users < ELEMENTSOF(a->users) ? a->n_users++ : ELEMENTSOF(a->users) - 1;
+        char buf[4096];
+        struct passwd pw, *found = NULL;
+        a->users[i].uid = uid;
+        a->users[i].known = getpwuid_r(uid, &pw, buf, sizeof(buf), &found) == 0 && found;
+        snprintf(a->users[i].name, sizeof(a->users[i].name), "%s", a->users[i].known ? pw.pw_name : "?");
+        if (a->users[i].known)
+                verdict_for_user(a->table, a->settings, a->users[i].name, UNKNOWN_CLOSED, &a->users[i].verdict, NULL);
+        *ret = a->users[i].known ? &a->users[i].verdict : NULL;
+        return a->users[i].name;
+}
+
+/* Whether the process has what the table asks for its user: every family refused that the policy refuses. */
+static bool as_the_table_says(const struct verdict *v, const struct nonet_status *s) {
+        if (v->policy.refusals == NONET_LOG_ONLY)
+                return s->by_nonet;
+        return (~v->policy.allow & ~s->refused & s->probed) == 0;
+}
+
+static void audit_one(struct audit *a, pid_t pid) {
+        char path[64], comm[64] = "", line[256];
+        struct nonet_status s;
+        uid_t uid = (uid_t) -1;
+
+        snprintf(path, sizeof(path), "/proc/%d/exe", (int) pid);
+        if (readlink(path, line, sizeof(line)) < 0 && errno == ENOENT)
+                return; /* a kernel thread */
+        snprintf(path, sizeof(path), "/proc/%d/status", (int) pid);
+        FILE *f = fopen(path, "re");
+        if (!f)
+                return;
+        while (fgets(line, sizeof(line), f)) {
+                if (strncmp(line, "Name:\t", 6) == 0)
+                        snprintf(comm, sizeof(comm), "%.*s", (int) strcspn(line + 6, "\n"), line + 6);
+                else if (strncmp(line, "Uid:\t", 5) == 0)
+                        uid = (uid_t) strtoul(line + 5, NULL, 10);
+        }
+        fclose(f);
+        if (uid == (uid_t) -1 || nonet_status_pid(pid, &s, sizeof(s)) < 0)
+                return; /* gone meanwhile */
+        const struct verdict *v;
+        const char *user = user_of(a, uid, &v);
+        printf("%-7d %-16s %-8s %s", (int) pid, user, (s.network == NONET_NETWORK_OFF && s.by_nonet) ? "off" :
+               s.network == NONET_NETWORK_OFF ? "off*" : s.network == NONET_NETWORK_ON ? "on" :
+               s.network == NONET_NETWORK_DRY_RUN ? "dry-run" : "unknown", comm);
+        if (v && v->restricted && !s.filters_read) {
+                a->unknown++;
+                printf("  <- cannot tell: the table turns its network off (%s)", v->source);
+        } else if (v && v->restricted && !as_the_table_says(v, &s)) {
+                a->flagged++;
+                printf("  <- has network: the table turns it off (%s)", v->source);
+        }
+        putchar('\n');
+}
+
+int table_audit(char **argv) {
+        struct diag_ctx c = { .verbose = false };
+        struct diag d = { print_diag, &c };
+        struct nonet_paths paths;
+        struct settings s;
+        struct table *t = NULL;
+        struct dirent *de;
+
+        nonet_paths_default(&paths);
+        /* An unusable table turns everyone's network off: so the audit reads it. */
+        if (settings_load(&paths, &s, &d) < 0 || table_load(&paths, &t, &d) < 0)
+                say("warning: the table or its settings cannot be used: every user's network should be off");
+        if (!t && table_parse_buffer("(unusable table)", "", 0, &t, NULL) < 0)
+                return EXIT_FAILED;
+        struct audit *a = calloc(1, sizeof(*a));
+        DIR *dir = opendir("/proc");
+        if (!a || !dir) {
+                say("cannot read /proc: %s", strerror(errno));
+                free(a);
+                table_free(t);
+                return EXIT_FAILED;
+        }
+        a->table = t, a->settings = &s;
+        printf("%-7s %-16s %-8s %s\n", "PID", "USER", "NETWORK", "COMMAND");
+        while ((de = readdir(dir)))
+                if (de->d_name[0] >= '1' && de->d_name[0] <= '9' && atoi(de->d_name) != getpid())
+                        audit_one(a, (pid_t) atoi(de->d_name));
+        closedir(dir);
+        int ret = a->flagged ? EXIT_FAILURE : a->unknown ? EXIT_UNKNOWN : EXIT_SUCCESS;
+        if (a->flagged)
+                say("%u process(es) of users whose network the table turns off still have network", a->flagged);
+        free(a);
+        table_free(t);
+        return ret;
 }

@@ -49,7 +49,7 @@ def sh(*cmd):
 
 
 class PrivateRoot:
-    DEV_NODES = ("null", "zero", "full", "random", "urandom", "tty")
+    DEV_NODES = ("null", "zero", "full", "random", "urandom", "tty", "kmsg")
 
     def __init__(self):
         assert os.environ.get(MARK), "call reexec_in_namespace() first"

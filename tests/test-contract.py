@@ -12,11 +12,12 @@ import socketserver
 import subprocess
 import sys
 import threading
+import time
 import http.server
 
 sys.path.insert(0, os.path.dirname(__file__))
-from nonettest import (EACCES, EAFNOSUPPORT, ENOSYS, EPERM, INJECT, ROOT, Programs, as_user, check, check_eq,
-                       in_terminal, legacy_tiocsti, main, require_root, run, test)
+from nonettest import (EACCES, EAFNOSUPPORT, ENOSYS, EPERM, INJECT, ROOT, KernelLog, Programs, as_user, check,
+                       check_eq, in_terminal, legacy_tiocsti, main, require_root, run, test)
 
 P = Programs()
 
@@ -451,6 +452,78 @@ def the_table_side_is_handed_over():
           "without its helper: " + r.stderr)
 
 
+def status_of(pid, privileged=True):
+    cmd = [P.nonet_exec, "--status", f"--pid={pid}"]
+    r = run(cmd if privileged else as_user(cmd))
+    return r.returncode, dict(line.split(": ", 1) for line in r.stdout.splitlines() if ": " in line), r.stderr
+
+
+class Running:
+    """A sleep of the unprivileged user, under the given wrapper."""
+
+    def __init__(self, *wrapper):
+        self.proc = subprocess.Popen(as_user(list(wrapper) + ["sleep", "60"]))
+        time.sleep(0.3)  # past the wrapper's exec
+
+    def close(self):
+        self.proc.kill()
+        self.proc.wait()
+
+
+@test
+def status_of_another_process():
+    require_root("reading another process's seccomp filters needs CAP_SYS_ADMIN")
+    cases = ((Running(P.nonet_exec), 0, "off", "nonet"),
+             (Running(), 1, "on", "nothing"),
+             (Running(P.fake_kernel, "--no-landlock", "--"), 1, "on", "another seccomp filter"),
+             (Running(P.nonet_exec, "--dry-run"), 1, "dry-run", "nonet"),
+             (Running(P.nonet_exec, "--allow=inet"), 1, "on", "nonet"))
+    try:
+        for proc, status, network, by in cases:
+            code, keys, err = status_of(proc.proc.pid)
+            check_eq((code, keys.get("network"), keys.get("restricted by")), (status, network, by),
+                     f"{proc.proc.args}: {keys} {err}")
+            check_eq(proc.proc.poll(), None, "still running after its filters were read")
+        code, keys, _ = status_of(cases[0][0].proc.pid)
+        check_eq((keys.get("allowed"), keys.get("no_new_privs")), ("unix", "yes"), "the families of nonet's filter")
+        # without privilege: what /proc says, and that the rest cannot be told
+        code, keys, _ = status_of(cases[0][0].proc.pid, privileged=False)
+        check_eq((code, keys.get("network"), keys.get("seccomp filters")), (2, "unknown", "1"), "unprivileged")
+        check("CAP_SYS_ADMIN" in keys.get("why", ""), str(keys))
+        code, keys, _ = status_of(cases[1][0].proc.pid, privileged=False)
+        check_eq((code, keys.get("network")), (1, "on"), "no filter at all: on, even unprivileged")
+    finally:
+        for proc, *_ in cases:
+            proc.close()
+    r = run([P.nonet_exec, "--status", "--pid=999999999"])
+    check(r.returncode == 2 and "cannot read the status" in r.stderr, r.stderr)
+    r = run([P.nonet_exec, "--pid=1", "true"])
+    check(r.returncode == 125 and "go with --status" in r.stderr, r.stderr)
+
+
+@test
+def a_dry_run_refuses_nothing_and_the_kernel_logs_it():
+    require_root("/dev/kmsg")
+    log = KernelLog()
+    try:
+        check_eq(probe("socket", "inet", opts=["--dry-run"]), 0, "socket(AF_INET) works in a dry run")
+        records = log.seccomp_records("probe")
+        check(records and "syscall=41" in records[0] and "code=0x7ffc0000" in records[0],
+              "a SECCOMP_RET_LOG record for socket(): " + str(records))
+        check_eq(probe("socket", "inet", opts=["--log"]), EAFNOSUPPORT, "--log refuses")
+        records = log.seccomp_records("probe")
+        check(records and "syscall=41" in records[0] and "code=0x50000" in records[0],
+              "a record of the refusal: " + str(records))
+        check_eq(probe("socket", "unix", opts=["--log"]), 0, "AF_UNIX is not logged, nor refused")
+        check_eq(log.seccomp_records("probe", wait=1.0), [], "nothing logged for AF_UNIX")
+    finally:
+        log.close()
+    r = run([P.nonet_exec, "--dry-run", "--unix=no-abstract", "true"])
+    check(r.returncode == 125 and "--dry-run applies no Landlock" in r.stderr, r.stderr)
+    r = run(as_user([P.nonet_exec, "-v", "--dry-run", "true"]))
+    check("refusals: logged only (dry run)" in r.stderr, r.stderr)
+
+
 @test
 def help_version_status_and_filter():
     E = P.nonet_exec
@@ -463,7 +536,9 @@ def help_version_status_and_filter():
     r = run(as_user([E, E, "--status"]))
     check(r.returncode == 0 and "network: off" in r.stdout and "no_new_privs: yes" in r.stdout, "inside: " + r.stdout)
     r = run(as_user([E, "-a", "inet6", E, "--status"]))
-    check(r.returncode == 1 and "allowed: inet6" in r.stdout, "inet6 allowed: " + r.stdout)
+    check(r.returncode == 1 and "\nallowed: unix,inet6\n" in r.stdout, "inet6 allowed: " + r.stdout)
+    r = run(as_user([E, E, "--status"]))
+    check("\nallowed: unix\n" in r.stdout and "\nrestricted by: nonet\n" in r.stdout, "every family probed: " + r.stdout)
     r = run([E, "--print-filter"])
     check(r.returncode == 0 and 'syscall "socket"' in r.stdout and "io_uring_setup" in r.stdout, "filter")
     check("# nonet policy: allowed: unix; errno: eafnosupport; landlock: auto; unix: all (filesystem and abstract"

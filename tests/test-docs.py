@@ -67,7 +67,7 @@ def bash_completion_offers_every_option():
 def settings_keys_are_documented():
     code = open(os.path.join(SOURCE, "libnonet", "settings.c")).read()
     keys = set(re.findall(r'strcmp\(key, "([A-Za-z]+)"\)', code))
-    check_eq(keys, {"Errno", "Landlock", "Unix", "Services"}, "keys in the code")
+    check_eq(keys, {"Errno", "Landlock", "Unix", "Services", "Log"}, "keys in the code")
     text = rendered("nonet.conf.5")
     for key in keys:
         check(key + "=" in text, key + " documented")

@@ -4,16 +4,18 @@
 tables made in a private root (see privroot.py)."""
 
 import os
+import pwd
 import shutil
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 import privroot  # noqa: E402
 
 privroot.reexec_in_namespace()
 
-from nonettest import (BUILD, EAFNOSUPPORT, INJECT, Programs, check, check_eq, in_terminal, legacy_tiocsti, main,  # noqa: E402
+from nonettest import (BUILD, EAFNOSUPPORT, INJECT, KernelLog, Programs, check, check_eq, in_terminal, legacy_tiocsti, main,  # noqa: E402
                        run, test)
 
 R = privroot.PrivateRoot()
@@ -221,6 +223,53 @@ def wildcards_and_ranges_spare_system_accounts():
     check_eq(run([P.nonet_exec, "--user=daemon", P.probe, "socket", "inet"]).returncode, 0, "--user=daemon")
     check_eq(run([P.nonet_exec, "--user=nn-plain", P.probe, "socket", "inet"]).returncode, EAFNOSUPPORT,
              "--user=nn-plain")
+
+
+@test
+def table_log_is_a_dry_run_and_log_logs_refusals():
+    stack("")
+    log = KernelLog()
+    try:
+        set_table("nn-plain hard network log\n")
+        r = inet("nn-plain")
+        check_eq(r.returncode, 0, "a 'log' session keeps its network: " + r.stdout)
+        records = log.seccomp_records("probe")
+        check(records and "syscall=41" in records[0] and "code=0x7ffc0000" in records[0], str(records))
+        set_table("nn-plain hard network off\n", settings="Log=yes\n")
+        check_eq(inet("nn-plain").returncode, EAFNOSUPPORT, "Log=yes refuses")
+        records = log.seccomp_records("probe")
+        check(records and "syscall=41" in records[0] and "code=0x50000" in records[0], str(records))
+    finally:
+        log.close()
+
+
+@test
+def the_audit_finds_restricted_users_that_still_have_network():
+    set_table()
+    stack("")
+    off = pwd.getpwnam("nn-off")
+    # started before the table restricted nn-off (a tmux server, a lingering job), and after
+    before = subprocess.Popen(["setpriv", f"--reuid={off.pw_uid}", f"--regid={off.pw_gid}", "--init-groups",
+                               "sleep", "60"])
+    after = subprocess.Popen([PAM_SESSION, "nonet-test", "nn-off", CONFDIR, "sleep", "60"],
+                             stdout=subprocess.DEVNULL)
+    time.sleep(0.5)
+    try:
+        r = run([P.nonet_exec, "--status", "--all"])
+        lines = {int(line.split()[0]): line for line in r.stdout.splitlines()[1:] if line.split()[0].isdigit()}
+        check_eq(r.returncode, 1, "exit 1: " + r.stderr)
+        check("nn-off" in lines[before.pid] and " on " in lines[before.pid] and
+              "<- has network: the table turns it off (/etc/security/nonet.conf:2)" in lines[before.pid],
+              lines[before.pid])
+        check(" off " in lines[after.pid] and "<-" not in lines[after.pid], lines[after.pid])
+        before.kill()
+        before.wait()
+        r = run([P.nonet_exec, "--status", "--all"])
+        check_eq(r.returncode, 0, "none left: " + r.stdout[-800:])
+    finally:
+        for p in (before, after):
+            p.kill()
+            p.wait()
 
 
 @test
