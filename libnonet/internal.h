@@ -27,7 +27,12 @@ int prebuilt_load(const struct sock_fprog *prog, bool log_refusals);
 int landlock_abi(void);
 /* Restrict the calling thread with the rules this ABI can express (and the abstract-socket
  * scope if asked, ABI >= 6); returns the ABI used. */
-int landlock_apply(int abi, bool scope_abstract);
+int landlock_apply(int abi, const struct nonet_policy *p);
+
+/* An inherited socket the restriction would not cover: of a family the policy refuses, neither
+ * connected nor listening, of a kind Landlock does not police at this ABI (0: none). 0 if none,
+ * else 1 with its descriptor and kind in r. Allocates nothing. */
+int inherited_unpoliced(const struct nonet_policy *p, int abi, struct nonet_result *r);
 /* The decision for a normalized policy: which ABI to apply, 0 for none, or a negative errno
  * when the ABI the policy needs is missing (-EPROTONOSUPPORT: the kernel's is too old). */
 int landlock_plan(const struct nonet_policy *p, int kernel_abi);

@@ -38,6 +38,16 @@
 #ifndef LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET
 #define LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET (1ULL << 0)
 #endif
+/* ABI 8 (Linux 7.0) and 10 (7.2), as in 7.2's uapi linux/landlock.h. */
+#ifndef LANDLOCK_RESTRICT_SELF_TSYNC
+#define LANDLOCK_RESTRICT_SELF_TSYNC (1U << 3)
+#endif
+#ifndef LANDLOCK_ACCESS_NET_BIND_UDP
+#define LANDLOCK_ACCESS_NET_BIND_UDP (1ULL << 2)
+#endif
+#ifndef LANDLOCK_ACCESS_NET_CONNECT_SEND_UDP
+#define LANDLOCK_ACCESS_NET_CONNECT_SEND_UDP (1ULL << 3)
+#endif
 
 /* struct landlock_ruleset_attr as of ABI 6; the kernel takes a prefix of it. */
 struct ruleset_attr {
@@ -85,17 +95,22 @@ static int allow_fs_everywhere(int ruleset_fd) {
         return 0;
 }
 
-int landlock_apply(int abi, bool scope_abstract) {
+int landlock_apply(int abi, const struct nonet_policy *p) {
         struct ruleset_attr attr = { 0 };
+        bool scope_abstract = policy_scopes_abstract(p);
         size_t size;
 
         if (abi <= 0 || (scope_abstract && abi < LANDLOCK_ABI_SCOPE_ABSTRACT))
                 return -EINVAL;
 
-        /* Every domain isolates ptrace, /proc/PID/mem, process_vm_* and pidfd_getfd; a ruleset
-         * must handle some access, so before ABI 4 it handles one filesystem right it allows everywhere. */
-        if (abi >= LANDLOCK_ABI_NET_TCP) {
+        /* Every domain isolates ptrace, /proc/PID/mem, process_vm_* and pidfd_getfd. The net
+         * rights only where the policy refuses inet and inet6: handled without a rule, they
+         * refuse every bind and connect, of sockets the policy lets it make too. A ruleset must
+         * handle some access, so otherwise it handles one filesystem right it allows everywhere. */
+        if (abi >= LANDLOCK_ABI_NET_TCP && landlock_polices_net(p)) {
                 attr.handled_access_net = LANDLOCK_ACCESS_NET_BIND_TCP | LANDLOCK_ACCESS_NET_CONNECT_TCP;
+                if (abi >= LANDLOCK_ABI_NET_UDP)
+                        attr.handled_access_net |= LANDLOCK_ACCESS_NET_BIND_UDP | LANDLOCK_ACCESS_NET_CONNECT_SEND_UDP;
                 size = offsetof(struct ruleset_attr, scoped);
         } else {
                 attr.handled_access_fs = LANDLOCK_ACCESS_FS_MAKE_BLOCK;
@@ -114,7 +129,8 @@ int landlock_apply(int abi, bool scope_abstract) {
                 if (r < 0)
                         return r;
         }
-        if (syscall(__NR_landlock_restrict_self, fd, 0) < 0)
+        /* From ABI 8 the domain reaches every thread, those already running too. */
+        if (syscall(__NR_landlock_restrict_self, fd, abi >= LANDLOCK_ABI_TSYNC ? LANDLOCK_RESTRICT_SELF_TSYNC : 0) < 0)
                 return negative_errno();
         return abi;
 }

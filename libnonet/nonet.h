@@ -51,6 +51,13 @@ enum nonet_refusals {
                                * and unix attributes do not apply */
 };
 
+/* An inherited socket the kernel's Landlock cannot police (unconnected MPTCP, SCTP, raw or
+ * packet sockets, UDP before ABI 10, TCP without Landlock) would keep reaching the network. */
+enum nonet_inherited {
+        NONET_INHERITED_REFUSE, /* fail with NONET_LAYER_INHERITED (default) */
+        NONET_INHERITED_ACCEPT, /* the caller accepts the risk */
+};
+
 /* The policy: what nonet_restrict() turns off. Opaque; NULL stands for the default. */
 struct nonet_policy;
 
@@ -60,6 +67,7 @@ enum nonet_attr {
         NONET_ATTR_LANDLOCK,  /* enum nonet_landlock; default NONET_LANDLOCK_AUTO */
         NONET_ATTR_UNIX,      /* enum nonet_unix; default NONET_UNIX_ALL */
         NONET_ATTR_REFUSALS,  /* enum nonet_refusals; default NONET_REFUSE */
+        NONET_ATTR_INHERITED, /* enum nonet_inherited; default NONET_INHERITED_REFUSE */
 };
 
 /* A new policy with the defaults; NULL (errno ENOMEM) when out of memory. */
@@ -76,6 +84,7 @@ enum nonet_layer {
         NONET_LAYER_NO_NEW_PRIVS,
         NONET_LAYER_SECCOMP,
         NONET_LAYER_LANDLOCK,
+        NONET_LAYER_INHERITED, /* an inherited socket the restriction would not cover */
 };
 
 /* Filled up to the size the caller passes; fields a newer library adds go at the end. */
@@ -84,6 +93,10 @@ struct nonet_result {
         int landlock_abi;        /* the kernel's Landlock ABI, 0 if none */
         int landlock_needed;     /* the least ABI the policy needs, 0 if it can do without */
         int landlock_applied;    /* the ABI whose rules are now in force, 0 if none */
+        int unpoliced_fd;        /* NONET_LAYER_INHERITED: the descriptor, */
+        int unpoliced_family;    /* its family (AF_*), */
+        int unpoliced_type;      /* type (SOCK_*) */
+        int unpoliced_protocol;  /* and protocol (IPPROTO_*) */
 };
 
 /* "inet", "AF_INET", "Inet", "2" -> 2. -EINVAL for an unknown name. */

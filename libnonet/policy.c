@@ -16,6 +16,7 @@ void policy_init(struct nonet_policy *p) {
                 .landlock = NONET_LANDLOCK_AUTO,
                 .unix_reach = NONET_UNIX_ALL,
                 .refusals = NONET_REFUSE,
+                .inherited = NONET_INHERITED_REFUSE,
         };
 }
 
@@ -25,7 +26,8 @@ int policy_normalize(const struct nonet_policy *p, struct nonet_policy *ret) {
                 return 0;
         }
         if (!nonet_errno_to_name(p->error) || !nonet_landlock_to_name(p->landlock) ||
-            !nonet_unix_to_name(p->unix_reach) || (unsigned) p->refusals > NONET_LOG_ONLY)
+            !nonet_unix_to_name(p->unix_reach) || (unsigned) p->refusals > NONET_LOG_ONLY ||
+            (unsigned) p->inherited > NONET_INHERITED_ACCEPT)
                 return -EINVAL;
         *ret = *p;
         ret->allow |= FAMILY_BIT(AF_UNIX);
@@ -88,6 +90,11 @@ int nonet_policy_set(struct nonet_policy *p, enum nonet_attr attr, uint64_t valu
                         return -EINVAL;
                 p->refusals = (enum nonet_refusals) value;
                 return 0;
+        case NONET_ATTR_INHERITED:
+                if (value > NONET_INHERITED_ACCEPT)
+                        return -EINVAL;
+                p->inherited = (enum nonet_inherited) value;
+                return 0;
         }
         return -EINVAL; /* an attribute of a newer library: refused, never ignored */
 }
@@ -110,6 +117,9 @@ int nonet_policy_get(const struct nonet_policy *p, enum nonet_attr attr, uint64_
                 return 0;
         case NONET_ATTR_REFUSALS:
                 *ret_value = p->refusals;
+                return 0;
+        case NONET_ATTR_INHERITED:
+                *ret_value = p->inherited;
                 return 0;
         }
         return -EINVAL;

@@ -14,6 +14,7 @@ struct nonet_policy {
         enum nonet_landlock landlock;
         enum nonet_unix unix_reach;
         enum nonet_refusals refusals;
+        enum nonet_inherited inherited;
 };
 
 /* The default: AF_UNIX only and whole, EAFNOSUPPORT, Landlock where available. */
@@ -33,3 +34,11 @@ static inline bool policy_scopes_abstract(const struct nonet_policy *p) {
 /* The Landlock ABIs that bring each row (Documentation/userspace-api/landlock.rst). */
 #define LANDLOCK_ABI_NET_TCP 4
 #define LANDLOCK_ABI_SCOPE_ABSTRACT 6
+#define LANDLOCK_ABI_TSYNC 8
+#define LANDLOCK_ABI_NET_UDP 10
+
+/* Whether Landlock's TCP and UDP rights apply: only where the policy refuses inet and inet6,
+ * or a socket it lets the process make could not connect. */
+static inline bool landlock_polices_net(const struct nonet_policy *p) {
+        return !(p->allow & ((UINT64_C(1) << 2 /* AF_INET */) | (UINT64_C(1) << 10 /* AF_INET6 */)));
+}

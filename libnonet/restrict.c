@@ -31,10 +31,13 @@ static int plan(const struct nonet_policy *policy, struct nonet_policy *p, struc
                 return fail(r, NONET_LAYER_SECCOMP, e);
         e = landlock_abi();
         r->landlock_abi = e > 0 ? e : 0;
-        e = landlock_plan(p, e);
-        if (e < 0)
-                return fail(r, NONET_LAYER_LANDLOCK, e);
-        return e; /* the ABI to apply, 0 for none */
+        int abi = landlock_plan(p, e);
+        if (abi < 0)
+                return fail(r, NONET_LAYER_LANDLOCK, abi);
+        e = inherited_unpoliced(p, abi, r);
+        if (e != 0)
+                return fail(r, NONET_LAYER_INHERITED, e > 0 ? -EBADFD : e);
+        return abi; /* the ABI to apply, 0 for none */
 }
 
 /* The size of the first version of struct nonet_result: anything shorter is a caller's bug. */
@@ -49,7 +52,7 @@ static int enforce(const struct nonet_policy *p, int abi, struct nonet_result *r
                 return fail(r, NONET_LAYER_NO_NEW_PRIVS, negative_errno());
 
         if (abi > 0) {
-                e = landlock_apply(abi, policy_scopes_abstract(p));
+                e = landlock_apply(abi, p);
                 if (e < 0 && r->landlock_needed > 0)
                         return fail(r, NONET_LAYER_LANDLOCK, e);
                 r->landlock_applied = e > 0 ? e : 0;
@@ -99,6 +102,22 @@ static const char *errno_text(int error) {
         return s ? s : "unknown error";
 }
 
+static const char *socket_kind(int type, int protocol) {
+        switch (protocol) {
+        case 6:
+                return "TCP";
+        case 17:
+                return "UDP";
+        case 132:
+                return "SCTP";
+        case 136:
+                return "UDP-Lite";
+        case 262:
+                return "MPTCP";
+        }
+        return type == 3 /* SOCK_RAW */ ? "raw" : type == 10 /* SOCK_PACKET */ ? "packet" : "datagram or other";
+}
+
 /* What needs the ABI the policy asked for, as the user asked it. */
 static const char *needed_for(int abi) {
         return abi >= LANDLOCK_ABI_SCOPE_ABSTRACT ? "refusing abstract unix sockets outside (unix: no-abstract) needs ABI 6, Linux 6.12"
@@ -139,6 +158,17 @@ void nonet_describe_failure(int error, const struct nonet_result *r, char *buf, 
                 return;
         case NONET_LAYER_LANDLOCK:
                 landlock_failure(e, r, buf, size);
+                return;
+        case NONET_LAYER_INHERITED:
+                if (e == EBADFD)
+                        snprintf(buf, size,
+                                 "descriptor %d is an unconnected %s socket (%s) that this kernel's Landlock "
+                                 "cannot police, so it could still reach the network: close it first, or accept "
+                                 "the risk explicitly",
+                                 r->unpoliced_fd, nonet_family_to_name(r->unpoliced_family) ?: "?",
+                                 socket_kind(r->unpoliced_type, r->unpoliced_protocol));
+                else
+                        snprintf(buf, size, "cannot list the inherited descriptors: %s", errno_text(e));
                 return;
         case NONET_LAYER_NONE:
                 break;

@@ -52,6 +52,9 @@ static void usage(FILE *f) {
               "      --dry-run                   refuse nothing: the kernel logs each call the policy\n"
               "                                  would refuse (journalctl -k, dmesg); no Landlock\n"
               "      --log                       refuse, and have the kernel log each refusal\n"
+              "      --inherited=refuse|accept   an inherited socket this kernel's Landlock cannot\n"
+              "                                  police (unconnected MPTCP, UDP before Linux 7.2...):\n"
+              "                                  refuse to run (default, exit 125), or accept the risk\n"
               "  -u, --user=USER                 apply USER's policy from the table\n"
               "                                  (" NONET_ETC_DIR "/nonet.conf, nonet.d/)\n"
               "      --check-config              check the table and settings; exit 1 on any error\n"
@@ -76,7 +79,7 @@ static int parse_option(int c, const char *arg, struct args *a) {
         uint64_t set;
         int r;
 
-        if (c == 'a' || c == 'e' || c == 'l' || c == 'x' || c == 'd' || c == 'L')
+        if (c == 'a' || c == 'e' || c == 'l' || c == 'x' || c == 'd' || c == 'L' || c == 'I')
                 a->policy_options = true;
         switch (c) {
         case 'a': {
@@ -109,6 +112,13 @@ static int parse_option(int c, const char *arg, struct args *a) {
                         return r;
                 }
                 return nonet_policy_set(a->policy, NONET_ATTR_UNIX, (uint64_t) r);
+        case 'I':
+                if (strcmp(arg, "refuse") != 0 && strcmp(arg, "accept") != 0) {
+                        say("invalid --inherited '%s': use refuse or accept", arg);
+                        return -EINVAL;
+                }
+                return nonet_policy_set(a->policy, NONET_ATTR_INHERITED,
+                                        arg[0] == 'a' ? NONET_INHERITED_ACCEPT : NONET_INHERITED_REFUSE);
         case 'd':
                 return nonet_policy_set(a->policy, NONET_ATTR_REFUSALS, NONET_LOG_ONLY);
         case 'L':
@@ -160,6 +170,7 @@ static int parse_args(int argc, char **argv, struct args *a) {
                 { "landlock", required_argument, NULL, 'l' },
                 { "unix", required_argument, NULL, 'x' },
                 { "dry-run", no_argument, NULL, 'd' },
+                { "inherited", required_argument, NULL, 'I' },
                 { "log", no_argument, NULL, 'L' },
                 { "pid", required_argument, NULL, 'P' },
                 { "all", no_argument, NULL, 'A' },
@@ -196,7 +207,7 @@ static int parse_args(int argc, char **argv, struct args *a) {
         }
         if (a->user && a->policy_options) {
                 say("--user takes its policy from the table: it cannot be combined with --allow, --errno, "
-                    "--landlock, --unix, --dry-run or --log");
+                    "--landlock, --unix, --dry-run, --log or --inherited");
                 return -EINVAL;
         }
         if ((a->pid || a->all) && a->action != ACTION_STATUS) {
@@ -352,6 +363,8 @@ static int run(struct args *a) {
         if (r < 0) {
                 nonet_describe_failure(r, &result, why, sizeof(why));
                 say("cannot restrict: %s", why);
+                if (result.failed == NONET_LAYER_INHERITED)
+                        say("to run anyway, with that socket reaching the network: --inherited=accept");
                 return EXIT_FAILED;
         }
         if (a->verbose)

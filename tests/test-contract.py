@@ -193,6 +193,60 @@ def inherited_unconnected_tcp_cannot_connect_or_bind():
         lst.close()
 
 
+IPPROTO_MPTCP = 262
+
+
+@test
+def inherited_sockets_landlock_cannot_police_fail_closed():
+    # seccomp cannot see a descriptor's protocol at connect(); Landlock polices TCP (ABI 4)
+    # and UDP (ABI 10) only: an unconnected MPTCP socket, or UDP before ABI 10, would get out
+    lst = tcp_listener()
+    port = lst.getsockname()[1]
+    kinds = {"MPTCP": lambda: socket.socket(socket.AF_INET, socket.SOCK_STREAM, IPPROTO_MPTCP),
+             "UDP": lambda: socket.socket(socket.AF_INET, socket.SOCK_DGRAM)}
+    udp_policed = landlock_abi() >= 10
+    try:
+        for kind, make in kinds.items():
+            s = make()
+            r = run(as_user([P.nonet_exec, "true"]), pass_fds=[s.fileno()])
+            if kind == "UDP" and udp_policed:
+                check_eq(r.returncode, 0, "UDP is policed from Landlock ABI 10")
+            else:
+                check(r.returncode == 125 and f"descriptor {s.fileno()} is an unconnected inet socket ({kind})"
+                      in r.stderr, f"{kind}: {r.stderr}")
+            s.close()
+        # accepted explicitly: it runs, and the socket does reach out (the risk, measured)
+        s = kinds["MPTCP"]()
+        check_eq(probe("connect-fd", s.fileno(), port, opts=["--inherited=accept"], pass_fds=[s.fileno()]), 0,
+                 "an accepted MPTCP socket connects")
+        s.close()
+        # connected or listening sockets are settled: they keep working, as the contract says
+        conn = socket.create_connection(lst.getsockname())
+        udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        udp.connect(("127.0.0.1", 9))
+        check_eq(run(as_user([P.nonet_exec, "true"]), pass_fds=[conn.fileno(), udp.fileno(), lst.fileno()]).returncode,
+                 0, "connected TCP and UDP, and a listener")
+        for x in (conn, udp):
+            x.close()
+        # a family the policy keeps is the caller's business
+        s = kinds["MPTCP"]()
+        check_eq(run(as_user([P.nonet_exec, "--allow=inet", "true"]), pass_fds=[s.fileno()]).returncode, 0,
+                 "--allow=inet")
+        s.close()
+    finally:
+        lst.close()
+    r = run([P.nonet_exec, "--inherited=maybe", "true"])
+    check(r.returncode == 125 and "use refuse or accept" in r.stderr, r.stderr)
+
+
+def landlock_abi():
+    r = run([P.nonet_exec, "--status"])
+    for line in r.stdout.splitlines():
+        if line.startswith("landlock: kernel ABI "):
+            return int(line.split()[-1])
+    return 0
+
+
 @test
 def io_uring_is_refused_with_enosys():
     row(("io_uring",), ENOSYS)
@@ -319,6 +373,9 @@ def real_clients():
         check_eq(run(as_user(["curl", "-sS", "-o", "/dev/null", url])).returncode, 0, "control curl")
         r = run(as_user([P.nonet_exec, "curl", "-sS", "-o", "/dev/null", url]))
         check(r.returncode != 0, "curl refused: " + r.stderr)
+        # a kept family is kept whole: Landlock's TCP rule must not refuse what --allow lets through
+        r = run(as_user([P.nonet_exec, "--allow=inet,inet6", "curl", "-sS", "-o", "/dev/null", url]))
+        check_eq((r.returncode, r.stderr), (0, ""), "curl with --allow=inet,inet6")
         r = run(as_user([P.nonet_exec, "getent", "hosts", "localhost"]))
         check(r.returncode == 0 and ("127.0.0.1" in r.stdout or "::1" in r.stdout), "getent: " + r.stdout)
     finally:
@@ -374,8 +431,12 @@ def without_landlock_seccomp_alone():
     s = socket.socket()
     try:
         check_eq(probe("abstract-connect", name, fake=nl), 0, "abstract reachable without Landlock")
-        check_eq(probe("connect-fd", s.fileno(), lst.getsockname()[1], fake=nl, pass_fds=[s.fileno()]), 0,
-                 "inherited TCP connects without Landlock")
+        # an inherited unconnected TCP socket, which Landlock would police: closed without it
+        r = run(as_user([P.fake_kernel, "--no-landlock", "--", P.nonet_exec, "true"]), pass_fds=[s.fileno()])
+        check(r.returncode == 125 and f"descriptor {s.fileno()} is an unconnected inet socket (TCP)" in r.stderr
+              and "--inherited=accept" in r.stderr, r.stderr)
+        check_eq(probe("connect-fd", s.fileno(), lst.getsockname()[1], fake=nl, opts=["--inherited=accept"],
+                       pass_fds=[s.fileno()]), 0, "accepted: the documented weakening")
     finally:
         for x in (srv, lst, s):
             x.close()

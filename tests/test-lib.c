@@ -611,7 +611,10 @@ static int child_abi(void *arg) {
         if (srv < 0 || tcp < 0 || usrv < 0 || bind(usrv, (struct sockaddr *) &un, ulen) < 0 || listen(usrv, 1) < 0)
                 return 100;
 
-        if (landlock_apply(abi, scope) != abi)
+        struct nonet_policy p;
+        policy_init(&p);
+        p.unix_reach = scope ? NONET_UNIX_NO_ABSTRACT : NONET_UNIX_ALL;
+        if (landlock_apply(abi, &p) != abi)
                 return 101;
 
         struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t) port),
@@ -644,7 +647,10 @@ static void test_landlock_abis(void) {
         CHECK_EQ(in_child(child_abi, (void *) (intptr_t) kernel), 1);
         CHECK_EQ(in_child(child_abi, (void *) 106), 3);
         CHECK_EQ(in_child(child_abi, (void *) (intptr_t) (100 + kernel)), 3);
-        CHECK_EQ(landlock_apply(5, true), -EINVAL); /* ABI 5 cannot scope: never silently dropped */
+        struct nonet_policy noabs;
+        policy_init(&noabs);
+        noabs.unix_reach = NONET_UNIX_NO_ABSTRACT;
+        CHECK_EQ(landlock_apply(5, &noabs), -EINVAL); /* ABI 5 cannot scope: never silently dropped */
 }
 
 int main(void) {
