@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <linux/io_uring.h>
 #include <sched.h>
 #include <stddef.h>
@@ -247,6 +248,43 @@ static int do_ioctl_raw(int argc, char **argv) {
         return result(syscall(__NR_ioctl, 0, cmd, " "));
 }
 
+/* sendto() an address on an inherited, unconnected UDP socket (Landlock ABI 10 refuses it). */
+static int do_sendto_fd(int argc, char **argv) {
+        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t) atoi(argv[1])),
+                                  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        return result(sendto(atoi(argv[0]), "x", 1, 0, (struct sockaddr *) &sa, sizeof(sa)));
+}
+
+struct thread_connect {
+        pthread_barrier_t barrier;
+        int fd, port, error;
+};
+
+static void *thread_connect(void *arg) {
+        struct thread_connect *t = arg;
+        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t) t->port),
+                                  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        pthread_barrier_wait(&t->barrier); /* running before the restriction */
+        pthread_barrier_wait(&t->barrier); /* the restriction is done */
+        t->error = connect(t->fd, (struct sockaddr *) &sa, sizeof(sa)) < 0 ? errno : 0;
+        return NULL;
+}
+
+/* A thread started before this process calls nonet_restrict() connects an inherited TCP
+ * socket: Landlock reaches it from ABI 8 (TSYNC). 100: the restriction failed. */
+static int do_thread_connect_fd(int argc, char **argv) {
+        struct thread_connect t = { .fd = atoi(argv[0]), .port = atoi(argv[1]) };
+        pthread_t th;
+        pthread_barrier_init(&t.barrier, NULL, 2);
+        if (pthread_create(&th, NULL, thread_connect, &t) != 0)
+                return SETUP_FAILED + 7;
+        pthread_barrier_wait(&t.barrier);
+        int r = nonet_restrict(NULL, NULL, 0);
+        pthread_barrier_wait(&t.barrier);
+        pthread_join(th, NULL);
+        return r < 0 ? 100 : t.error;
+}
+
 static int do_no_new_privs(int argc, char **argv) {
         return prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1 ? 0 : 1;
 }
@@ -286,6 +324,8 @@ static const struct probe probes[] = {
         { "connect-fd", 2, do_connect_fd },
         { "bind-fd", 2, do_bind_fd },
         { "ioctl-raw", 1, do_ioctl_raw },
+        { "sendto-fd", 2, do_sendto_fd },
+        { "thread-connect-fd", 2, do_thread_connect_fd },
         { "no-new-privs", 0, do_no_new_privs },
         { "euid-root", 0, do_euid_root },
 };

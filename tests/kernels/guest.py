@@ -1,0 +1,121 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""guest.py BUILD WORK: the contract on the kernel this runs on (inside a VM of the kernel
+matrix, as root): every row under nonet-exec as nobody, as the host test expects it of
+this kernel's Landlock ABI. Prints "ROW name value" lines; value is an exit status (0,
+or the errno the probe got, or 125 when nonet-exec ran nothing)."""
+
+import os
+import pty
+import socket
+import subprocess
+import sys
+import time
+
+BUILD, WORK = sys.argv[1], sys.argv[2]
+E = os.path.join(BUILD, "nonet-exec", "nonet-exec")
+PROBE = os.path.join(BUILD, "tests", "probe")
+NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"]
+IPPROTO_MPTCP = 262
+
+
+def row(name, value):
+    print(f"ROW {name} {value}", flush=True)
+
+
+def status(cmd, fds=()):
+    return subprocess.run(cmd, pass_fds=list(fds), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                          timeout=120).returncode
+
+
+def as_nobody(*args, fds=(), opts=()):
+    return status(NOBODY + [E] + list(opts) + ["--"] + [str(a) for a in args], fds)
+
+
+def in_terminal(cmd):
+    """cmd's exit status, run with a new pseudo-terminal as its controlling terminal."""
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execvp(cmd[0], cmd)
+    while True:
+        try:
+            if not os.read(fd, 1024):
+                break
+        except OSError:
+            break
+    _, st = os.waitpid(pid, 0)
+    os.close(fd)
+    return os.waitstatus_to_exitcode(st)
+
+
+def abi():
+    out = subprocess.run([E, "--status"], stdout=subprocess.PIPE, text=True).stdout
+    for line in out.splitlines():
+        if line.startswith("landlock: kernel ABI "):
+            return int(line.split()[-1])
+    return 0
+
+
+def main():
+    row("abi", abi())
+    legacy = "/proc/sys/dev/tty/legacy_tiocsti"
+    row("legacy_tiocsti", open(legacy).read().strip() if os.path.exists(legacy) else "none")
+    row("inet", as_nobody(PROBE, "socket", "inet"))
+    row("off_inet", as_nobody(PROBE, "socket", "inet", opts=["--landlock=off"]))
+    row("require", as_nobody("true", opts=["--landlock=require"]))
+    row("io_uring", as_nobody(PROBE, "io_uring"))
+    row("int80", as_nobody(PROBE, "int80-socket", "inet"))
+
+    # inherited sockets: TCP (Landlock ABI 4), UDP (ABI 10), MPTCP (never)
+    lst = socket.socket()
+    lst.bind(("127.0.0.1", 0))
+    lst.listen(64)
+    port = lst.getsockname()[1]
+    udp_srv = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    udp_srv.bind(("127.0.0.1", 0))
+    udp_port = udp_srv.getsockname()[1]
+    for opts, suffix in (([], ""), (["--inherited=accept"], "_accept")):
+        s = socket.socket()
+        row("tcp_inherited" + suffix, as_nobody(PROBE, "connect-fd", s.fileno(), port, fds=[s.fileno()], opts=opts))
+        s.close()
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        row("udp_inherited" + suffix, as_nobody(PROBE, "sendto-fd", s.fileno(), udp_port, fds=[s.fileno()],
+                                                opts=opts))
+        s.close()
+    try:
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, IPPROTO_MPTCP)
+        row("mptcp_inherited", as_nobody("true", fds=[s.fileno()]))
+        s.close()
+    except OSError:
+        row("mptcp_inherited", "unavailable")
+    # a thread running before the process restricts itself (Landlock's TSYNC, ABI 8)
+    s = socket.socket()
+    row("thread_before", status(NOBODY + [PROBE, "thread-connect-fd", str(s.fileno()), str(port)], [s.fileno()]))
+    s.close()
+
+    # unix: whole by default, no-abstract by choice
+    name = f"nonet-kernel-{os.getpid()}"
+    a = socket.socket(socket.AF_UNIX)
+    a.bind("\0" + name)
+    a.listen(8)
+    row("abstract", as_nobody(PROBE, "abstract-connect", name))
+    row("noabs_abstract", as_nobody(PROBE, "abstract-connect", name, opts=["--unix=no-abstract"]))
+
+    # a process outside, as nobody
+    outside = subprocess.Popen(NOBODY + ["sleep", "60"])
+    time.sleep(0.2)
+    row("ptrace", as_nobody(PROBE, "ptrace", outside.pid))
+    outside.kill()
+
+    # typing into the terminal: refused under nonet-exec whatever the kernel allows
+    row("tiocsti_control", in_terminal(NOBODY + [PROBE, "ioctl-raw", "0x5412"]))
+    row("tiocsti", in_terminal(NOBODY + [E, PROBE, "ioctl-raw", "0x5412"]))
+
+    # pam_nonet through libpam, with a table naming nobody
+    row("pam_inet", status([os.path.join(BUILD, "tests", "pam-session"), "nonet-test", "nobody",
+                            os.path.join(WORK, "pam.d"), PROBE, "socket", "inet"]))
+    row("done", 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,134 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""The kernel matrix: the contract on Debian's own kernels, each booted under qemu.
+
+Debian 12's 6.1, Debian 13's 6.12 and sid's newest (fetched by tests/kernels/fetch-kernels
+with a private apt configuration, cached in $NONET_KERNEL_CACHE) boot with a small
+initramfs that mounts this machine's root read-only over virtio-9p and runs
+tests/kernels/guest.py, which prints each row's verdict on the serial console. Each
+kernel's verdicts must be what its Landlock ABI gives (the README's kernel table)."""
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(__file__))
+from nonettest import BUILD, IN_CI, ROOT, SOURCE, Skip, check, main, test  # noqa: E402
+
+EPERM, EIO, EACCES, ENOSYS, EAFNOSUPPORT = 1, 5, 13, 38, 97
+KERNELS = os.path.join(SOURCE, "tests", "kernels")
+# The ABI each Debian kernel has: a kernel that changes it should say so here.
+KNOWN_ABI = {"6.1.": 2, "6.12.": 6, "7.2.": 10}
+
+
+def expected(abi, tiocsti_allowed):
+    """The README's kernel table, as verdicts."""
+    return {
+        "inet": EAFNOSUPPORT,
+        "off_inet": EAFNOSUPPORT,
+        "require": 0 if abi >= 4 else 125,
+        "io_uring": ENOSYS,
+        "int80": EAFNOSUPPORT,
+        # an inherited unconnected socket: policed by Landlock, or nothing runs
+        "tcp_inherited": EACCES if abi >= 4 else 125,
+        "tcp_inherited_accept": EACCES if abi >= 4 else 0,
+        "udp_inherited": EACCES if abi >= 10 else 125,
+        "udp_inherited_accept": EACCES if abi >= 10 else 0,
+        "mptcp_inherited": 125,
+        # a thread started before nonet_restrict(): Landlock reaches it from ABI 8; before ABI 4
+        # the inherited TCP socket is not policed at all, so the restriction fails (the probe: 100)
+        "thread_before": EACCES if abi >= 8 else 0 if abi >= 4 else 100,
+        "abstract": 0,
+        "noabs_abstract": EPERM if abi >= 6 else 125,
+        "ptrace": EPERM,
+        "tiocsti_control": 0 if tiocsti_allowed else EIO,
+        "tiocsti": EPERM,
+        "pam_inet": EAFNOSUPPORT,
+        "done": 0,
+    }
+
+
+class Matrix:
+    def __init__(self):
+        self.work = tempfile.mkdtemp(prefix="nonet-kernels-")
+        os.chmod(self.work, 0o755)
+        os.makedirs(os.path.join(self.work, "pam.d"))
+        module = os.path.join(BUILD, "pam_nonet", "pam_nonet.so")
+        table = os.path.join(self.work, "nonet.conf")
+        with open(table, "w") as f:
+            f.write("nobody hard network off\n")
+        with open(os.path.join(self.work, "pam.d", "nonet-test"), "w") as f:
+            f.write(f"account required pam_permit.so\naccount required {module} conf={table}\n"
+                    f"session required pam_permit.so\nsession required {module} conf={table}\n")
+        self.run_script = os.path.join(self.work, "run")
+        with open(self.run_script, "w") as f:
+            f.write(f"#!/bin/sh\nexec /usr/bin/python3 {KERNELS}/guest.py {BUILD} {self.work}\n")
+        os.chmod(self.run_script, 0o755)
+
+    def kernels(self):
+        r = subprocess.run([os.path.join(KERNELS, "fetch-kernels")], stdout=subprocess.PIPE, text=True, timeout=900)
+        if r.returncode != 0:
+            raise AssertionError("fetch-kernels failed")
+        return [line.split() for line in r.stdout.splitlines()]
+
+    def boot(self, version, vmlinuz, modules):
+        initrd = os.path.join(self.work, f"initrd-{version}.img")
+        subprocess.run([os.path.join(KERNELS, "make-initramfs"), modules, initrd], check=True)
+        cmd = ["qemu-system-x86_64", "-accel", "tcg", "-cpu", "max", "-m", "1024", "-smp", "2", "-nographic",
+               "-no-reboot", "-kernel", vmlinuz, "-initrd", initrd,
+               "-append", f"console=ttyS0 panic=-1 quiet nonet.run={self.run_script}",
+               "-virtfs", "local,path=/,mount_tag=root,security_model=none,readonly=on,multidevs=remap"]
+        r = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           timeout=600)
+        console = r.stdout.decode(errors="replace")
+        rows = {}
+        for line in console.splitlines():
+            if line.startswith("ROW "):
+                _, name, value = line.split(maxsplit=2)
+                rows[name] = value.strip()
+        if "NONET-VM-END 0" not in console:
+            print("# " + "\n# ".join(console.splitlines()[-30:]))
+        return rows
+
+    def cleanup(self):
+        shutil.rmtree(self.work, ignore_errors=True)
+
+
+M = None
+
+
+def kernel_test(suite, version, vmlinuz, modules):
+    def run_kernel():
+        rows = M.boot(version, vmlinuz, modules)
+        print(f"# {version}: {rows}")
+        check("done" in rows, f"{version}: the guest suite ran to its end")
+        abi = int(rows["abi"])
+        for prefix, want in KNOWN_ABI.items():
+            if version.startswith(prefix):
+                check(abi == want, f"{version}: Landlock ABI {abi}, expected {want}")
+        want = expected(abi, rows["legacy_tiocsti"] in ("1", "none"))
+        wrong = {k: (rows.get(k), v) for k, v in want.items() if rows.get(k) != str(v)
+                 and not (k == "mptcp_inherited" and rows.get(k) == "unavailable")}
+        check(not wrong, f"{version} (Landlock ABI {abi}): (got, expected) {wrong}")
+    run_kernel.__name__ = f"{suite}_{version}"
+    return run_kernel
+
+
+if __name__ == "__main__":
+    if not ROOT or not shutil.which("qemu-system-x86_64"):
+        if IN_CI:
+            print("not ok 1 - the kernel matrix needs root and qemu in CI\n1..1")
+            sys.exit(1)
+        print("1..0 # SKIP needs root and qemu-system-x86_64")
+        sys.exit(0)
+    M = Matrix()
+    try:
+        for suite, version, vmlinuz, modules in M.kernels():
+            test(kernel_test(suite, version, vmlinuz, modules))
+    except Exception as e:  # no kernels: one failing test says why
+        def fetch():
+            raise AssertionError(f"cannot fetch the kernels: {e}")
+        test(fetch)
+    main(M.cleanup)
