@@ -48,6 +48,10 @@
 #ifndef LANDLOCK_ACCESS_NET_CONNECT_SEND_UDP
 #define LANDLOCK_ACCESS_NET_CONNECT_SEND_UDP (1ULL << 3)
 #endif
+/* ABI 9 (Linux 7.1) */
+#ifndef LANDLOCK_ACCESS_FS_RESOLVE_UNIX
+#define LANDLOCK_ACCESS_FS_RESOLVE_UNIX (1ULL << 16)
+#endif
 
 /* struct landlock_ruleset_attr as of ABI 6; the kernel takes a prefix of it. */
 struct ruleset_attr {
@@ -81,15 +85,12 @@ int landlock_plan(const struct nonet_policy *p, int kernel_abi) {
         return kernel_abi < needed ? -EPROTONOSUPPORT : kernel_abi;
 }
 
-/* Before ABI 4 a ruleset must handle some filesystem access: handle one, allow it everywhere. */
-static int allow_fs_everywhere(int ruleset_fd) {
-        _cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (root < 0)
+/* Allow access beneath path (a directory, or one file). */
+static int allow_beneath(int ruleset_fd, const char *path, uint64_t access) {
+        _cleanup_close_ int fd = open(path, O_PATH | O_CLOEXEC);
+        if (fd < 0)
                 return negative_errno();
-        struct path_beneath_attr rule = {
-                .allowed_access = LANDLOCK_ACCESS_FS_MAKE_BLOCK,
-                .parent_fd = root,
-        };
+        struct path_beneath_attr rule = { .allowed_access = access, .parent_fd = fd };
         if (syscall(__NR_landlock_add_rule, ruleset_fd, LANDLOCK_RULE_PATH_BENEATH_, &rule, 0) < 0)
                 return negative_errno();
         return 0;
@@ -120,15 +121,21 @@ int landlock_apply(int abi, const struct nonet_policy *p) {
                 attr.scoped = LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET;
                 size = sizeof(attr);
         }
+        /* listed: connect() and sendmsg() to a named socket outside only beneath the paths listed */
+        bool listed = p->unix_reach == NONET_UNIX_LISTED;
+        if (listed && abi < LANDLOCK_ABI_RESOLVE_UNIX)
+                return -EINVAL;
+        if (listed)
+                attr.handled_access_fs |= LANDLOCK_ACCESS_FS_RESOLVE_UNIX;
 
         _cleanup_close_ int fd = (int) syscall(__NR_landlock_create_ruleset, &attr, size, 0);
-        if (fd < 0)
-                return negative_errno();
-        if (attr.handled_access_fs != 0) {
-                int r = allow_fs_everywhere(fd);
-                if (r < 0)
-                        return r;
-        }
+        int r = fd < 0 ? negative_errno() : 0;
+        if (r >= 0 && (attr.handled_access_fs & LANDLOCK_ACCESS_FS_MAKE_BLOCK))
+                r = allow_beneath(fd, "/", LANDLOCK_ACCESS_FS_MAKE_BLOCK);
+        for (size_t i = 0; r >= 0 && listed && i < p->n_unix_paths; i++)
+                r = allow_beneath(fd, p->unix_paths[i], LANDLOCK_ACCESS_FS_RESOLVE_UNIX);
+        if (r < 0)
+                return r;
         /* From ABI 8 the domain reaches every thread, those already running too. */
         if (syscall(__NR_landlock_restrict_self, fd, abi >= LANDLOCK_ABI_TSYNC ? LANDLOCK_RESTRICT_SELF_TSYNC : 0) < 0)
                 return negative_errno();

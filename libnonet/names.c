@@ -185,6 +185,7 @@ const char *nonet_landlock_to_name(enum nonet_landlock mode) {
 static const char *const unix_names[] = {
         [NONET_UNIX_ALL] = "all",
         [NONET_UNIX_NO_ABSTRACT] = "no-abstract",
+        [NONET_UNIX_LISTED] = "listed",
 };
 
 int nonet_unix_from_name(const char *name) {

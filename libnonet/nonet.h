@@ -41,6 +41,8 @@ enum nonet_landlock {
 enum nonet_unix {
         NONET_UNIX_ALL,         /* every unix socket, filesystem and abstract (X11, D-Bus, ...) */
         NONET_UNIX_NO_ABSTRACT, /* abstract sockets created outside are refused: Landlock ABI 6 */
+        NONET_UNIX_LISTED,      /* and named sockets outside too, but for those listed with
+                                 * nonet_policy_add_unix_path(): Landlock ABI 9 */
 };
 
 /* What becomes of what the policy refuses. */
@@ -73,6 +75,9 @@ enum nonet_attr {
 /* A new policy with the defaults; NULL (errno ENOMEM) when out of memory. */
 struct nonet_policy *nonet_policy_new(void);
 void nonet_policy_free(struct nonet_policy *p);
+/* A named unix socket, or a directory of them, that NONET_UNIX_LISTED keeps reachable; it
+ * must exist when the restriction is made. */
+int nonet_policy_add_unix_path(struct nonet_policy *p, const char *path);
 /* -EINVAL for an attribute this library does not know or a value it does not take. */
 int nonet_policy_set(struct nonet_policy *p, enum nonet_attr attr, uint64_t value);
 int nonet_policy_get(const struct nonet_policy *p, enum nonet_attr attr, uint64_t *ret_value);
@@ -116,7 +121,7 @@ const char *nonet_errno_to_name(int error);
 int nonet_landlock_from_name(const char *name);
 const char *nonet_landlock_to_name(enum nonet_landlock mode);
 
-/* "all"/"no-abstract" -> enum; -EINVAL otherwise. */
+/* "all"/"no-abstract"/"listed" -> enum; -EINVAL otherwise. */
 int nonet_unix_from_name(const char *name);
 const char *nonet_unix_to_name(enum nonet_unix reach);
 

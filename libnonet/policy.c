@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 
 #include "policy.h"
@@ -37,8 +38,8 @@ int policy_normalize(const struct nonet_policy *p, struct nonet_policy *ret) {
                 ret->unix_reach = NONET_UNIX_ALL;
                 return 0;
         }
-        /* Only Landlock can tell an abstract socket outside from one inside. */
-        if (policy_scopes_abstract(p) && p->landlock == NONET_LANDLOCK_OFF)
+        /* Only Landlock can tell a socket outside from one inside. */
+        if (p->unix_reach != NONET_UNIX_ALL && p->landlock == NONET_LANDLOCK_OFF)
                 return -EINVAL;
         return 0;
 }
@@ -47,6 +48,8 @@ int policy_landlock_needed(const struct nonet_policy *p) {
         if (p->landlock == NONET_LANDLOCK_OFF)
                 return 0;
         /* Asked for explicitly, so never quietly dropped: fail closed without it. */
+        if (p->unix_reach == NONET_UNIX_LISTED)
+                return LANDLOCK_ABI_RESOLVE_UNIX;
         if (policy_scopes_abstract(p))
                 return LANDLOCK_ABI_SCOPE_ABSTRACT;
         return p->landlock == NONET_LANDLOCK_REQUIRE ? LANDLOCK_ABI_NET_TCP : 0;
@@ -60,7 +63,24 @@ struct nonet_policy *nonet_policy_new(void) {
 }
 
 void nonet_policy_free(struct nonet_policy *p) {
+        for (size_t i = 0; p && i < p->n_unix_paths; i++)
+                free(p->unix_paths[i]);
+        if (p)
+                free(p->unix_paths);
         free(p);
+}
+
+int nonet_policy_add_unix_path(struct nonet_policy *p, const char *path) {
+        if (!p || !path || path[0] != '/')
+                return -EINVAL;
+        char **paths = realloc(p->unix_paths, (p->n_unix_paths + 1) * sizeof(char *));
+        if (!paths)
+                return -ENOMEM;
+        p->unix_paths = paths;
+        if (!(paths[p->n_unix_paths] = strdup(path)))
+                return -ENOMEM;
+        p->n_unix_paths++;
+        return 0;
 }
 
 int nonet_policy_set(struct nonet_policy *p, enum nonet_attr attr, uint64_t value) {

@@ -15,6 +15,8 @@ struct nonet_policy {
         enum nonet_unix unix_reach;
         enum nonet_refusals refusals;
         enum nonet_inherited inherited;
+        char **unix_paths; /* NONET_UNIX_LISTED: owned by a policy from nonet_policy_new() */
+        size_t n_unix_paths;
 };
 
 /* The default: AF_UNIX only and whole, EAFNOSUPPORT, Landlock where available. */
@@ -28,13 +30,14 @@ int policy_landlock_needed(const struct nonet_policy *p);
 
 /* Whether the policy refuses abstract unix sockets created outside. */
 static inline bool policy_scopes_abstract(const struct nonet_policy *p) {
-        return p->unix_reach == NONET_UNIX_NO_ABSTRACT;
+        return p->unix_reach == NONET_UNIX_NO_ABSTRACT || p->unix_reach == NONET_UNIX_LISTED;
 }
 
 /* The Landlock ABIs that bring each row (Documentation/userspace-api/landlock.rst). */
 #define LANDLOCK_ABI_NET_TCP 4
 #define LANDLOCK_ABI_SCOPE_ABSTRACT 6
 #define LANDLOCK_ABI_TSYNC 8
+#define LANDLOCK_ABI_RESOLVE_UNIX 9
 #define LANDLOCK_ABI_NET_UDP 10
 
 /* Whether Landlock's TCP and UDP rights apply: only where the policy refuses inet and inet6,

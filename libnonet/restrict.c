@@ -120,6 +120,8 @@ static const char *socket_kind(int type, int protocol) {
 
 /* What needs the ABI the policy asked for, as the user asked it. */
 static const char *needed_for(int abi) {
+        if (abi >= LANDLOCK_ABI_RESOLVE_UNIX)
+                return "reaching only the listed unix sockets (unix: listed) needs ABI 9, Linux 7.1";
         return abi >= LANDLOCK_ABI_SCOPE_ABSTRACT ? "refusing abstract unix sockets outside (unix: no-abstract) needs ABI 6, Linux 6.12"
                                                   : "Landlock is required: TCP rules on inherited sockets need ABI 4, Linux 6.7";
 }

@@ -22,6 +22,7 @@ struct args {
         const char *user;    /* --user: the table's policy for this user */
         pid_t pid;           /* --status --pid */
         bool all;            /* --status --all */
+        bool unix_paths;     /* --unix-path given */
         char **command;
         char **argv;         /* as given, for nonet-exec-table */
 };
@@ -46,9 +47,13 @@ static void usage(FILE *f) {
               "                                  netlink always gets eafnosupport)\n"
               "      --landlock=auto|require|off Landlock layer: use if present (default), fail\n"
               "                                  unless the kernel has every row asked for, or do not use\n"
-              "      --unix=all|no-abstract      unix sockets: all (default: filesystem and abstract,\n"
-              "                                  as X11 and D-Bus need), or refuse abstract sockets\n"
-              "                                  created outside (Landlock ABI 6, else exit 125)\n"
+              "      --unix=all|no-abstract|listed\n"
+              "                                  unix sockets: all (default: filesystem and abstract,\n"
+              "                                  as X11 and D-Bus need); no-abstract: refuse abstract\n"
+              "                                  sockets created outside (Landlock ABI 6); listed: and\n"
+              "                                  named ones outside but for --unix-path (ABI 9)\n"
+              "      --unix-path=PATH            with --unix=listed: a socket, or a directory of them,\n"
+              "                                  that stays reachable; may be given more than once\n"
               "      --dry-run                   refuse nothing: the kernel logs each call the policy\n"
               "                                  would refuse (journalctl -k, dmesg); no Landlock\n"
               "      --log                       refuse, and have the kernel log each refusal\n"
@@ -79,7 +84,7 @@ static int parse_option(int c, const char *arg, struct args *a) {
         uint64_t set;
         int r;
 
-        if (c == 'a' || c == 'e' || c == 'l' || c == 'x' || c == 'd' || c == 'L' || c == 'I')
+        if (c == 'a' || c == 'e' || c == 'l' || c == 'x' || c == 'd' || c == 'L' || c == 'I' || c == 'U')
                 a->policy_options = true;
         switch (c) {
         case 'a': {
@@ -108,10 +113,17 @@ static int parse_option(int c, const char *arg, struct args *a) {
         case 'x':
                 r = nonet_unix_from_name(arg);
                 if (r < 0) {
-                        say("invalid --unix '%s': use all or no-abstract", arg);
+                        say("invalid --unix '%s': use all, no-abstract or listed", arg);
                         return r;
                 }
                 return nonet_policy_set(a->policy, NONET_ATTR_UNIX, (uint64_t) r);
+        case 'U':
+                if (arg[0] != '/' || access(arg, F_OK) < 0) {
+                        say("--unix-path %s: %s", arg, arg[0] != '/' ? "not an absolute path" : strerror(errno));
+                        return -EINVAL;
+                }
+                a->unix_paths = true;
+                return nonet_policy_add_unix_path(a->policy, arg);
         case 'I':
                 if (strcmp(arg, "refuse") != 0 && strcmp(arg, "accept") != 0) {
                         say("invalid --inherited '%s': use refuse or accept", arg);
@@ -171,6 +183,7 @@ static int parse_args(int argc, char **argv, struct args *a) {
                 { "unix", required_argument, NULL, 'x' },
                 { "dry-run", no_argument, NULL, 'd' },
                 { "inherited", required_argument, NULL, 'I' },
+                { "unix-path", required_argument, NULL, 'U' },
                 { "log", no_argument, NULL, 'L' },
                 { "pid", required_argument, NULL, 'P' },
                 { "all", no_argument, NULL, 'A' },
@@ -221,14 +234,19 @@ static int parse_args(int argc, char **argv, struct args *a) {
         uint64_t landlock, reach;
         nonet_policy_get(a->policy, NONET_ATTR_LANDLOCK, &landlock);
         nonet_policy_get(a->policy, NONET_ATTR_UNIX, &reach);
-        if (landlock == NONET_LANDLOCK_OFF && reach == NONET_UNIX_NO_ABSTRACT) {
-                say("--unix=no-abstract needs Landlock: it cannot be combined with --landlock=off");
+        if (landlock == NONET_LANDLOCK_OFF && reach != NONET_UNIX_ALL) {
+                say("--unix=%s needs Landlock: it cannot be combined with --landlock=off",
+                    nonet_unix_to_name((enum nonet_unix) reach));
                 return -EINVAL;
         }
         uint64_t refusals;
         nonet_policy_get(a->policy, NONET_ATTR_REFUSALS, &refusals);
-        if (refusals == NONET_LOG_ONLY && (landlock == NONET_LANDLOCK_REQUIRE || reach == NONET_UNIX_NO_ABSTRACT)) {
-                say("--dry-run applies no Landlock: it cannot be combined with --landlock=require or --unix=no-abstract");
+        if (refusals == NONET_LOG_ONLY && (landlock == NONET_LANDLOCK_REQUIRE || reach != NONET_UNIX_ALL)) {
+                say("--dry-run applies no Landlock: it cannot be combined with --landlock=require or --unix");
+                return -EINVAL;
+        }
+        if (a->unix_paths && reach != NONET_UNIX_LISTED) {
+                say("--unix-path goes with --unix=listed");
                 return -EINVAL;
         }
         return 0;
@@ -294,8 +312,14 @@ static int show_status(pid_t pid) {
 }
 
 static const char *unix_text(uint64_t reach) {
-        return reach == NONET_UNIX_NO_ABSTRACT ? "no-abstract (filesystem sockets; abstract ones created outside refused)"
-                                               : "all (filesystem and abstract sockets)";
+        switch (reach) {
+        case NONET_UNIX_NO_ABSTRACT:
+                return "no-abstract (filesystem sockets; abstract ones created outside refused)";
+        case NONET_UNIX_LISTED:
+                return "listed (sockets outside only beneath the listed paths; abstract ones refused)";
+        default:
+                return "all (filesystem and abstract sockets)";
+        }
 }
 
 /* The policy in the words of the options. */

@@ -42,6 +42,11 @@ def expected(abi, tiocsti_allowed):
         "thread_before": EACCES if abi >= 8 else 0 if abi >= 4 else 100,
         "abstract": 0,
         "noabs_abstract": EPERM if abi >= 6 else 125,
+        # listed (ABI 9): only the listed named sockets outside, and the sandbox's own
+        "listed_listed": 0 if abi >= 9 else 125,
+        "listed_unlisted": EACCES if abi >= 9 else 125,
+        "listed_inside": 0 if abi >= 9 else 125,
+        "listed_abstract": EPERM if abi >= 9 else 125,
         "ptrace": EPERM,
         "tiocsti_control": 0 if tiocsti_allowed else EIO,
         "tiocsti": EPERM,

@@ -132,7 +132,7 @@ static void test_policy_handle(void) {
         CHECK_EQ(nonet_policy_set(p, NONET_ATTR_LANDLOCK, NONET_LANDLOCK_REQUIRE), 0);
         CHECK_EQ(nonet_policy_set(p, NONET_ATTR_LANDLOCK, 3), -EINVAL);
         CHECK_EQ(nonet_policy_set(p, NONET_ATTR_UNIX, NONET_UNIX_NO_ABSTRACT), 0);
-        CHECK_EQ(nonet_policy_set(p, NONET_ATTR_UNIX, 2), -EINVAL);
+        CHECK_EQ(nonet_policy_set(p, NONET_ATTR_UNIX, 3), -EINVAL);
         CHECK_EQ(nonet_policy_set(p, NONET_ATTR_UNIX, UINT64_C(1) << 33), -EINVAL);
         CHECK_EQ(nonet_policy_get(p, NONET_ATTR_UNIX, &v), 0);
         CHECK_EQ(v, NONET_UNIX_NO_ABSTRACT);
@@ -204,6 +204,14 @@ static void test_landlock_plan(void) {
         CHECK_EQ(plan(NONET_LANDLOCK_AUTO, noabs, -ENOSYS), -ENOSYS);
         CHECK_EQ(plan(NONET_LANDLOCK_REQUIRE, noabs, 5), -EPROTONOSUPPORT);
         CHECK_EQ(plan(NONET_LANDLOCK_REQUIRE, noabs, 6), 6);
+        /* listed: ABI 9, named sockets outside only as listed */
+        CHECK_EQ(plan(NONET_LANDLOCK_AUTO, NONET_UNIX_LISTED, 8), -EPROTONOSUPPORT);
+        CHECK_EQ(plan(NONET_LANDLOCK_AUTO, NONET_UNIX_LISTED, 9), 9);
+        CHECK_EQ(plan(NONET_LANDLOCK_AUTO, NONET_UNIX_LISTED, 10), 10);
+        struct nonet_policy *p = nonet_policy_new();
+        CHECK(p && nonet_policy_add_unix_path(p, "relative") == -EINVAL, "paths are absolute");
+        CHECK(p && nonet_policy_add_unix_path(p, "/tmp/.X11-unix") == 0, "a path");
+        nonet_policy_free(p);
 }
 
 static void test_describe_failure(void) {

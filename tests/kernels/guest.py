@@ -101,6 +101,23 @@ def main():
     row("abstract", as_nobody(PROBE, "abstract-connect", name))
     row("noabs_abstract", as_nobody(PROBE, "abstract-connect", name, opts=["--unix=no-abstract"]))
 
+    # listed (ABI 9): named sockets outside only beneath the listed paths
+    listeners = []
+    for d in ("listed", "other", "inside"):
+        os.makedirs(f"/run/{d}", mode=0o1777, exist_ok=True)
+        os.chmod(f"/run/{d}", 0o1777)
+    for d in ("listed", "other"):
+        u = socket.socket(socket.AF_UNIX)
+        u.bind(f"/run/{d}/sock")
+        os.chmod(f"/run/{d}/sock", 0o777)
+        u.listen(8)
+        listeners.append(u)
+    listed = ["--unix=listed", "--unix-path=/run/listed"]
+    row("listed_listed", as_nobody(PROBE, "unix-connect", "/run/listed/sock", opts=listed))
+    row("listed_unlisted", as_nobody(PROBE, "unix-connect", "/run/other/sock", opts=listed))
+    row("listed_inside", as_nobody(PROBE, "unix-local", "path", "/run/inside/sock", opts=listed))
+    row("listed_abstract", as_nobody(PROBE, "abstract-connect", name, opts=listed))
+
     # a process outside, as nobody
     outside = subprocess.Popen(NOBODY + ["sleep", "60"])
     time.sleep(0.2)
