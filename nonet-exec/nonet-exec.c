@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "nonet-exec.h"
+#include "policy.h"
 
 enum action { ACTION_EXEC, ACTION_STATUS, ACTION_PRINT_FILTER, ACTION_CHECK_CONFIG };
 
@@ -276,6 +277,16 @@ static const char *network_text(int network) {
         }
 }
 
+/* The Landlock rows an ABI gives (p: NULL for all it can), in nonet-exec(1)'s words. */
+static void landlock_rows(int abi, const struct nonet_policy *p, char *buf, size_t size) {
+        bool net = !p || landlock_polices_net(p);
+        snprintf(buf, size, "%s%s%s%s%s%s", abi > 0 ? "ptrace" : "none",
+                 net && abi >= LANDLOCK_ABI_NET_TCP ? ",tcp" : "", net && abi >= LANDLOCK_ABI_NET_UDP ? ",udp" : "",
+                 abi >= LANDLOCK_ABI_TSYNC ? ",threads" : "",
+                 (!p || policy_scopes_abstract(p)) && abi >= LANDLOCK_ABI_SCOPE_ABSTRACT ? ",no-abstract" : "",
+                 (!p || p->unix_reach == NONET_UNIX_LISTED) && abi >= LANDLOCK_ABI_RESOLVE_UNIX ? ",listed" : "");
+}
+
 /* One "key: value" a line, as nonet-exec(1) lists them; exit 0 off, 1 on, 2 unknown. */
 static int show_status(pid_t pid) {
         static const char *const modes[] = { "none", "strict", "filter" };
@@ -306,7 +317,12 @@ static int show_status(pid_t pid) {
         else
                 printf("landlock: not available in this kernel\n");
         /* Landlock has no query for a domain's rules: say what this kernel can enforce. */
-        printf("unix levels this kernel enforces: %s\n", s.landlock_abi >= 6 ? "all,no-abstract" : "all");
+        printf("unix levels this kernel enforces: %s\n", s.landlock_abi >= LANDLOCK_ABI_RESOLVE_UNIX ? "all,no-abstract,listed"
+                                                          : s.landlock_abi >= LANDLOCK_ABI_SCOPE_ABSTRACT   ? "all,no-abstract"
+                                                                                                             : "all");
+        char rows[128];
+        landlock_rows(s.landlock_abi, NULL, rows, sizeof(rows));
+        printf("landlock rows this kernel gives: %s\n", rows);
         return s.network == NONET_NETWORK_OFF ? EXIT_SUCCESS : s.network == NONET_NETWORK_UNKNOWN ? EXIT_UNKNOWN
                                                                                                 : EXIT_FAILURE;
 }
@@ -341,10 +357,11 @@ static void policy_text(const struct nonet_policy *p, char *buf, size_t size) {
 }
 
 static void report(const struct args *a, const struct nonet_result *r) {
-        char policy[1024];
+        char policy[1024], rows[128];
         policy_text(a->policy, policy, sizeof(policy));
+        landlock_rows(r->landlock_applied, a->policy, rows, sizeof(rows));
         if (r->landlock_applied > 0)
-                say("network off (seccomp, Landlock ABI %d, no_new_privs); %s", r->landlock_applied, policy);
+                say("network off (seccomp, Landlock ABI %d: %s, no_new_privs); %s", r->landlock_applied, rows, policy);
         else
                 say("network off (seccomp, no_new_privs; no Landlock: TCP on inherited sockets and /proc/PID/mem "
                     "are not restricted); %s",

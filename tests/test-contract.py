@@ -651,6 +651,14 @@ def help_version_status_and_filter():
     check("unix: all (filesystem and abstract sockets)" in r.stderr, r.stderr)
     r = run(as_user([E, "--status"]))
     check("unix levels this kernel enforces: all,no-abstract" in r.stdout, r.stdout)
+    check("landlock rows this kernel gives: ptrace,tcp,no-abstract\n" in r.stdout
+          or "landlock rows this kernel gives: ptrace,tcp,udp,threads,no-abstract,listed\n" in r.stdout, r.stdout)
+    r = run(as_user([E, "-v", "true"]))
+    check("Landlock ABI" in r.stderr and ": ptrace,tcp" in r.stderr and "no-abstract" not in r.stderr.split(";")[0],
+          "-v: the rows in force: " + r.stderr)
+    r = run(as_user([E, "-v", "--allow=inet", "true"]))
+    check(": ptrace, no_new_privs" in r.stderr or ": ptrace,threads, no_new_privs" in r.stderr,
+          "no TCP rule when inet is kept: " + r.stderr)
     check_eq(run([E, "--status", "true"]).returncode, 125, "--status takes no command")
 
 

@@ -26,6 +26,8 @@ KNOWN_ABI = {"6.1.": 2, "6.12.": 6, "7.2.": 10}
 def expected(abi, tiocsti_allowed):
     """The README's kernel table, as verdicts."""
     return {
+        "rows": ",".join(["ptrace"] + [r for r, since in (("tcp", 4), ("udp", 10), ("threads", 8),
+                                                          ("no-abstract", 6), ("listed", 9)) if abi >= since]),
         "inet": EAFNOSUPPORT,
         "off_inet": EAFNOSUPPORT,
         "require": 0 if abi >= 4 else 125,

@@ -58,6 +58,8 @@ def abi():
 
 def main():
     row("abi", abi())
+    out = subprocess.run([E, "--status"], stdout=subprocess.PIPE, text=True).stdout
+    row("rows", next((line.split(": ")[1] for line in out.splitlines() if line.startswith("landlock rows")), "?"))
     legacy = "/proc/sys/dev/tty/legacy_tiocsti"
     row("legacy_tiocsti", open(legacy).read().strip() if os.path.exists(legacy) else "none")
     row("inet", as_nobody(PROBE, "socket", "inet"))
