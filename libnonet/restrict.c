@@ -146,7 +146,7 @@ void nonet_describe_failure(int error, const struct nonet_result *r, char *buf, 
         switch (r ? r->failed : NONET_LAYER_NONE) {
         case NONET_LAYER_POLICY:
                 /* The setters refuse bad values: what is left is a combination. */
-                snprintf(buf, size, "invalid policy: refusing abstract unix sockets (unix: no-abstract) needs "
+                snprintf(buf, size, "invalid policy: a unix level but all (no-abstract, listed) needs "
                                     "Landlock, which the policy turns off (landlock: off)");
                 return;
         case NONET_LAYER_NO_NEW_PRIVS:

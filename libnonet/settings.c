@@ -89,7 +89,10 @@ static void apply_key(struct setting_ctx *c, econf_file *kf, const char *key, st
                 bool b;
                 if (econf_getBoolValue(kf, NULL, key, &b) != ECONF_SUCCESS)
                         return bad_value(c, key, value, "use yes or no");
-                *(key[0] == 'S' ? &s->services : &s->log) = b;
+                if (strcmp(key, "Log") == 0)
+                        s->log = b;
+                else
+                        s->services = b;
         } else
                 diag_say(c->d, DIAG_WARNING, "%s:%u: unknown setting '%.64s', ignoring it", c->path,
                          line_of_key(c->path, key), key);

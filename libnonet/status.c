@@ -51,23 +51,23 @@ static int read_proc_status(const char *path, struct nonet_status *s) {
         return 0;
 }
 
-static bool refused(int r, int error) {
-        return r < 0 && error != EINVAL && error != EBADF && error != EFAULT;
-}
+/* The size of the first version of struct nonet_status: anything shorter is a caller's bug. */
+#define STATUS_SIZE_MIN (offsetof(struct nonet_status, probed) + sizeof(uint64_t))
 
 int nonet_status(struct nonet_status *ret, size_t size) {
         /* Families past the kernel's own last one get EAFNOSUPPORT before the type is looked at,
          * as if refused: only those it can have are probed. */
         struct nonet_status s = { .probed = BIT(AF_MAX) - 1, .filters_read = 1 };
 
-        if (!ret || size < offsetof(struct nonet_status, probed) + sizeof(uint64_t))
+        if (!ret || size < STATUS_SIZE_MIN)
                 return -EINVAL;
         read_proc_status("/proc/self/status", &s);
         int r = landlock_abi();
         s.landlock_abi = r > 0 ? r : 0;
         for (int f = 0; f < AF_MAX; f++) {
+                /* allowed: the kernel's EINVAL for the type; refused: whatever the filter says */
                 r = (int) syscall(__NR_socket, f, NO_SUCH_TYPE, 0);
-                if (refused(r, errno))
+                if (r < 0 && errno != EINVAL)
                         s.refused |= BIT(f);
         }
         s.network = (s.refused & (BIT(AF_INET) | BIT(AF_INET6))) == (BIT(AF_INET) | BIT(AF_INET6)) ? NONET_NETWORK_OFF
@@ -151,7 +151,7 @@ int nonet_status_pid(pid_t pid, struct nonet_status *ret, size_t size) {
         struct nonet_status s = { .probed = ALL_FAMILIES, .seccomp_mode = -1 };
         char path[64];
 
-        if (!ret || pid <= 0 || size < offsetof(struct nonet_status, probed) + sizeof(uint64_t))
+        if (!ret || pid <= 0 || size < STATUS_SIZE_MIN)
                 return -EINVAL;
         snprintf(path, sizeof(path), "/proc/%d/status", (int) pid);
         int r = read_proc_status(path, &s);
