@@ -5,6 +5,7 @@
  * seccomp filter, the systemd drop-in and the tests. */
 
 #include <stddef.h>
+#include <stdint.h>
 
 enum refused_when {
         REFUSED_ALWAYS,
@@ -20,3 +21,13 @@ struct refused_call {
 
 extern const struct refused_call refused_calls[];
 extern const size_t n_refused_calls;
+
+/* The ioctl commands refused (EPERM) whatever the descriptor; the kernel reads the command
+ * as an unsigned int, so the filter compares its low 32 bits. */
+struct refused_ioctl {
+        const char *name;
+        unsigned cmd;
+        uint64_t row; /* NONET_ROW_TERMINAL or NONET_ROW_DEVICES */
+};
+extern const struct refused_ioctl refused_ioctls[];
+extern const size_t n_refused_ioctls;

@@ -78,18 +78,29 @@ static int refuse_calls(scmp_filter_ctx ctx, const struct nonet_policy *p, bool 
         return 0;
 }
 
-/*
- * Typing into the terminal (TIOCSTI) or pasting a selection on a virtual console
- * (TIOCLINUX): input the shell that started us reads, and runs unrestricted, after we
- * exit. The kernel takes the command as an unsigned int, so only its low 32 bits are
- * compared: a value with upper bits set cannot slip past.
- */
-static const unsigned tty_injection_ioctls[] = { TIOCSTI, TIOCLINUX };
-
-static int refuse_tty_injection(scmp_filter_ctx ctx, const struct nonet_policy *p) {
-        for (size_t i = 0; i < ELEMENTSOF(tty_injection_ioctls); i++) {
+static int refuse_ioctls(scmp_filter_ctx ctx, const struct nonet_policy *p) {
+        for (size_t i = 0; i < n_refused_ioctls; i++) {
                 int r = seccomp_rule_add(ctx, refusal(p, EPERM), SCMP_SYS(ioctl), 1,
-                                         SCMP_A1(SCMP_CMP_MASKED_EQ, UINT32_MAX, tty_injection_ioctls[i]));
+                                         SCMP_A1(SCMP_CMP_MASKED_EQ, UINT32_MAX, refused_ioctls[i].cmd));
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/*
+ * TCP Fast Open connects with sendto(), which Landlock (before it has a hook there) does not
+ * see: refused where the audit passed a TCP socket, the only kind it could be used on (no new
+ * one can be made). Not by default: send calls would leave the kernel's constant-action cache.
+ */
+static int refuse_fastopen(scmp_filter_ctx ctx, const struct nonet_policy *p) {
+        static const struct {
+                int sys;
+                unsigned arg;
+        } calls[] = { { SCMP_SYS(sendto), 3 }, { SCMP_SYS(sendmsg), 2 }, { SCMP_SYS(sendmmsg), 3 } };
+        for (size_t i = 0; i < ELEMENTSOF(calls); i++) {
+                struct scmp_arg_cmp cmp = { calls[i].arg, SCMP_CMP_MASKED_EQ, MSG_FASTOPEN, MSG_FASTOPEN };
+                int r = seccomp_rule_add_array(ctx, refusal(p, EPERM), calls[i].sys, 1, &cmp);
                 if (r < 0)
                         return r;
         }
@@ -120,8 +131,15 @@ static int arch_setup(scmp_filter_ctx ctx, const uint32_t *arches, size_t n, con
 }
 
 /* One context for the given architectures, all with the same rules. */
-static int arch_filter(const uint32_t *arches, size_t n, const struct nonet_policy *p, bool ptrace_scoped,
-                       enum family_arg family, scmp_filter_ctx *ret) {
+struct filter_spec {
+        const struct nonet_policy *policy;
+        bool ptrace_scoped; /* a Landlock domain scopes ptrace and friends */
+        bool fastopen;      /* refuse MSG_FASTOPEN */
+};
+
+static int arch_filter(const uint32_t *arches, size_t n, const struct filter_spec *spec, enum family_arg family,
+                       scmp_filter_ctx *ret) {
+        const struct nonet_policy *p = spec->policy;
         _cleanup_(seccomp_releasep) scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
         int r;
 
@@ -130,7 +148,8 @@ static int arch_filter(const uint32_t *arches, size_t n, const struct nonet_poli
         if ((r = arch_setup(ctx, arches, n, p)) < 0 ||
             (r = refuse_families(ctx, SCMP_SYS(socket), p, family)) < 0 ||
             (r = refuse_families(ctx, SCMP_SYS(socketpair), p, family)) < 0 ||
-            (r = refuse_calls(ctx, p, ptrace_scoped)) < 0 || (r = refuse_tty_injection(ctx, p)) < 0)
+            (r = refuse_calls(ctx, p, spec->ptrace_scoped)) < 0 || (r = refuse_ioctls(ctx, p)) < 0 ||
+            (spec->fastopen && (r = refuse_fastopen(ctx, p)) < 0))
                 return r;
         *ret = steal_pointer(&ctx);
         return 0;
@@ -142,7 +161,8 @@ static int arch_filter(const uint32_t *arches, size_t n, const struct nonet_poli
  * is killed. i386 multiplexes socket() through socketcall(), so it is built
  * on its own and merged.
  */
-int filter_build(const struct nonet_policy *p, bool ptrace_scoped, scmp_filter_ctx *ret) {
+int filter_build_full(const struct nonet_policy *p, bool ptrace_scoped, bool fastopen, scmp_filter_ctx *ret) {
+        const struct filter_spec spec = { p, ptrace_scoped, fastopen };
         scmp_filter_ctx ctx, compat;
         uint32_t native = seccomp_arch_native();
         int r;
@@ -151,19 +171,18 @@ int filter_build(const struct nonet_policy *p, bool ptrace_scoped, scmp_filter_c
         case SCMP_ARCH_X86_64: {
                 static const uint32_t direct[] = { SCMP_ARCH_X86_64, SCMP_ARCH_X32 };
                 static const uint32_t multiplexed[] = { SCMP_ARCH_X86 };
-                r = arch_filter(direct, ELEMENTSOF(direct), p, ptrace_scoped, FAMILY_IN_REGISTER, &ctx);
+                r = arch_filter(direct, ELEMENTSOF(direct), &spec, FAMILY_IN_REGISTER, &ctx);
                 if (r < 0)
                         return r;
-                r = arch_filter(multiplexed, ELEMENTSOF(multiplexed), p, ptrace_scoped, FAMILY_BEHIND_POINTER,
-                                &compat);
+                r = arch_filter(multiplexed, ELEMENTSOF(multiplexed), &spec, FAMILY_BEHIND_POINTER, &compat);
                 break;
         }
         case SCMP_ARCH_AARCH64: {
                 static const uint32_t direct[] = { SCMP_ARCH_AARCH64, SCMP_ARCH_ARM };
-                return arch_filter(direct, ELEMENTSOF(direct), p, ptrace_scoped, FAMILY_IN_REGISTER, ret);
+                return arch_filter(direct, ELEMENTSOF(direct), &spec, FAMILY_IN_REGISTER, ret);
         }
         default:
-                return arch_filter(&native, 1, p, ptrace_scoped, FAMILY_IN_REGISTER, ret);
+                return arch_filter(&native, 1, &spec, FAMILY_IN_REGISTER, ret);
         }
         if (r >= 0)
                 r = seccomp_merge(ctx, compat); /* takes compat, also on failure */
@@ -173,6 +192,10 @@ int filter_build(const struct nonet_policy *p, bool ptrace_scoped, scmp_filter_c
         }
         *ret = ctx;
         return 0;
+}
+
+int filter_build(const struct nonet_policy *p, bool ptrace_scoped, scmp_filter_ctx *ret) {
+        return filter_build_full(p, ptrace_scoped, false, ret);
 }
 
 int prebuilt_load(const struct sock_fprog *prog, bool log_refusals) {
@@ -191,7 +214,7 @@ int filter_load(scmp_filter_ctx ctx) {
 int filter_program(const struct nonet_policy *policy, bool ptrace_scoped, struct sock_filter **ret, size_t *ret_n) {
         struct nonet_policy p;
         scmp_filter_ctx ctx;
-        int r = policy_normalize(policy, &p);
+        int r = policy_normalize(policy, &p, NULL);
         if (r < 0)
                 return r;
         _cleanup_close_ int fd = memfd_create("nonet-bpf", MFD_CLOEXEC);
@@ -220,19 +243,20 @@ int filter_program(const struct nonet_policy *policy, bool ptrace_scoped, struct
 }
 
 int nonet_filter_export(const struct nonet_policy *policy, enum nonet_filter_format format, int fd) {
-        struct nonet_policy p;
+        struct nonet_result r = { 0 };
+        struct plan pl;
         scmp_filter_ctx ctx;
-        int r;
 
-        r = policy_normalize(policy, &p);
-        if (r < 0)
-                return r;
-        /* The filter as nonet_restrict() would load it on this kernel. */
-        int abi = landlock_plan(&p, landlock_abi());
-        r = filter_build(&p, abi > 0, &ctx);
-        if (r < 0)
-                return r;
-        r = format == NONET_FILTER_BPF ? seccomp_export_bpf(ctx, fd) : seccomp_export_pfc(ctx, fd);
+        if ((unsigned) format >= _NONET_FILTER_MAX)
+                return -EINVAL;
+        int e = plan_make(policy, landlock_abi(), &pl, &r);
+        if (e < 0 && r.failed == NONET_LAYER_POLICY)
+                return e;
+        /* The filter as nonet_restrict() would load it here, for a process holding no TCP socket. */
+        e = filter_build(&pl.policy, pl.rows & NONET_ROW_SCOPED, &ctx);
+        if (e < 0)
+                return e;
+        e = format == NONET_FILTER_BPF ? seccomp_export_bpf(ctx, fd) : seccomp_export_pfc(ctx, fd);
         seccomp_release(ctx);
-        return r;
+        return e;
 }

@@ -13,6 +13,8 @@
 int seccomp_available(void);
 /* The filter for a policy; with ptrace_scoped false it also refuses ptrace and friends. */
 int filter_build(const struct nonet_policy *p, bool ptrace_scoped, scmp_filter_ctx *ret);
+/* The same, with sendto/sendmsg/sendmmsg(MSG_FASTOPEN) refused too. */
+int filter_build_full(const struct nonet_policy *p, bool ptrace_scoped, bool fastopen, scmp_filter_ctx *ret);
 int filter_load(scmp_filter_ctx ctx);
 /* filter_build()'s program as the kernel gets it (malloc'd), for the build helper and tests. */
 struct sock_filter;
@@ -23,16 +25,29 @@ struct sock_fprog;
 const struct sock_fprog *prebuilt_filter(const struct nonet_policy *p, bool ptrace_scoped);
 int prebuilt_load(const struct sock_fprog *prog, bool log_refusals);
 
+/* The plan: a normalized policy, and what this kernel gives it. */
+struct plan {
+        struct nonet_policy policy; /* normalized: AF_UNIX added */
+        int kernel_abi;             /* the kernel's Landlock ABI, or -errno */
+        int abi;                    /* the Landlock ABI to apply, 0 for none */
+        uint64_t rows;              /* what restricting gives (NONET_ROW_*) */
+        uint64_t needed;            /* what the policy demands: without one of them, nothing is done */
+        bool tcp_held;              /* the audit passed a TCP socket: MSG_FASTOPEN is refused too */
+};
+/* Validate the policy against this kernel. -errno with r->failed (and r->conflict) on failure. */
+int plan_make(const struct nonet_policy *p, int kernel_abi, struct plan *ret, struct nonet_result *r);
+/* The Landlock rows a domain at abi gives the policy (NULL: every row there is at abi). */
+uint64_t plan_landlock_rows(int abi, const struct nonet_policy *p);
+/* Whether the plan's Landlock polices inet sockets at all (not where the policy keeps inet). */
+bool plan_polices_net(const struct plan *pl);
+
 /* Landlock */
 int landlock_abi(void);
-/* Restrict the calling thread with the rules this ABI can express (and the abstract-socket
- * scope if asked, ABI >= 6); returns the ABI used. */
+/* Restrict the calling thread with the rows plan_landlock_rows() gives; returns the ABI used. */
 int landlock_apply(int abi, const struct nonet_policy *p);
 
-/* An inherited socket the restriction would not cover: of a family the policy refuses, neither
- * connected nor listening, of a kind Landlock does not police at this ABI (0: none). 0 if none,
- * else 1 with its descriptor and kind in r. Allocates nothing. */
-int inherited_unpoliced(const struct nonet_policy *p, int abi, struct nonet_result *r);
-/* The decision for a normalized policy: which ABI to apply, 0 for none, or a negative errno
- * when the ABI the policy needs is missing (-EPROTONOSUPPORT: the kernel's is too old). */
-int landlock_plan(const struct nonet_policy *p, int kernel_abi);
+/* The descriptor audit: a descriptor held now through which the process could still reach the
+ * network once the plan is in force. 0 if none (setting pl->tcp_held where a TCP socket passes),
+ * 1 with its descriptor and kind in r, or -errno when the descriptors cannot be listed.
+ * Allocates nothing. */
+int descriptors_audit(struct plan *pl, struct nonet_result *r);

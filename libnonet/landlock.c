@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The Landlock layer: TCP bind/connect, ptrace isolation, and the abstract-socket scope when asked. */
+/* The Landlock layer: the rows the plan gives, as one ruleset. */
 
 #include <errno.h>
 #include <fcntl.h>
@@ -74,17 +74,6 @@ int landlock_abi(void) {
         return (int) abi;
 }
 
-int landlock_plan(const struct nonet_policy *p, int kernel_abi) {
-        if (p->landlock == NONET_LANDLOCK_OFF)
-                return 0;
-        int needed = policy_landlock_needed(p);
-        if (needed == 0)
-                return kernel_abi > 0 ? kernel_abi : 0;
-        if (kernel_abi < 0)
-                return kernel_abi; /* -ENOSYS: not built in; -EOPNOTSUPP: disabled at boot */
-        return kernel_abi < needed ? -EPROTONOSUPPORT : kernel_abi;
-}
-
 /* Allow access beneath path (a directory, or one file). */
 static int allow_beneath(int ruleset_fd, const char *path, uint64_t access) {
         _cleanup_close_ int fd = open(path, O_PATH | O_CLOEXEC);
@@ -98,46 +87,42 @@ static int allow_beneath(int ruleset_fd, const char *path, uint64_t access) {
 
 int landlock_apply(int abi, const struct nonet_policy *p) {
         struct ruleset_attr attr = { 0 };
-        bool scope_abstract = policy_scopes_abstract(p);
+        uint64_t rows = plan_landlock_rows(abi, p);
         size_t size;
 
-        if (abi <= 0 || (scope_abstract && abi < LANDLOCK_ABI_SCOPE_ABSTRACT))
+        if (abi <= 0)
                 return -EINVAL;
-
         /* Every domain isolates ptrace, /proc/PID/mem, process_vm_* and pidfd_getfd. The net
-         * rights only where the policy refuses inet and inet6: handled without a rule, they
-         * refuse every bind and connect, of sockets the policy lets it make too. A ruleset must
-         * handle some access, so otherwise it handles one filesystem right it allows everywhere. */
-        if (abi >= LANDLOCK_ABI_NET_TCP && landlock_polices_net(p)) {
+         * rights only where the plan gives them: handled without a rule, they refuse every bind
+         * and connect. A ruleset must handle some access, so otherwise it handles one filesystem
+         * right it allows everywhere. */
+        if (rows & NONET_ROW_TCP) {
                 attr.handled_access_net = LANDLOCK_ACCESS_NET_BIND_TCP | LANDLOCK_ACCESS_NET_CONNECT_TCP;
-                if (abi >= LANDLOCK_ABI_NET_UDP)
+                if (rows & NONET_ROW_UDP)
                         attr.handled_access_net |= LANDLOCK_ACCESS_NET_BIND_UDP | LANDLOCK_ACCESS_NET_CONNECT_SEND_UDP;
                 size = offsetof(struct ruleset_attr, scoped);
         } else {
                 attr.handled_access_fs = LANDLOCK_ACCESS_FS_MAKE_BLOCK;
                 size = offsetof(struct ruleset_attr, handled_access_net);
         }
-        if (scope_abstract) {
+        if (rows & NONET_ROW_NO_ABSTRACT) {
                 attr.scoped = LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET;
                 size = sizeof(attr);
         }
         /* listed: connect() and sendmsg() to a named socket outside only beneath the paths listed */
-        bool listed = p->unix_reach == NONET_UNIX_LISTED;
-        if (listed && abi < LANDLOCK_ABI_RESOLVE_UNIX)
-                return -EINVAL;
-        if (listed)
+        if (rows & NONET_ROW_LISTED)
                 attr.handled_access_fs |= LANDLOCK_ACCESS_FS_RESOLVE_UNIX;
 
         _cleanup_close_ int fd = (int) syscall(__NR_landlock_create_ruleset, &attr, size, 0);
         int r = fd < 0 ? negative_errno() : 0;
         if (r >= 0 && (attr.handled_access_fs & LANDLOCK_ACCESS_FS_MAKE_BLOCK))
                 r = allow_beneath(fd, "/", LANDLOCK_ACCESS_FS_MAKE_BLOCK);
-        for (size_t i = 0; r >= 0 && listed && i < p->n_unix_paths; i++)
+        for (size_t i = 0; r >= 0 && (rows & NONET_ROW_LISTED) && i < p->n_unix_paths; i++)
                 r = allow_beneath(fd, p->unix_paths[i], LANDLOCK_ACCESS_FS_RESOLVE_UNIX);
         if (r < 0)
                 return r;
-        /* From ABI 8 the domain reaches every thread, those already running too. */
-        if (syscall(__NR_landlock_restrict_self, fd, abi >= LANDLOCK_ABI_TSYNC ? LANDLOCK_RESTRICT_SELF_TSYNC : 0) < 0)
+        /* With the threads row the domain reaches every thread, those already running too. */
+        if (syscall(__NR_landlock_restrict_self, fd, rows & NONET_ROW_THREADS ? LANDLOCK_RESTRICT_SELF_TSYNC : 0) < 0)
                 return negative_errno();
         return abi;
 }

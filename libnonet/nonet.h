@@ -32,44 +32,51 @@ extern "C" {
 #define NONET_FAMILY_MAX 64
 
 enum nonet_landlock {
-        NONET_LANDLOCK_AUTO,    /* use what the kernel has; seccomp alone without it */
-        NONET_LANDLOCK_REQUIRE, /* fail unless the kernel enforces every Landlock row the policy asks for */
-        NONET_LANDLOCK_OFF,     /* seccomp and no_new_privs only */
+        NONET_LANDLOCK_AUTO = 0,    /* use what the kernel has; seccomp alone without it */
+        NONET_LANDLOCK_REQUIRE = 1, /* fail unless the kernel enforces every Landlock row the policy asks for */
+        NONET_LANDLOCK_OFF = 2,     /* seccomp and no_new_privs only */
+        _NONET_LANDLOCK_MAX,
 };
 
 /* How far AF_UNIX reaches. */
 enum nonet_unix {
-        NONET_UNIX_ALL,         /* every unix socket, filesystem and abstract (X11, D-Bus, ...) */
-        NONET_UNIX_NO_ABSTRACT, /* abstract sockets created outside are refused: Landlock ABI 6 */
-        NONET_UNIX_LISTED,      /* and named sockets outside too, but for those listed with
-                                 * nonet_policy_add_unix_path(): Landlock ABI 9 */
+        NONET_UNIX_ALL = 0,         /* every unix socket, filesystem and abstract (X11, D-Bus, ...) */
+        NONET_UNIX_NO_ABSTRACT = 1, /* abstract sockets created outside are refused: Landlock ABI 6 */
+        NONET_UNIX_LISTED = 2,      /* and named sockets outside too, but for those listed with
+                                     * nonet_policy_add_unix_path(): Landlock ABI 9 */
+        _NONET_UNIX_MAX,
 };
 
 /* What becomes of what the policy refuses. */
 enum nonet_refusals {
-        NONET_REFUSE,         /* refused (default) */
-        NONET_REFUSE_AND_LOG, /* refused, and logged by the kernel (audit record 1326, rate-limited) */
-        NONET_LOG_ONLY,       /* a dry run: nothing refused, each logged; no Landlock, so the landlock
-                               * and unix attributes do not apply */
+        NONET_REFUSE = 0,         /* refused (default) */
+        NONET_REFUSE_AND_LOG = 1, /* refused, and logged by the kernel (audit record 1326, rate-limited) */
+        NONET_LOG_ONLY = 2,       /* a dry run: nothing refused, each logged; no Landlock and no descriptor
+                                   * audit, so it cannot be combined with NONET_LANDLOCK_REQUIRE or a unix
+                                   * level but NONET_UNIX_ALL */
+        _NONET_REFUSALS_MAX,
 };
 
-/* An inherited socket the kernel's Landlock cannot police (unconnected MPTCP, SCTP, raw or
- * packet sockets, UDP before ABI 10, TCP without Landlock) would keep reaching the network. */
+/* A descriptor held at restriction time through which the process could still reach the
+ * network: a socket the kernel cannot stop from being re-aimed, a network device (tun/tap,
+ * macvtap, vhost, RDMA, ppp) or an io_uring instance. */
 enum nonet_inherited {
-        NONET_INHERITED_REFUSE, /* fail with NONET_LAYER_INHERITED (default) */
-        NONET_INHERITED_ACCEPT, /* the caller accepts the risk */
+        NONET_INHERITED_REFUSE = 0, /* fail with NONET_LAYER_INHERITED (default) */
+        NONET_INHERITED_ACCEPT = 1, /* the caller accepts the risk: no descriptor is judged */
+        _NONET_INHERITED_MAX,
 };
 
 /* The policy: what nonet_restrict() turns off. Opaque; NULL stands for the default. */
 struct nonet_policy;
 
 enum nonet_attr {
-        NONET_ATTR_ALLOW = 1, /* families socket() may create (AF_UNIX always may); default AF_UNIX only */
-        NONET_ATTR_ERRNO,     /* errno of a refused socket(): EAFNOSUPPORT (default) or EPERM */
-        NONET_ATTR_LANDLOCK,  /* enum nonet_landlock; default NONET_LANDLOCK_AUTO */
-        NONET_ATTR_UNIX,      /* enum nonet_unix; default NONET_UNIX_ALL */
-        NONET_ATTR_REFUSALS,  /* enum nonet_refusals; default NONET_REFUSE */
-        NONET_ATTR_INHERITED, /* enum nonet_inherited; default NONET_INHERITED_REFUSE */
+        NONET_ATTR_ALLOW = 1,     /* families socket() may create (AF_UNIX always may); default AF_UNIX only */
+        NONET_ATTR_ERRNO = 2,     /* errno of a refused socket(): EAFNOSUPPORT (default) or EPERM */
+        NONET_ATTR_LANDLOCK = 3,  /* enum nonet_landlock; default NONET_LANDLOCK_AUTO */
+        NONET_ATTR_UNIX = 4,      /* enum nonet_unix; default NONET_UNIX_ALL */
+        NONET_ATTR_REFUSALS = 5,  /* enum nonet_refusals; default NONET_REFUSE */
+        NONET_ATTR_INHERITED = 6, /* enum nonet_inherited; default NONET_INHERITED_REFUSE */
+        _NONET_ATTR_MAX,
 };
 
 /* A new policy with the defaults; NULL (errno ENOMEM) when out of memory. */
@@ -84,12 +91,60 @@ int nonet_policy_get(const struct nonet_policy *p, enum nonet_attr attr, uint64_
 
 /* Which step of nonet_restrict() or nonet_check() failed. */
 enum nonet_layer {
-        NONET_LAYER_NONE,
-        NONET_LAYER_POLICY,
-        NONET_LAYER_NO_NEW_PRIVS,
-        NONET_LAYER_SECCOMP,
-        NONET_LAYER_LANDLOCK,
-        NONET_LAYER_INHERITED, /* an inherited socket the restriction would not cover */
+        NONET_LAYER_NONE = 0,
+        NONET_LAYER_POLICY = 1,       /* a combination that cannot hold; see nonet_result.conflict */
+        NONET_LAYER_NO_NEW_PRIVS = 2,
+        NONET_LAYER_SECCOMP = 3,
+        NONET_LAYER_LANDLOCK = 4,
+        NONET_LAYER_INHERITED = 5,    /* a descriptor held that the restriction would not close */
+        _NONET_LAYER_MAX,
+};
+
+/* The rows of the contract, as bits: what a policy needs and what nonet_restrict() put in force. */
+#define NONET_ROW_NO_NEW_PRIVS (UINT64_C(1) << 0)  /* setuid programs gain nothing */
+#define NONET_ROW_FAMILIES     (UINT64_C(1) << 1)  /* socket() of a refused family (seccomp) */
+#define NONET_ROW_IO_URING     (UINT64_C(1) << 2)  /* io_uring_setup/enter/register */
+#define NONET_ROW_TERMINAL     (UINT64_C(1) << 3)  /* TIOCSTI, TIOCLINUX */
+#define NONET_ROW_DEVICES      (UINT64_C(1) << 4)  /* attaching tun/tap (TUNSETIFF...), vhost, RDMA verbs */
+#define NONET_ROW_KEYRING      (UINT64_C(1) << 5)  /* request_key(): the kernel's upcalls (DNS resolver) */
+#define NONET_ROW_DESCRIPTORS  (UINT64_C(1) << 6)  /* no held descriptor reaches the network */
+#define NONET_ROW_FASTOPEN     (UINT64_C(1) << 7)  /* sendto(MSG_FASTOPEN), where a TCP socket is held */
+#define NONET_ROW_PTRACE       (UINT64_C(1) << 8)  /* ptrace & co. of processes outside: refused by seccomp */
+/* Landlock's rows (NONET_ROWS_LANDLOCK), each from a Landlock ABI: */
+#define NONET_ROW_SCOPED       (UINT64_C(1) << 16) /* ABI 1: ptrace, /proc/PID/mem & co. scoped to the sandbox */
+#define NONET_ROW_TCP          (UINT64_C(1) << 17) /* ABI 4: bind/connect of held TCP sockets */
+#define NONET_ROW_NO_ABSTRACT  (UINT64_C(1) << 18) /* ABI 6: abstract unix sockets outside */
+#define NONET_ROW_THREADS      (UINT64_C(1) << 19) /* ABI 8: threads already running */
+#define NONET_ROW_LISTED       (UINT64_C(1) << 20) /* ABI 9: named unix sockets outside but those listed */
+#define NONET_ROW_UDP          (UINT64_C(1) << 21) /* ABI 10: bind/connect/sendto of held UDP sockets */
+#define NONET_ROWS_LANDLOCK    (UINT64_C(0xffff) << 16)
+
+/* Comma-separated names of rows ("families,io_uring,...,tcp"), "none" for 0. -ENOBUFS if short. */
+int nonet_rows_format(uint64_t rows, char *buf, size_t size);
+/* The Landlock ABI a row needs, 0 for a row that needs none; -EINVAL for no single known row. */
+int nonet_row_landlock_abi(uint64_t row);
+
+/* NONET_LAYER_POLICY: which combination. */
+enum nonet_conflict {
+        NONET_CONFLICT_NONE = 0,
+        NONET_CONFLICT_UNIX_WITHOUT_LANDLOCK = 1, /* a unix level but all with NONET_LANDLOCK_OFF */
+        NONET_CONFLICT_DRY_RUN_LANDLOCK = 2,      /* NONET_LOG_ONLY with REQUIRE or a unix level */
+        NONET_CONFLICT_UNIX_PATHS = 3,            /* unix paths without NONET_UNIX_LISTED */
+        _NONET_CONFLICT_MAX,
+};
+
+/* NONET_LAYER_INHERITED: what the descriptor is. */
+enum nonet_held {
+        NONET_HELD_NONE = 0,
+        NONET_HELD_SOCKET = 1,   /* unpoliced_family, _type, _protocol say which */
+        NONET_HELD_IO_URING = 2, /* its requests bypass seccomp; with SQPOLL even the system call */
+        NONET_HELD_TUN = 3,      /* /dev/net/tun */
+        NONET_HELD_MACVTAP = 4,  /* /dev/tapN of a macvtap or ipvtap link */
+        NONET_HELD_VHOST = 5,    /* /dev/vhost-net, /dev/vhost-vsock */
+        NONET_HELD_RDMA = 6,     /* /dev/infiniband/ (uverbs, rdma_cm, umad) */
+        NONET_HELD_PPP = 7,      /* /dev/ppp */
+        NONET_HELD_UNKNOWN_DEVICE = 8, /* a character device that cannot be told apart (no /sys) */
+        _NONET_HELD_MAX,
 };
 
 /* Filled up to the size the caller passes; fields a newer library adds go at the end. */
@@ -99,9 +154,14 @@ struct nonet_result {
         int landlock_needed;     /* the least ABI the policy needs, 0 if it can do without */
         int landlock_applied;    /* the ABI whose rules are now in force, 0 if none */
         int unpoliced_fd;        /* NONET_LAYER_INHERITED: the descriptor, */
-        int unpoliced_family;    /* its family (AF_*), */
+        int unpoliced_family;    /* a socket's family (AF_*), */
         int unpoliced_type;      /* type (SOCK_*) */
         int unpoliced_protocol;  /* and protocol (IPPROTO_*) */
+        /* since 0.2 */
+        uint64_t rows;           /* the rows in force (nonet_check(): that would be) */
+        uint64_t rows_needed;    /* the rows the policy demands: without one, nothing is restricted */
+        int held;                /* NONET_LAYER_INHERITED: enum nonet_held */
+        int conflict;            /* NONET_LAYER_POLICY: enum nonet_conflict */
 };
 
 /* "inet", "AF_INET", "Inet", "2" -> 2. -EINVAL for an unknown name. */
@@ -132,18 +192,22 @@ int nonet_restrict(const struct nonet_policy *p, struct nonet_result *ret_result
 /* Would nonet_restrict() succeed on this kernel? Changes nothing. */
 int nonet_check(const struct nonet_policy *p, struct nonet_result *ret_result, size_t size);
 
-/* One line saying why a failed nonet_restrict()/nonet_check() failed, with a hint. */
+/* One line saying why a failed nonet_restrict()/nonet_check() failed, with a hint; r_size is
+ * sizeof(*r) (a shorter, older struct is read only as far as it goes). */
 void nonet_describe_failure(int error, const struct nonet_result *r, char *buf, size_t size);
+void nonet_describe_failure_sized(int error, const struct nonet_result *r, size_t r_size, char *buf, size_t size);
 
-/* The seccomp filter of a policy, as libseccomp's readable pseudo code or raw BPF. */
-enum nonet_filter_format { NONET_FILTER_PFC, NONET_FILTER_BPF };
+/* The seccomp filter of a policy, as libseccomp's readable pseudo code or raw BPF; -EINVAL for
+ * another format. */
+enum nonet_filter_format { NONET_FILTER_PFC = 0, NONET_FILTER_BPF = 1, _NONET_FILTER_MAX };
 int nonet_filter_export(const struct nonet_policy *p, enum nonet_filter_format format, int fd);
 
 enum nonet_network {
-        NONET_NETWORK_UNKNOWN, /* another process's filters could not be read (needs CAP_SYS_ADMIN) */
-        NONET_NETWORK_ON,
-        NONET_NETWORK_OFF,     /* socket() of inet and inet6 is refused */
-        NONET_NETWORK_DRY_RUN, /* on, and nonet's filter logs what it would refuse */
+        NONET_NETWORK_UNKNOWN = 0, /* another process's filters could not be read (needs CAP_SYS_ADMIN) */
+        NONET_NETWORK_ON = 1,
+        NONET_NETWORK_OFF = 2,     /* socket() of inet and inet6 is refused */
+        NONET_NETWORK_DRY_RUN = 3, /* on, and nonet's filter logs what it would refuse */
+        _NONET_NETWORK_MAX,
 };
 
 /* What is in force in a process; filled up to size (sizeof(*ret)). */
@@ -157,6 +221,8 @@ struct nonet_status {
         int network;           /* enum nonet_network */
         int by_nonet;          /* 1 if a filter of the stack is nonet's (families, io_uring, TIOCSTI) */
         int filters_read;      /* 1 if the verdict comes from the filters or their absence */
+        /* since 0.2 */
+        uint64_t landlock_rows; /* the Landlock rows this kernel can give (NONET_ROWS_LANDLOCK) */
 };
 /* The calling process, by trying: socket() of each family with a type no socket has,
  * so that nothing is created and no module loaded. */

@@ -21,38 +21,34 @@ void policy_init(struct nonet_policy *p) {
         };
 }
 
-int policy_normalize(const struct nonet_policy *p, struct nonet_policy *ret) {
+static int conflict(int *ret_conflict, int which) {
+        if (ret_conflict)
+                *ret_conflict = which;
+        return -EINVAL;
+}
+
+int policy_normalize(const struct nonet_policy *p, struct nonet_policy *ret, int *ret_conflict) {
         if (!p) {
                 policy_init(ret);
                 return 0;
         }
-        if (!nonet_errno_to_name(p->error) || !nonet_landlock_to_name(p->landlock) ||
-            !nonet_unix_to_name(p->unix_reach) || (unsigned) p->refusals > NONET_LOG_ONLY ||
-            (unsigned) p->inherited > NONET_INHERITED_ACCEPT)
+        if (!nonet_errno_to_name(p->error) || (unsigned) p->landlock >= _NONET_LANDLOCK_MAX ||
+            (unsigned) p->unix_reach >= _NONET_UNIX_MAX || (unsigned) p->refusals >= _NONET_REFUSALS_MAX ||
+            (unsigned) p->inherited >= _NONET_INHERITED_MAX)
                 return -EINVAL;
-        *ret = *p;
-        ret->allow |= FAMILY_BIT(AF_UNIX);
-        if (p->refusals == NONET_LOG_ONLY) {
-                /* A dry run refuses nothing, and every Landlock rule refuses: none is applied. */
-                ret->landlock = NONET_LANDLOCK_OFF;
-                ret->unix_reach = NONET_UNIX_ALL;
-                return 0;
-        }
         /* Only Landlock can tell a socket outside from one inside. */
         if (p->unix_reach != NONET_UNIX_ALL && p->landlock == NONET_LANDLOCK_OFF)
-                return -EINVAL;
+                return conflict(ret_conflict, NONET_CONFLICT_UNIX_WITHOUT_LANDLOCK);
+        /* A dry run applies no Landlock: asking for it is asking for two things at once. */
+        if (p->refusals == NONET_LOG_ONLY && (p->landlock == NONET_LANDLOCK_REQUIRE || p->unix_reach != NONET_UNIX_ALL))
+                return conflict(ret_conflict, NONET_CONFLICT_DRY_RUN_LANDLOCK);
+        if (p->n_unix_paths > 0 && p->unix_reach != NONET_UNIX_LISTED)
+                return conflict(ret_conflict, NONET_CONFLICT_UNIX_PATHS);
+        *ret = *p;
+        ret->allow |= FAMILY_BIT(AF_UNIX);
+        if (p->refusals == NONET_LOG_ONLY)
+                ret->landlock = NONET_LANDLOCK_OFF;
         return 0;
-}
-
-int policy_landlock_needed(const struct nonet_policy *p) {
-        if (p->landlock == NONET_LANDLOCK_OFF)
-                return 0;
-        /* Asked for explicitly, so never quietly dropped: fail closed without it. */
-        if (p->unix_reach == NONET_UNIX_LISTED)
-                return LANDLOCK_ABI_RESOLVE_UNIX;
-        if (policy_scopes_abstract(p))
-                return LANDLOCK_ABI_SCOPE_ABSTRACT;
-        return p->landlock == NONET_LANDLOCK_REQUIRE ? LANDLOCK_ABI_NET_TCP : 0;
 }
 
 struct nonet_policy *nonet_policy_new(void) {
@@ -96,25 +92,27 @@ int nonet_policy_set(struct nonet_policy *p, enum nonet_attr attr, uint64_t valu
                 p->error = (int) value;
                 return 0;
         case NONET_ATTR_LANDLOCK:
-                if (value > 16 || !nonet_landlock_to_name((enum nonet_landlock) value))
+                if (value >= _NONET_LANDLOCK_MAX)
                         return -EINVAL;
                 p->landlock = (enum nonet_landlock) value;
                 return 0;
         case NONET_ATTR_UNIX:
-                if (value > 16 || !nonet_unix_to_name((enum nonet_unix) value))
+                if (value >= _NONET_UNIX_MAX)
                         return -EINVAL;
                 p->unix_reach = (enum nonet_unix) value;
                 return 0;
         case NONET_ATTR_REFUSALS:
-                if (value > NONET_LOG_ONLY)
+                if (value >= _NONET_REFUSALS_MAX)
                         return -EINVAL;
                 p->refusals = (enum nonet_refusals) value;
                 return 0;
         case NONET_ATTR_INHERITED:
-                if (value > NONET_INHERITED_ACCEPT)
+                if (value >= _NONET_INHERITED_MAX)
                         return -EINVAL;
                 p->inherited = (enum nonet_inherited) value;
                 return 0;
+        case _NONET_ATTR_MAX:
+                break;
         }
         return -EINVAL; /* an attribute of a newer library: refused, never ignored */
 }
@@ -141,6 +139,8 @@ int nonet_policy_get(const struct nonet_policy *p, enum nonet_attr attr, uint64_
         case NONET_ATTR_INHERITED:
                 *ret_value = p->inherited;
                 return 0;
+        case _NONET_ATTR_MAX:
+                break;
         }
         return -EINVAL;
 }

@@ -22,26 +22,11 @@ struct nonet_policy {
 /* The default: AF_UNIX only and whole, EAFNOSUPPORT, Landlock where available. */
 void policy_init(struct nonet_policy *p);
 
-/* p (NULL: the default) checked, with AF_UNIX added. -EINVAL if it cannot be enforced as asked. */
-int policy_normalize(const struct nonet_policy *p, struct nonet_policy *ret);
-
-/* The least Landlock ABI a normalized policy needs, 0 if it can do without Landlock. */
-int policy_landlock_needed(const struct nonet_policy *p);
+/* p (NULL: the default) checked, with AF_UNIX added. -EINVAL with an enum nonet_conflict in
+ * *ret_conflict if it cannot be enforced as asked. */
+int policy_normalize(const struct nonet_policy *p, struct nonet_policy *ret, int *ret_conflict);
 
 /* Whether the policy refuses abstract unix sockets created outside. */
 static inline bool policy_scopes_abstract(const struct nonet_policy *p) {
-        return p->unix_reach == NONET_UNIX_NO_ABSTRACT || p->unix_reach == NONET_UNIX_LISTED;
-}
-
-/* The Landlock ABIs that bring each row (Documentation/userspace-api/landlock.rst). */
-#define LANDLOCK_ABI_NET_TCP 4
-#define LANDLOCK_ABI_SCOPE_ABSTRACT 6
-#define LANDLOCK_ABI_TSYNC 8
-#define LANDLOCK_ABI_RESOLVE_UNIX 9
-#define LANDLOCK_ABI_NET_UDP 10
-
-/* Whether Landlock's TCP and UDP rights apply: only where the policy refuses inet and inet6,
- * or a socket it lets the process make could not connect. */
-static inline bool landlock_polices_net(const struct nonet_policy *p) {
-        return !(p->allow & ((UINT64_C(1) << 2 /* AF_INET */) | (UINT64_C(1) << 10 /* AF_INET6 */)));
+        return p->unix_reach != NONET_UNIX_ALL;
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -18,58 +19,79 @@ static int fail(struct nonet_result *r, enum nonet_layer layer, int error) {
 }
 
 /* Everything that can be decided without changing the process. */
-static int plan(const struct nonet_policy *policy, struct nonet_policy *p, struct nonet_result *r) {
-        int e;
-
-        *r = (struct nonet_result) { 0 };
-        e = policy_normalize(policy, p);
-        if (e < 0)
-                return fail(r, NONET_LAYER_POLICY, e);
-        r->landlock_needed = policy_landlock_needed(p);
-        e = seccomp_available();
-        if (e < 0)
+static int plan(const struct nonet_policy *policy, struct plan *pl, struct nonet_result *r) {
+        int e = seccomp_available();
+        if (e < 0) {
+                e = e == -EINVAL ? -ENOSYS : e; /* prctl(PR_GET_SECCOMP): no CONFIG_SECCOMP */
+                /* still say what the policy needs */
+                plan_make(policy, landlock_abi(), pl, r);
                 return fail(r, NONET_LAYER_SECCOMP, e);
-        e = landlock_abi();
-        r->landlock_abi = e > 0 ? e : 0;
-        int abi = landlock_plan(p, e);
-        if (abi < 0)
-                return fail(r, NONET_LAYER_LANDLOCK, abi);
-        e = inherited_unpoliced(p, abi, r);
+        }
+        e = plan_make(policy, landlock_abi(), pl, r);
+        if (e < 0)
+                return e;
+        r->rows = pl->rows;
+        r->rows_needed = pl->needed;
+        e = descriptors_audit(pl, r);
         if (e != 0)
                 return fail(r, NONET_LAYER_INHERITED, e > 0 ? -EBADFD : e);
-        return abi; /* the ABI to apply, 0 for none */
+        if (pl->tcp_held)
+                r->rows = pl->rows |= NONET_ROW_FASTOPEN;
+        return 0;
 }
 
 /* The size of the first version of struct nonet_result: anything shorter is a caller's bug. */
 #define RESULT_SIZE_MIN (offsetof(struct nonet_result, landlock_applied) + sizeof(int))
+#define RESULT_SIZE_V1 (offsetof(struct nonet_result, unpoliced_protocol) + sizeof(int))
 
+#define NO_SUCH_TYPE 15 /* SOCK_TYPE_MASK: refused by the filter, else EINVAL; nothing is created */
 
-static int enforce(const struct nonet_policy *p, int abi, struct nonet_result *r) {
+/* The filter is in force: socket(AF_INET) is refused before the kernel's EINVAL for the type
+ * (by this filter or, nested, a stricter one). */
+static int seccomp_in_force(const struct plan *pl) {
+        const struct nonet_policy *p = &pl->policy;
+        if (p->refusals != NONET_REFUSE || (p->allow & (UINT64_C(1) << 2 /* AF_INET */)))
+                return 0; /* a probe would be logged, or AF_INET is kept: nothing to ask */
+        long fd = syscall(__NR_socket, 2 /* AF_INET */, NO_SUCH_TYPE, 0);
+        if (fd >= 0)
+                close((int) fd);
+        return fd < 0 && errno != EINVAL ? 0 : -ENOTRECOVERABLE;
+}
+
+static int load_seccomp(const struct plan *pl, bool scoped) {
+        const struct nonet_policy *p = &pl->policy;
+        const struct sock_fprog *prog = pl->tcp_held ? NULL : prebuilt_filter(p, scoped);
         scmp_filter_ctx ctx;
+        int e;
+
+        if (prog)
+                return prebuilt_load(prog, p->refusals == NONET_REFUSE_AND_LOG);
+        e = filter_build_full(p, scoped, pl->tcp_held, &ctx);
+        if (e < 0)
+                return e;
+        e = filter_load(ctx);
+        seccomp_release(ctx);
+        return e;
+}
+
+/* Each layer the plan counted on is in force, or nothing is: the caller must not go on. */
+static int enforce(const struct plan *pl, struct nonet_result *r) {
         int e;
 
         if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                 return fail(r, NONET_LAYER_NO_NEW_PRIVS, negative_errno());
-
-        if (abi > 0) {
-                e = landlock_apply(abi, p);
-                if (e < 0 && r->landlock_needed > 0)
-                        return fail(r, NONET_LAYER_LANDLOCK, e);
-                r->landlock_applied = e > 0 ? e : 0;
-        }
-
-        /* Without a Landlock domain, seccomp refuses ptrace and friends outright. */
-        bool scoped = r->landlock_applied > 0;
-        const struct sock_fprog *prog = prebuilt_filter(p, scoped);
-        if (prog)
-                e = prebuilt_load(prog, p->refusals == NONET_REFUSE_AND_LOG);
-        else {
-                e = filter_build(p, scoped, &ctx);
+        if (pl->abi > 0) {
+                /* The plan counted on every Landlock row it gives (the audit passed sockets on
+                 * them): a domain refused now (16 stacked, no memory) fails closed. */
+                e = landlock_apply(pl->abi, &pl->policy);
                 if (e < 0)
-                        return fail(r, NONET_LAYER_SECCOMP, e);
-                e = filter_load(ctx);
-                seccomp_release(ctx);
+                        return fail(r, NONET_LAYER_LANDLOCK, e);
+                r->landlock_applied = e;
         }
+        /* Without a Landlock domain, seccomp refuses ptrace and friends outright. */
+        e = load_seccomp(pl, r->landlock_applied > 0);
+        if (e >= 0)
+                e = seccomp_in_force(pl);
         if (e < 0)
                 return fail(r, NONET_LAYER_SECCOMP, e);
         return 0;
@@ -78,13 +100,15 @@ static int enforce(const struct nonet_policy *p, int abi, struct nonet_result *r
 enum step { PLAN_ONLY, PLAN_AND_ENFORCE };
 
 static int plan_then(enum step step, const struct nonet_policy *policy, struct nonet_result *ret_result, size_t size) {
-        struct nonet_result r;
-        struct nonet_policy p;
+        struct nonet_result r = { 0 };
+        struct plan pl;
         if (ret_result && size < RESULT_SIZE_MIN)
                 return -EINVAL;
-        int e = plan(policy, &p, &r);
+        int e = plan(policy, &pl, &r);
         if (e >= 0 && step == PLAN_AND_ENFORCE)
-                e = enforce(&p, e, &r);
+                e = enforce(&pl, &r);
+        if (e < 0 && step == PLAN_AND_ENFORCE)
+                r.rows = 0; /* what is in force is no longer what was asked: nothing to promise */
         copy_out(ret_result, size, &r, sizeof(r));
         return e < 0 ? e : 0;
 }
@@ -120,10 +144,16 @@ static const char *socket_kind(int type, int protocol) {
 
 /* What needs the ABI the policy asked for, as the user asked it. */
 static const char *needed_for(int abi) {
-        if (abi >= LANDLOCK_ABI_RESOLVE_UNIX)
+        switch (abi) {
+        case 9:
                 return "reaching only the listed unix sockets (unix: listed) needs ABI 9, Linux 7.1";
-        return abi >= LANDLOCK_ABI_SCOPE_ABSTRACT ? "refusing abstract unix sockets outside (unix: no-abstract) needs ABI 6, Linux 6.12"
-                                                  : "Landlock is required: TCP rules on inherited sockets need ABI 4, Linux 6.7";
+        case 6:
+                return "refusing abstract unix sockets outside (unix: no-abstract) needs ABI 6, Linux 6.12";
+        case 4:
+                return "Landlock is required: TCP rules on inherited sockets need ABI 4, Linux 6.7";
+        default:
+                return "Landlock is required (landlock: require)";
+        }
 }
 
 static void landlock_failure(int e, const struct nonet_result *r, char *buf, size_t size) {
@@ -136,44 +166,99 @@ static void landlock_failure(int e, const struct nonet_result *r, char *buf, siz
         else if (e == EPROTONOSUPPORT)
                 snprintf(buf, size, "%s, but this kernel has Landlock ABI %d", needed_for(r->landlock_needed),
                          r->landlock_abi);
+        else if (e == E2BIG)
+                snprintf(buf, size, "the kernel refused the Landlock rules the plan counts on: 16 Landlock domains "
+                                    "are stacked already (the kernel's limit); run it from a shallower sandbox");
         else
-                snprintf(buf, size, "cannot apply the Landlock rules: %s", errno_text(e));
+                snprintf(buf, size, "the kernel refused the Landlock rules the plan counts on: %s", errno_text(e));
 }
 
-void nonet_describe_failure(int error, const struct nonet_result *r, char *buf, size_t size) {
+static const char *conflict_text(int conflict) {
+        switch (conflict) {
+        case NONET_CONFLICT_UNIX_WITHOUT_LANDLOCK:
+                return "a unix level but all (no-abstract, listed) needs Landlock, which the policy turns off "
+                       "(landlock: off)";
+        case NONET_CONFLICT_DRY_RUN_LANDLOCK:
+                return "a dry run applies no Landlock: it cannot be combined with landlock: require or a unix level "
+                       "but all";
+        case NONET_CONFLICT_UNIX_PATHS:
+                return "unix paths are listed, but the unix level is not listed";
+        default:
+                return "a value the library does not take";
+        }
+}
+
+static void held_text(int e, const struct nonet_result *r, int kind, char *buf, size_t size) {
+        static const char *const devices[] = {
+                [NONET_HELD_IO_URING] = "an io_uring instance, whose requests (socket, connect, send) seccomp never "
+                                        "sees",
+                [NONET_HELD_TUN] = "a tun/tap device (/dev/net/tun), whose frames go onto the network",
+                [NONET_HELD_MACVTAP] = "a macvtap or ipvtap device, whose frames go onto the network",
+                [NONET_HELD_VHOST] = "a vhost device, which moves a virtual machine's traffic",
+                [NONET_HELD_RDMA] = "an RDMA device (/dev/infiniband/), which carries data to other hosts",
+                [NONET_HELD_PPP] = "a ppp channel (/dev/ppp)",
+                [NONET_HELD_UNKNOWN_DEVICE] = "a character device that cannot be told apart without /sys",
+        };
+        const char *family = nonet_family_to_name(r->unpoliced_family) ?: "?";
+        int fd = r->unpoliced_fd;
+        const char *tail = ", so it could still reach the network: close it first, or accept the risk explicitly";
+
+        if (e != EBADFD)
+                snprintf(buf, size, "cannot list the descriptors held: %s", errno_text(e));
+        else if (kind > NONET_HELD_SOCKET && kind < (int) ELEMENTSOF(devices) && devices[kind])
+                snprintf(buf, size, "descriptor %d is %s%s", fd, devices[kind], tail);
+        else if (r->unpoliced_protocol == 6 && (r->rows & NONET_ROW_TCP))
+                snprintf(buf, size, "descriptor %d (%s socket, TCP) is not connected: it could listen() on a port "
+                                    "of its own, which Landlock does not police%s", fd, family, tail);
+        else if (r->unpoliced_protocol == 6)
+                snprintf(buf, size, "descriptor %d (%s socket, TCP): this kernel's Landlock cannot stop it "
+                                    "connecting elsewhere (TCP rules: ABI 4, Linux 6.7)%s", fd, family, tail);
+        else if (r->unpoliced_protocol == 17 && r->unpoliced_type == 2)
+                snprintf(buf, size, "descriptor %d (%s socket, UDP): this kernel's Landlock cannot stop it sending "
+                                    "elsewhere (UDP rules: ABI 10, Linux 7.2)%s", fd, family, tail);
+        else
+                snprintf(buf, size, "descriptor %d (%s socket, %s): no Landlock polices it%s", fd, family,
+                         socket_kind(r->unpoliced_type, r->unpoliced_protocol), tail);
+}
+
+void nonet_describe_failure_sized(int error, const struct nonet_result *rr, size_t r_size, char *buf, size_t size) {
+        struct nonet_result r = { 0 };
         int e = error < 0 ? -error : error;
 
-        switch (r ? r->failed : NONET_LAYER_NONE) {
+        if (!buf || size == 0)
+                return;
+        if (rr)
+                memcpy(&r, rr, r_size < sizeof(r) ? r_size : sizeof(r));
+        switch (r.failed) {
         case NONET_LAYER_POLICY:
-                /* The setters refuse bad values: what is left is a combination. */
-                snprintf(buf, size, "invalid policy: a unix level but all (no-abstract, listed) needs "
-                                    "Landlock, which the policy turns off (landlock: off)");
+                snprintf(buf, size, "invalid policy: %s", conflict_text(r.conflict));
                 return;
         case NONET_LAYER_NO_NEW_PRIVS:
                 snprintf(buf, size, "cannot set no_new_privs: %s", errno_text(e));
                 return;
         case NONET_LAYER_SECCOMP:
-                if (e == ENOSYS || e == EINVAL || e == EOPNOTSUPP)
+                if (e == ENOSYS || e == EOPNOTSUPP)
                         snprintf(buf, size, "seccomp is not available in this kernel (CONFIG_SECCOMP_FILTER)");
+                else if (e == ENOTRECOVERABLE)
+                        snprintf(buf, size, "the seccomp filter was loaded, but socket() is not refused");
                 else
                         snprintf(buf, size, "cannot load the seccomp filter: %s", errno_text(e));
                 return;
         case NONET_LAYER_LANDLOCK:
-                landlock_failure(e, r, buf, size);
+                landlock_failure(e, &r, buf, size);
                 return;
         case NONET_LAYER_INHERITED:
-                if (e == EBADFD)
-                        snprintf(buf, size,
-                                 "descriptor %d is an unconnected %s socket (%s) that this kernel's Landlock "
-                                 "cannot police, so it could still reach the network: close it first, or accept "
-                                 "the risk explicitly",
-                                 r->unpoliced_fd, nonet_family_to_name(r->unpoliced_family) ?: "?",
-                                 socket_kind(r->unpoliced_type, r->unpoliced_protocol));
-                else
-                        snprintf(buf, size, "cannot list the inherited descriptors: %s", errno_text(e));
+                /* an older caller's struct has no kind: a socket, as then */
+                held_text(e, &r, r_size > offsetof(struct nonet_result, held) ? r.held : NONET_HELD_SOCKET, buf,
+                          size);
                 return;
         case NONET_LAYER_NONE:
+        case _NONET_LAYER_MAX:
                 break;
         }
         snprintf(buf, size, "%s", errno_text(e));
+}
+
+void nonet_describe_failure(int error, const struct nonet_result *r, char *buf, size_t size) {
+        nonet_describe_failure_sized(error, r, RESULT_SIZE_V1, buf, size);
 }

@@ -64,6 +64,7 @@ int nonet_status(struct nonet_status *ret, size_t size) {
         read_proc_status("/proc/self/status", &s);
         int r = landlock_abi();
         s.landlock_abi = r > 0 ? r : 0;
+        s.landlock_rows = plan_landlock_rows(s.landlock_abi, NULL);
         for (int f = 0; f < AF_MAX; f++) {
                 /* allowed: the kernel's EINVAL for the type; refused: whatever the filter says */
                 r = (int) syscall(__NR_socket, f, NO_SUCH_TYPE, 0);
@@ -159,6 +160,7 @@ int nonet_status_pid(pid_t pid, struct nonet_status *ret, size_t size) {
                 return r;
         r = landlock_abi();
         s.landlock_abi = r > 0 ? r : 0;
+        s.landlock_rows = plan_landlock_rows(s.landlock_abi, NULL);
         if (s.seccomp_mode == 0) { /* no filter at all: nothing to read */
                 s.network = NONET_NETWORK_ON;
                 s.filters_read = 1;

@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The plan: what a policy needs, what this kernel gives, and which Landlock ABI to
+ * apply. Every rule about rows and ABIs lives here; restricting, checking, the status
+ * and the front ends ask it.
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+#include "util.h"
+
+/* The Landlock ABI that brings each of Landlock's rows (Documentation/userspace-api/landlock.rst). */
+static const struct row_name {
+        uint64_t row;
+        const char *name;
+        int abi;
+} rows[] = {
+        { NONET_ROW_NO_NEW_PRIVS, "no_new_privs", 0 },
+        { NONET_ROW_FAMILIES, "families", 0 },
+        { NONET_ROW_IO_URING, "io_uring", 0 },
+        { NONET_ROW_TERMINAL, "terminal", 0 },
+        { NONET_ROW_DEVICES, "devices", 0 },
+        { NONET_ROW_KEYRING, "keyring", 0 },
+        { NONET_ROW_DESCRIPTORS, "descriptors", 0 },
+        { NONET_ROW_FASTOPEN, "fastopen", 0 },
+        { NONET_ROW_PTRACE, "ptrace-refused", 0 },
+        { NONET_ROW_SCOPED, "ptrace", 1 },
+        { NONET_ROW_TCP, "tcp", 4 },
+        { NONET_ROW_UDP, "udp", 10 },
+        { NONET_ROW_THREADS, "threads", 8 },
+        { NONET_ROW_NO_ABSTRACT, "no-abstract", 6 },
+        { NONET_ROW_LISTED, "listed", 9 },
+};
+
+int nonet_row_landlock_abi(uint64_t row) {
+        for (size_t i = 0; i < ELEMENTSOF(rows); i++)
+                if (rows[i].row == row)
+                        return rows[i].abi;
+        return -EINVAL;
+}
+
+int nonet_rows_format(uint64_t set, char *buf, size_t size) {
+        size_t used = 0;
+        if (!buf || size == 0)
+                return -EINVAL;
+        buf[0] = '\0';
+        for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
+                if (!(set & rows[i].row))
+                        continue;
+                int n = snprintf(buf + used, size - used, "%s%s", used ? "," : "", rows[i].name);
+                if (n < 0 || (size_t) n >= size - used)
+                        return -ENOBUFS;
+                used += (size_t) n;
+        }
+        if (used == 0 && snprintf(buf, size, "none") >= (int) size)
+                return -ENOBUFS;
+        return 0;
+}
+
+/* Whether Landlock's TCP and UDP rights apply: only where the policy refuses inet and inet6;
+ * handled without a rule they would refuse every connect of a socket the policy lets it make. */
+static bool polices_net(const struct nonet_policy *p) {
+        return !(p->allow & ((UINT64_C(1) << 2 /* AF_INET */) | (UINT64_C(1) << 10 /* AF_INET6 */)));
+}
+
+/* The Landlock rows the policy asks of a domain (NULL: every one there is). */
+static uint64_t landlock_rows_wanted(const struct nonet_policy *p) {
+        if (!p)
+                return NONET_ROWS_LANDLOCK;
+        uint64_t want = NONET_ROW_SCOPED | NONET_ROW_THREADS;
+        if (polices_net(p))
+                want |= NONET_ROW_TCP | NONET_ROW_UDP;
+        if (p->unix_reach != NONET_UNIX_ALL)
+                want |= NONET_ROW_NO_ABSTRACT;
+        if (p->unix_reach == NONET_UNIX_LISTED)
+                want |= NONET_ROW_LISTED;
+        return want;
+}
+
+uint64_t plan_landlock_rows(int abi, const struct nonet_policy *p) {
+        uint64_t given = 0, want = landlock_rows_wanted(p);
+        for (size_t i = 0; i < ELEMENTSOF(rows); i++)
+                if (rows[i].abi > 0 && abi >= rows[i].abi && (want & rows[i].row))
+                        given |= rows[i].row;
+        return given;
+}
+
+/* The Landlock rows without which nothing is restricted: asked for explicitly, never dropped. */
+static uint64_t landlock_rows_needed(const struct nonet_policy *p) {
+        uint64_t need = 0;
+        if (p->landlock == NONET_LANDLOCK_OFF)
+                return 0;
+        if (p->unix_reach != NONET_UNIX_ALL)
+                need |= NONET_ROW_NO_ABSTRACT;
+        if (p->unix_reach == NONET_UNIX_LISTED)
+                need |= NONET_ROW_LISTED;
+        if (p->landlock == NONET_LANDLOCK_REQUIRE)
+                need |= NONET_ROW_SCOPED | (polices_net(p) ? NONET_ROW_TCP : 0);
+        return need;
+}
+
+static int rows_abi(uint64_t set) {
+        int abi = 0;
+        for (size_t i = 0; i < ELEMENTSOF(rows); i++)
+                if ((set & rows[i].row) && rows[i].abi > abi)
+                        abi = rows[i].abi;
+        return abi;
+}
+
+bool plan_polices_net(const struct plan *pl) {
+        return polices_net(&pl->policy);
+}
+
+#define SECCOMP_ROWS                                                                                                   \
+        (NONET_ROW_NO_NEW_PRIVS | NONET_ROW_FAMILIES | NONET_ROW_IO_URING | NONET_ROW_TERMINAL | NONET_ROW_DEVICES | \
+         NONET_ROW_KEYRING)
+
+int plan_make(const struct nonet_policy *policy, int kernel_abi, struct plan *ret, struct nonet_result *r) {
+        int conflict = NONET_CONFLICT_NONE;
+        int e = policy_normalize(policy, &ret->policy, &conflict);
+
+        if (e < 0) {
+                r->failed = NONET_LAYER_POLICY;
+                r->conflict = conflict;
+                return e;
+        }
+        const struct nonet_policy *p = &ret->policy;
+        ret->kernel_abi = kernel_abi;
+        ret->tcp_held = false;
+        r->landlock_abi = kernel_abi > 0 ? kernel_abi : 0;
+        if (p->refusals == NONET_LOG_ONLY) {
+                /* A dry run refuses nothing, and every Landlock rule refuses: none is applied. */
+                ret->abi = 0;
+                ret->rows = ret->needed = NONET_ROW_NO_NEW_PRIVS;
+                return 0;
+        }
+        uint64_t landlock_need = landlock_rows_needed(p);
+        r->landlock_needed = rows_abi(landlock_need);
+        ret->needed = SECCOMP_ROWS | landlock_need | (p->inherited == NONET_INHERITED_REFUSE ? NONET_ROW_DESCRIPTORS : 0);
+        ret->abi = p->landlock == NONET_LANDLOCK_OFF || kernel_abi <= 0 ? 0 : kernel_abi;
+        uint64_t landlock_given = plan_landlock_rows(ret->abi, p);
+        ret->rows = SECCOMP_ROWS | landlock_given | (landlock_given & NONET_ROW_SCOPED ? 0 : NONET_ROW_PTRACE) |
+                    (ret->needed & NONET_ROW_DESCRIPTORS);
+        if ((ret->needed & ~ret->rows) != 0) {
+                r->failed = NONET_LAYER_LANDLOCK;
+                /* -ENOSYS: not built in; -EOPNOTSUPP: disabled at boot; else too old */
+                return kernel_abi < 0 ? kernel_abi : -EPROTONOSUPPORT;
+        }
+        return 0;
+}
