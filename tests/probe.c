@@ -24,6 +24,9 @@
 #include <sys/un.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "nonet.h"
@@ -285,6 +288,72 @@ static int do_thread_connect_fd(int argc, char **argv) {
         return r < 0 ? 100 : t.error;
 }
 
+/* Write an Ethernet frame on a tap descriptor (after a virtio-net header of hdr bytes, as
+ * macvtap expects): a broadcast of nothing, of an experimental EtherType. */
+static int frame_write(int fd, size_t hdr) {
+        unsigned char buf[12 + 60] = { 0 };
+        static const unsigned char head[] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0, 0, 0, 0, 1, 0x88, 0xb5 };
+        memcpy(buf + hdr, head, sizeof(head));
+        return write(fd, buf, hdr + 60) == (ssize_t) (hdr + 60) ? 0 : errno;
+}
+
+static int do_frame_write(int fd) {
+        return frame_write(fd, 0);
+}
+
+/* Attach the tun/tap device NAME (one an administrator gave this user) and write a frame. */
+static int do_tun_attach(int argc, char **argv) {
+        struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI };
+        int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+        if (fd < 0)
+                return SETUP_FAILED + 8;
+        snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", argv[0]);
+        if (ioctl(fd, TUNSETIFF, &ifr) < 0)
+                return errno;
+        return do_frame_write(fd);
+}
+
+static int do_frame_write_fd(int argc, char **argv) {
+        size_t hdr = (size_t) atoi(argv[1]);
+        return hdr <= 12 ? frame_write(atoi(argv[0]), hdr) : SETUP_FAILED;
+}
+
+/* An io_uring instance (SQPOLL: with a kernel thread of its own) held across exec of CMD. */
+static int do_with_ring(int argc, char **argv) {
+        struct io_uring_params p = { .flags = strcmp(argv[0], "sqpoll") == 0 ? IORING_SETUP_SQPOLL : 0 };
+        long fd = syscall(__NR_io_uring_setup, 4, &p);
+        if (fd < 0)
+                return errno;
+        fcntl((int) fd, F_SETFD, 0); /* rings are made close-on-exec: leaked on purpose */
+        execvp(argv[1], argv + 1);
+        return SETUP_FAILED + 9;
+}
+
+/* An inherited connected TCP socket: disconnected (connect(AF_UNSPEC)), then aimed at the port
+ * again with connect(), with TCP Fast Open's sendto(), or made to listen on a port of its own. */
+static int disconnect(int fd) {
+        struct sockaddr sa = { .sa_family = AF_UNSPEC };
+        return connect(fd, &sa, sizeof(sa));
+}
+
+static int do_reaim_fd(int argc, char **argv) {
+        struct sockaddr_in sa;
+        int fd = atoi(argv[1]);
+        inet_addr_of(&sa, argv[2]);
+        if (disconnect(fd) < 0)
+                return SETUP_FAILED + 10;
+        if (strcmp(argv[0], "connect") == 0)
+                return result(connect(fd, (struct sockaddr *) &sa, sizeof(sa)));
+        if (strcmp(argv[0], "fastopen") == 0)
+                return result(sendto(fd, "x", 1, MSG_FASTOPEN | MSG_NOSIGNAL, (struct sockaddr *) &sa, sizeof(sa)));
+        return result(listen(fd, 1));
+}
+
+/* request_key() of a key nobody has, with no callout: the kernel's ENOKEY, or the filter's EPERM. */
+static int do_request_key(int argc, char **argv) {
+        return result(syscall(__NR_request_key, "user", "nonet-probe-no-such-key", NULL, 0));
+}
+
 static int do_no_new_privs(int argc, char **argv) {
         return prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1 ? 0 : 1;
 }
@@ -328,6 +397,11 @@ static const struct probe probes[] = {
         { "thread-connect-fd", 2, do_thread_connect_fd },
         { "no-new-privs", 0, do_no_new_privs },
         { "euid-root", 0, do_euid_root },
+        { "tun-attach", 1, do_tun_attach },
+        { "frame-write-fd", 2, do_frame_write_fd },
+        { "with-ring", -2, do_with_ring },
+        { "reaim-fd", 3, do_reaim_fd },
+        { "request-key", 0, do_request_key },
 };
 
 /* LeakSanitizer's exit check uses ptrace, which the probe may run without. */
@@ -343,7 +417,8 @@ int main(int argc, char **argv) {
         }
         for (size_t i = 0; i < sizeof(probes) / sizeof(probes[0]); i++)
                 if (strcmp(argv[1], probes[i].name) == 0) {
-                        if (argc - 2 != probes[i].argc) {
+                        int n = probes[i].argc;
+                        if (n >= 0 ? argc - 2 != n : argc - 2 < -n) { /* negative: at least that many */
                                 fprintf(stderr, "probe: %s takes %d arguments\n", argv[1], probes[i].argc);
                                 return SETUP_FAILED;
                         }

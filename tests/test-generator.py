@@ -30,7 +30,7 @@ NoNewPrivileges=yes
 RestrictAddressFamilies=
 RestrictAddressFamilies=AF_UNIX
 SystemCallArchitectures=native
-SystemCallFilter=~io_uring_setup:ENOSYS io_uring_enter:ENOSYS io_uring_register:ENOSYS
+SystemCallFilter=~io_uring_setup:ENOSYS io_uring_enter:ENOSYS io_uring_register:ENOSYS request_key:EPERM
 SystemCallFilter=~ptrace:EPERM process_vm_readv:EPERM process_vm_writev:EPERM pidfd_getfd:EPERM
 """
 
