@@ -282,7 +282,12 @@ static int do_thread_connect_fd(int argc, char **argv) {
         if (pthread_create(&th, NULL, thread_connect, &t) != 0)
                 return SETUP_FAILED + 7;
         pthread_barrier_wait(&t.barrier);
-        int r = nonet_restrict(NULL, NULL, 0);
+        /* the held socket is accepted: this row is about the thread, not the audit */
+        struct nonet_policy *p = nonet_policy_new();
+        int r = p ? nonet_policy_set(p, NONET_ATTR_INHERITED, NONET_INHERITED_ACCEPT) : -ENOMEM;
+        if (r >= 0)
+                r = nonet_restrict(p, NULL, 0);
+        nonet_policy_free(p);
         pthread_barrier_wait(&t.barrier);
         pthread_join(th, NULL);
         return r < 0 ? 100 : t.error;
@@ -354,6 +359,11 @@ static int do_request_key(int argc, char **argv) {
         return result(syscall(__NR_request_key, "user", "nonet-probe-no-such-key", NULL, 0));
 }
 
+/* request_key("dns_resolver", NAME): the kernel's upcall resolves NAME, as root, outside. */
+static int do_dns_key(int argc, char **argv) {
+        return result(syscall(__NR_request_key, "dns_resolver", argv[0], "", -2 /* KEY_SPEC_PROCESS_KEYRING */));
+}
+
 static int do_no_new_privs(int argc, char **argv) {
         return prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1 ? 0 : 1;
 }
@@ -402,6 +412,7 @@ static const struct probe probes[] = {
         { "with-ring", -2, do_with_ring },
         { "reaim-fd", 3, do_reaim_fd },
         { "request-key", 0, do_request_key },
+        { "dns-key", 1, do_dns_key },
 };
 
 /* LeakSanitizer's exit check uses ptrace, which the probe may run without. */

@@ -17,7 +17,7 @@ import tempfile
 sys.path.insert(0, os.path.dirname(__file__))
 from nonettest import BUILD, IN_CI, ROOT, SOURCE, Skip, check, main, test  # noqa: E402
 
-EPERM, EIO, EACCES, ENOSYS, EAFNOSUPPORT = 1, 5, 13, 38, 97
+EPERM, EIO, EACCES, ENOSYS, EAFNOSUPPORT, ENOKEY = 1, 5, 13, 38, 97, 126
 KERNELS = os.path.join(SOURCE, "tests", "kernels")
 # The ABI each Debian kernel has: a kernel that changes it should say so here.
 KNOWN_ABI = {"6.1.": 2, "6.12.": 6, "7.2.": 10}
@@ -33,15 +33,31 @@ def expected(abi, tiocsti_allowed):
         "require": 0 if abi >= 4 else 125,
         "io_uring": ENOSYS,
         "int80": EAFNOSUPPORT,
-        # an inherited unconnected socket: policed by Landlock, or nothing runs
-        "tcp_inherited": EACCES if abi >= 4 else 125,
+        # an inherited unconnected TCP socket could listen(): nothing runs; accepted, Landlock polices it
+        "tcp_inherited": 125,
         "tcp_inherited_accept": EACCES if abi >= 4 else 0,
         "udp_inherited": EACCES if abi >= 10 else 125,
         "udp_inherited_accept": EACCES if abi >= 10 else 0,
         "mptcp_inherited": 125,
-        # a thread started before nonet_restrict(): Landlock reaches it from ABI 8; before ABI 4
-        # the inherited TCP socket is not policed at all, so the restriction fails (the probe: 100)
-        "thread_before": EACCES if abi >= 8 else 0 if abi >= 4 else 100,
+        # a thread started before nonet_restrict() (which accepts the held socket): Landlock
+        # reaches it from ABI 8
+        "thread_before": EACCES if abi >= 8 else 0,
+        # a held connected TCP socket, disconnected: connect() and Fast Open's sendto() elsewhere
+        # are refused where Landlock polices TCP; without it the socket is a door: nothing runs
+        "reaim_connect_control": 0,
+        "reaim_connect": EACCES if abi >= 4 else 125,
+        "reaim_fastopen_control": 0,
+        "reaim_fastopen": EPERM if abi >= 4 else 125,
+        "udp_connected": 0 if abi >= 10 else 125,
+        # devices, rings, the keyring: the same on every kernel
+        "tun_control": 0,
+        "tun": EPERM,
+        "ring_control": 0,
+        "ring_held": 125,
+        "request_key_control": ENOKEY,
+        "request_key": EPERM,
+        "dns_control": 1,
+        "dns_restricted": f"{EPERM},0",
         "abstract": 0,
         "noabs_abstract": EPERM if abi >= 6 else 125,
         # listed (ABI 9): only the listed named sockets outside, and the sandbox's own

@@ -56,6 +56,43 @@ def abi():
     return 0
 
 
+def doors():
+    """Network devices, rings and the keyring's upcall, each with its control."""
+    os.chmod("/dev/net/tun", 0o666)  # as Debian's udev makes it
+    nobody = "65534"
+    for cmd in (["ip", "tuntap", "add", "dev", "nntap0", "mode", "tap", "user", nobody],
+                ["ip", "link", "set", "nntap0", "up"]):
+        subprocess.run(cmd, check=True)
+    row("tun_control", status(NOBODY + [PROBE, "tun-attach", "nntap0"]))
+    row("tun", as_nobody(PROBE, "tun-attach", "nntap0"))
+    ring = NOBODY + [PROBE, "with-ring", "sqpoll"]
+    row("ring_control", status(ring + ["true"]))
+    row("ring_held", status(ring + [E, "true"]))
+    row("request_key_control", status(NOBODY + [PROBE, "request-key"]))
+    row("request_key", as_nobody(PROBE, "request-key"))
+    # the DNS resolver's upcall, against a listener on this VM's own 127.0.0.1
+    with open("/run/resolv.conf", "w") as f:
+        f.write("nameserver 127.0.0.1\noptions timeout:1 attempts:1\n")
+    subprocess.run(["mount", "--bind", "/run/resolv.conf", "/etc/resolv.conf"], check=True)
+    dns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    dns.bind(("127.0.0.1", 53))
+    dns.settimeout(5)
+    for opts, name in ((None, "control"), ([], "restricted")):
+        label = f"nonet{name}.example"
+        cmd = [PROBE, "dns-key", label + "."]
+        code = status(NOBODY + cmd) if opts is None else as_nobody(*cmd)
+        seen = 0
+        try:
+            while True:
+                data, _ = dns.recvfrom(512)
+                seen = seen or int(label.split(".")[0].encode() in data)
+                dns.settimeout(1)
+        except socket.timeout:
+            pass
+        row(f"dns_{name}", f"{code},{seen}" if opts is not None else seen)
+        dns.settimeout(5)
+
+
 def main():
     row("abi", abi())
     out = subprocess.run([E, "--status"], stdout=subprocess.PIPE, text=True).stdout
@@ -94,6 +131,19 @@ def main():
     s = socket.socket()
     row("thread_before", status(NOBODY + [PROBE, "thread-connect-fd", str(s.fileno()), str(port)], [s.fileno()]))
     s.close()
+    # held sockets that could be re-aimed: connected TCP (re-connect, Fast Open), connected UDP
+    for how in ("connect", "fastopen"):
+        for opts, suffix in ((None, "_control"), ([], "")):
+            c = socket.create_connection(("127.0.0.1", port))
+            args = [PROBE, "reaim-fd", how, c.fileno(), port]
+            row(f"reaim_{how}{suffix}", status(NOBODY + [str(a) for a in args], [c.fileno()]) if opts is None
+                else as_nobody(*args, fds=[c.fileno()]))
+            c.close()
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    u.connect(("127.0.0.1", udp_port))
+    row("udp_connected", as_nobody("true", fds=[u.fileno()]))
+    u.close()
+    doors()
 
     # unix: whole by default, no-abstract by choice
     name = f"nonet-kernel-{os.getpid()}"
