@@ -64,8 +64,12 @@ int nonet_user_lookup(const char *name_or_uid, struct nonet_user *ret);
 void nonet_user_done(struct nonet_user *u);
 
 struct table;
-/* -errno if the table cannot be trusted or read: callers fail closed. Bad lines are skipped. */
+/* -errno if the table cannot be trusted or read: *ret is then a closed table (but for -ENOMEM,
+ * which leaves it unset). Bad lines are skipped. */
 int table_load(const struct nonet_paths *paths, struct table **ret, const struct diag *d);
+/* Unusable, for why: as if it said '* hard network off', and off for every account a line names. */
+void table_close(struct table *t, const char *why);
+bool table_is_closed(const struct table *t);
 void table_free(struct table *t);
 /* The lines of one file held in memory, named name (for tests and fuzzing). */
 int table_parse_buffer(const char *name, const char *data, size_t size, struct table **ret, const struct diag *d);
@@ -93,8 +97,13 @@ enum unknown_user { UNKNOWN_CLOSED, UNKNOWN_BY_NAME };
 int verdict_for_user(const struct table *t, const struct settings *s, const char *user, enum unknown_user unknown,
                      struct verdict *ret, const struct diag *d);
 
+/* The settings and the table, for every front end alike: where either cannot be used, the table
+ * comes back closed (table_close()) and -errno is returned; *ret_table is set but for -ENOMEM. */
+int config_load(const struct nonet_paths *paths, struct settings *ret_settings, struct table **ret_table,
+                const struct diag *d);
+
 /*
- * All of it for one user: settings, table, user, decision. On any failure the
- * verdict is closed (restricted with the default policy) and -errno returned.
+ * All of it for one user: settings, table, user, decision. Where the configuration cannot be
+ * used, the verdict is the closed table's and -errno is returned.
  */
 int nonet_decide_user(const struct nonet_paths *paths, const char *user, const struct diag *d, struct verdict *ret);

@@ -39,22 +39,27 @@ int verdict_for_user(const struct table *t, const struct settings *s, const char
         return 0;
 }
 
+int config_load(const struct nonet_paths *paths, struct settings *ret_settings, struct table **ret_table,
+                const struct diag *d) {
+        int rs = settings_load(paths, ret_settings, d);
+        int rt = table_load(paths, ret_table, d);
+        if (rt == -ENOMEM)
+                return rt;
+        if (rs < 0)
+                table_close(*ret_table, "the settings cannot be used");
+        return rs < 0 ? rs : rt;
+}
+
 int nonet_decide_user(const struct nonet_paths *paths, const char *user, const struct diag *d, struct verdict *ret) {
         struct settings s;
         struct table *t;
-        int r;
 
-        r = settings_load(paths, &s, d);
-        if (r < 0) {
-                verdict_fail_closed(&s, "the settings cannot be used (network off for everyone)", ret);
+        int r = config_load(paths, &s, &t, d);
+        if (r == -ENOMEM) {
+                verdict_fail_closed(&s, "out of memory", ret);
                 return r;
         }
-        r = table_load(paths, &t, d);
-        if (r < 0) {
-                verdict_fail_closed(&s, "the table cannot be used (network off for everyone)", ret);
-                return r;
-        }
-        r = verdict_for_user(t, &s, user, UNKNOWN_CLOSED, ret, d);
+        int e = verdict_for_user(t, &s, user, UNKNOWN_CLOSED, ret, d);
         table_free(t);
-        return r;
+        return r < 0 ? r : e;
 }

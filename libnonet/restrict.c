@@ -105,9 +105,7 @@ static int plan_then(enum step step, const struct nonet_policy *policy, struct n
         if (ret_result && size < RESULT_SIZE_MIN)
                 return -EINVAL;
         int e = plan(policy, &pl, &r);
-        if (e >= 0 && step == PLAN_AND_ENFORCE)
-                e = enforce(&pl, &r);
-        if (e < 0 && step == PLAN_AND_ENFORCE)
+        if (e >= 0 && step == PLAN_AND_ENFORCE && (e = enforce(&pl, &r)) < 0)
                 r.rows = 0; /* what is in force is no longer what was asked: nothing to promise */
         copy_out(ret_result, size, &r, sizeof(r));
         return e < 0 ? e : 0;

@@ -34,33 +34,103 @@ static bool file_trusted(const char *path, const void *data) {
         return trust_check(path, NULL, c->owner, c->d) >= 0;
 }
 
-/* The line of a file where key is set, for messages; 0 if not found. */
-static unsigned line_of_key(const char *path, const char *key) {
-        FILE *f = fopen(path, "re");
-        _cleanup_free_ char *buf = NULL;
-        size_t size = 0, klen = strlen(key);
-        unsigned line = 0, found = 0;
-
-        if (!f)
-                return 0;
-        while (getline(&buf, &size, f) >= 0) {
-                line++;
-                const char *p = buf + strspn(buf, " \t");
-                if (strncmp(p, key, klen) == 0 && strchr(" \t=", p[klen]))
-                        found = line;
-        }
-        fclose(f);
-        return found;
-}
+/* Where each key of one file is set, from one pass over it: for messages, in linear time. */
+struct key_line {
+        char *key;
+        unsigned line;
+};
 
 struct setting_ctx {
         const struct diag *d;
         const char *path;
+        struct key_line *keys; /* of path, by key then line */
+        size_t n_keys;
         int errors;
 };
 
+static int by_key_then_line(const void *a, const void *b) {
+        const struct key_line *x = a, *y = b;
+        int c = strcmp(x->key, y->key);
+        return c != 0 ? c : x->line < y->line ? -1 : x->line > y->line;
+}
+
+static void keys_free(struct setting_ctx *c) {
+        for (size_t i = 0; i < c->n_keys; i++)
+                free(c->keys[i].key);
+        free(c->keys);
+        c->keys = NULL, c->n_keys = 0;
+}
+
+/* The line of the file where key is set last, for messages; 0 if not found. */
+static unsigned line_of_key(const struct setting_ctx *c, const char *key) {
+        size_t lo = 0, hi = c->n_keys;
+        while (lo < hi) { /* the first entry past every one <= key */
+                size_t mid = lo + (hi - lo) / 2;
+                if (strcmp(c->keys[mid].key, key) <= 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        return lo > 0 && strcmp(c->keys[lo - 1].key, key) == 0 ? c->keys[lo - 1].line : 0;
+}
+
+static void bad_line(struct setting_ctx *c, unsigned line, const char *what, const char *text) {
+        diag_say(c->d, DIAG_ERROR, "%s:%u: %s: '%.64s'", c->path, line, what, text);
+        c->errors++;
+}
+
+/* One pass over a file libeconf has read: what it would pass over in silence (sections, lines
+ * without '=', empty values) is an error here, and each key's line is kept. */
+static int scan_file(struct setting_ctx *c) {
+        _cleanup_free_ char *buf = NULL;
+        size_t size = 0, alloc = 0;
+        unsigned line = 0;
+        int r = 0;
+
+        FILE *f = fopen(c->path, "re");
+        if (!f)
+                return 0; /* libeconf read it a moment ago; gone since, nothing to point at */
+        while (r >= 0 && getline(&buf, &size, f) >= 0) {
+                line++;
+                buf[strcspn(buf, "\r\n")] = '\0';
+                char *p = buf + strspn(buf, " \t");
+                if (*p == '\0' || *p == '#')
+                        continue;
+                char *eq = strchr(p, '=');
+                if (*p == '[') {
+                        bad_line(c, line, "sections are not used here: put the keys at the top, without a header", p);
+                        continue;
+                }
+                if (!eq) {
+                        bad_line(c, line, "expected Key=Value", p);
+                        continue;
+                }
+                size_t klen = strcspn(p, " \t=");
+                if (eq[1 + strspn(eq + 1, " \t")] == '\0')
+                        bad_line(c, line, "a key without a value (write Key=Value)", p);
+                if (c->n_keys == alloc) {
+                        alloc = alloc ? alloc * 2 : 16;
+                        struct key_line *k = realloc(c->keys, alloc * sizeof(*k));
+                        if (!k) {
+                                r = -ENOMEM;
+                                break;
+                        }
+                        c->keys = k;
+                }
+                if (!(c->keys[c->n_keys].key = strndup(p, klen))) {
+                        r = -ENOMEM;
+                        break;
+                }
+                c->keys[c->n_keys++].line = line;
+        }
+        fclose(f);
+        if (c->n_keys > 1)
+                qsort(c->keys, c->n_keys, sizeof(*c->keys), by_key_then_line);
+        return r;
+}
+
 static void bad_value(struct setting_ctx *c, const char *key, const char *value, const char *hint) {
-        diag_say(c->d, DIAG_ERROR, "%s:%u: invalid %s=%.64s (%s)", c->path, line_of_key(c->path, key), key, value, hint);
+        diag_say(c->d, DIAG_ERROR, "%s:%u: invalid %s=%.64s (%s)", c->path, line_of_key(c, key), key, value, hint);
         c->errors++;
 }
 
@@ -68,8 +138,8 @@ static void apply_key(struct setting_ctx *c, econf_file *kf, const char *key, st
         _cleanup_free_ char *value = NULL;
         int r;
 
-        if (econf_getStringValue(kf, NULL, key, &value) != ECONF_SUCCESS || !value)
-                return;
+        if (econf_getStringValue(kf, NULL, key, &value) != ECONF_SUCCESS || !value || !*value)
+                return; /* scan_file() has said so */
         if (strcmp(key, "Errno") == 0) {
                 r = nonet_errno_from_name(value);
                 if (r < 0)
@@ -82,8 +152,9 @@ static void apply_key(struct setting_ctx *c, econf_file *kf, const char *key, st
                 s->landlock = (enum nonet_landlock) r;
         } else if (strcmp(key, "Unix") == 0) {
                 r = nonet_unix_from_name(value);
-                if (r < 0)
-                        return bad_value(c, key, value, "use all or no-abstract");
+                /* listed needs paths, which no key of the settings gives */
+                if (r < 0 || r == NONET_UNIX_LISTED)
+                        return bad_value(c, key, value, "use all or no-abstract; listed is for nonet-exec --unix-path");
                 s->unix_reach = (enum nonet_unix) r;
         } else if (strcmp(key, "Services") == 0 || strcmp(key, "Log") == 0) {
                 bool b;
@@ -95,7 +166,7 @@ static void apply_key(struct setting_ctx *c, econf_file *kf, const char *key, st
                         s->services = b;
         } else
                 diag_say(c->d, DIAG_WARNING, "%s:%u: unknown setting '%.64s', ignoring it", c->path,
-                         line_of_key(c->path, key), key);
+                         line_of_key(c, key), key);
 }
 
 static void apply_file(struct setting_ctx *c, econf_file *kf, struct settings *s) {
@@ -103,10 +174,15 @@ static void apply_file(struct setting_ctx *c, econf_file *kf, struct settings *s
         size_t n = 0;
 
         c->path = econf_getPath(kf);
+        if (c->path && scan_file(c) < 0) {
+                diag_say(c->d, DIAG_ERROR, "%s: out of memory", c->path);
+                c->errors++;
+        }
         if (econf_getKeys(kf, NULL, &n, &keys) == ECONF_SUCCESS)
                 for (size_t i = 0; i < n; i++)
                         apply_key(c, kf, keys[i], s);
         econf_freeArray(keys);
+        keys_free(c);
         free((char *) c->path);
         c->path = NULL;
 }
@@ -235,11 +311,16 @@ int settings_load(const struct nonet_paths *paths, struct settings *ret, const s
                 ret->login_min = login_min, ret->login_max = login_max;
                 return r;
         }
-        if (ret->unix_reach == NONET_UNIX_NO_ABSTRACT && ret->landlock == NONET_LANDLOCK_OFF) {
-                /* Only Landlock refuses abstract sockets: the two cannot both hold; the stricter stays. */
-                diag_say(d, DIAG_ERROR, SETTINGS_NAME ": Unix=no-abstract needs Landlock, but Landlock=off turns "
-                                        "it off: change one of them");
-                ret->landlock = NONET_LANDLOCK_AUTO;
+        /* The policy's own rules say which combinations hold: the settings ask them too. */
+        struct nonet_policy p, normalized;
+        struct nonet_result why = { .failed = NONET_LAYER_POLICY };
+        settings_policy(ret, 0, &p);
+        if (policy_normalize(&p, &normalized, &why.conflict) < 0) {
+                char text[256];
+                nonet_describe_failure_sized(-EINVAL, &why, sizeof(why), text, sizeof(text));
+                diag_say(d, DIAG_ERROR, SETTINGS_NAME ": Unix=%s with Landlock=%s: %s: change one of them",
+                         nonet_unix_to_name(ret->unix_reach), nonet_landlock_to_name(ret->landlock), text);
+                ret->landlock = NONET_LANDLOCK_AUTO; /* the stricter stays */
                 c.errors++;
         }
         return c.errors > 0 ? -EINVAL : 0;

@@ -41,6 +41,8 @@ struct rule {
 struct table {
         struct rule *rules;
         size_t n_rules, n_alloc;
+        bool closed;    /* unusable: every login account and every account a line names is off */
+        char why[256];  /* why it is closed */
         char **files;   /* names */
         char **buffers; /* contents, which the rules point into */
         size_t n_files;
@@ -260,7 +262,12 @@ static int parse_owned(struct table *t, const struct diag *d, const char *path, 
         }
         t->files[t->n_files] = name;
         t->buffers[t->n_files++] = buf;
-        for (char *line = buf, *end = buf + size; line < end;) {
+        char *start = buf;
+        if (size >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0) {
+                diag_say(d, DIAG_WARNING, "%s:1: a UTF-8 byte order mark before the first line, ignoring it", path);
+                start += 3;
+        }
+        for (char *line = start, *end = buf + size; line < end;) {
                 char *nl = memchr(line, '\n', (size_t) (end - line));
                 size_t len = nl ? (size_t) (nl - line) : (size_t) (end - line);
                 line[len] = '\0';
@@ -332,7 +339,10 @@ static int load_file(struct table *t, const struct diag *d, uid_t owner, const c
                 if (errno == ENOENT && presence == MAY_BE_MISSING)
                         return 0;
                 int e = negative_errno();
-                diag_say(d, DIAG_ERROR, "%s: cannot open: %s", path, strerrordesc_np(-e));
+                struct stat lst;
+                bool dangling = e == -ENOENT && lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode);
+                diag_say(d, DIAG_ERROR, "%s: cannot open: %s", path,
+                         dangling ? "a symbolic link to nothing" : strerrordesc_np(-e));
                 return e;
         }
         if (fstat(fd, &st) < 0) {
@@ -342,14 +352,11 @@ static int load_file(struct table *t, const struct diag *d, uid_t owner, const c
         }
         if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3))
                 return 0; /* a link to /dev/null masks a file, as in systemd */
-        if (trust_check(path, &st, owner, d) < 0)
-                return -EPERM;
-        if (S_ISDIR(st.st_mode)) {
-                diag_say(d, DIAG_WARNING, "%s is a directory, ignoring it", path);
-                return 0;
-        }
+        /* an untrusted file's lines are read all the same: the table is closed, and the accounts
+         * they name are off with every login account */
+        bool trusted = trust_check(path, &st, owner, d) >= 0;
         if (!S_ISREG(st.st_mode)) {
-                diag_say(d, DIAG_ERROR, "%s is not a regular file", path);
+                diag_say(d, DIAG_ERROR, "%s is %s, not a table", path, S_ISDIR(st.st_mode) ? "a directory" : "not a regular file");
                 return -EINVAL;
         }
         char *buf;
@@ -359,7 +366,13 @@ static int load_file(struct table *t, const struct diag *d, uid_t owner, const c
                 diag_say(d, DIAG_ERROR, "%s: read error: %s", path, strerrordesc_np(-r));
                 return r;
         }
-        return parse_owned(t, d, path, buf, size);
+        r = parse_owned(t, d, path, buf, size);
+        return r < 0 || trusted ? r : -EPERM;
+}
+
+static bool is_dir(const char *path) {
+        struct stat st;
+        return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
 /* nonet.d/ *.conf of /etc, then of the vendor directory: the same name in /etc masks the vendor's. */
@@ -370,9 +383,15 @@ static int load_dropins(struct table *t, const struct nonet_paths *paths, const 
 
         if (asprintf(&etc, "%s/nonet.d", paths->etc_dir) < 0 || asprintf(&vendor, "%s/nonet.d", paths->vendor_dir) < 0)
                 return -ENOMEM;
-        if (access(etc, F_OK) == 0 && trust_check(etc, NULL, paths->owner, d) < 0)
-                return -EPERM;
+        int untrusted = access(etc, F_OK) == 0 && trust_check(etc, NULL, paths->owner, d) < 0 ? -EPERM : 0;
         const char *dirs[] = { etc, vendor };
+        for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
+                struct stat st;
+                if (lstat(dirs[i], &st) == 0 && !S_ISDIR(st.st_mode) && !(S_ISLNK(st.st_mode) && is_dir(dirs[i]))) {
+                        diag_say(d, DIAG_ERROR, "%s is not a directory: its rules would be ignored", dirs[i]);
+                        return -ENOTDIR;
+                }
+        }
         for (size_t i = 0; r >= 0 && i < ELEMENTSOF(dirs); i++) {
                 r = dropins_add_dir(&list, dirs[i]);
                 if (r < 0 && r != -ENOMEM)
@@ -380,35 +399,53 @@ static int load_dropins(struct table *t, const struct nonet_paths *paths, const 
         }
         if (r >= 0)
                 dropins_sort(&list);
-        for (size_t i = 0; r >= 0 && i < list.n; i++)
-                r = load_file(t, d, paths->owner, list.items[i].path, MUST_EXIST);
+        /* every readable line is read, so that a closed table knows whom its lines name */
+        for (size_t i = 0; r != -ENOMEM && i < list.n; i++) {
+                int e = load_file(t, d, paths->owner, list.items[i].path, MUST_EXIST);
+                r = r < 0 ? r : e;
+        }
         dropins_free(&list);
-        return r;
+        return r < 0 ? r : untrusted;
+}
+
+void table_close(struct table *t, const char *why) {
+        t->closed = true;
+        snprintf(t->why, sizeof(t->why), "%s", why);
+}
+
+bool table_is_closed(const struct table *t) {
+        return t->closed;
 }
 
 int table_load(const struct nonet_paths *paths, struct table **ret, const struct diag *d) {
         char main_etc[4096], main_vendor[4096];
         struct table *t = calloc(1, sizeof(*t));
+        struct stat st;
         int r;
 
         if (!t)
                 return -ENOMEM;
         snprintf(main_etc, sizeof(main_etc), "%s/nonet.conf", paths->etc_dir);
         snprintf(main_vendor, sizeof(main_vendor), "%s/nonet.conf", paths->vendor_dir);
+        /* /etc's copy exists even as a link to nothing: then it must be read, not the vendor's */
         if (paths->table)
                 r = load_file(t, d, paths->owner, paths->table, MUST_EXIST);
-        else if (access(main_etc, F_OK) == 0 || errno != ENOENT)
+        else if (lstat(main_etc, &st) == 0 || errno != ENOENT)
                 r = load_file(t, d, paths->owner, main_etc, MUST_EXIST);
         else
                 r = load_file(t, d, paths->owner, main_vendor, MAY_BE_MISSING);
-        if (r >= 0)
-                r = load_dropins(t, paths, d);
-        if (r < 0) {
+        if (r != -ENOMEM) {
+                int e = load_dropins(t, paths, d);
+                r = r < 0 ? r : e;
+        }
+        if (r == -ENOMEM) {
                 table_free(t);
                 return r;
         }
+        if (r < 0)
+                table_close(t, "the table cannot be used");
         *ret = t;
-        return 0;
+        return r;
 }
 
 static bool in_groups(const struct nonet_user *u, gid_t gid) {
@@ -474,9 +511,36 @@ void verdict_fail_closed(const struct settings *s, const char *why, struct verdi
         snprintf(ret->source, sizeof(ret->source), "%s", why);
 }
 
+/* Closed: as if the table said '* hard network off', and off for every account a line names
+ * (whatever the line says: it cannot be trusted). Nobody else: not root, not the machine's own
+ * daemons. */
+static void decide_closed(const struct table *t, const struct nonet_user *u, const struct settings *s,
+                          struct verdict *ret) {
+        const struct rule *named = NULL;
+        for (size_t i = 0; i < t->n_rules && !named; i++)
+                if (t->rules[i].kind != DOMAIN_ALL && rule_rank(&t->rules[i], u, s) >= 0)
+                        named = &t->rules[i];
+        *ret = (struct verdict) { 0 };
+        if (!named && !login_account(u, s)) {
+                snprintf(ret->source, sizeof(ret->source), "%s, but it turns off only login accounts and the "
+                                                           "accounts its lines name", t->why);
+                return;
+        }
+        char why[sizeof(ret->source)];
+        if (named)
+                snprintf(why, sizeof(why), "%s: network off for the accounts its lines name (%s:%u)", t->why,
+                         t->files[named->file], named->line);
+        else
+                snprintf(why, sizeof(why), "%s: network off for every login account", t->why);
+        verdict_fail_closed(s, why, ret);
+}
+
 void table_decide(const struct table *t, const struct nonet_user *u, const struct settings *s, struct verdict *ret) {
         const struct rule *best = NULL, *broken = NULL;
         int best_rank = -1;
+
+        if (t->closed)
+                return decide_closed(t, u, s, ret);
 
         /* The highest rank wins; among equals, the later line. */
         for (size_t i = 0; i < t->n_rules; i++) {

@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include "nonet-exec.h"
-#include "policy.h"
 
 enum action { ACTION_EXEC, ACTION_STATUS, ACTION_PRINT_FILTER, ACTION_CHECK_CONFIG };
 
@@ -232,24 +231,7 @@ static int parse_args(int argc, char **argv, struct args *a) {
                 say("--status takes --pid or --all, not both");
                 return -EINVAL;
         }
-        uint64_t landlock, reach;
-        nonet_policy_get(a->policy, NONET_ATTR_LANDLOCK, &landlock);
-        nonet_policy_get(a->policy, NONET_ATTR_UNIX, &reach);
-        if (landlock == NONET_LANDLOCK_OFF && reach != NONET_UNIX_ALL) {
-                say("--unix=%s needs Landlock: it cannot be combined with --landlock=off",
-                    nonet_unix_to_name((enum nonet_unix) reach));
-                return -EINVAL;
-        }
-        uint64_t refusals;
-        nonet_policy_get(a->policy, NONET_ATTR_REFUSALS, &refusals);
-        if (refusals == NONET_LOG_ONLY && (landlock == NONET_LANDLOCK_REQUIRE || reach != NONET_UNIX_ALL)) {
-                say("--dry-run applies no Landlock: it cannot be combined with --landlock=require or --unix");
-                return -EINVAL;
-        }
-        if (a->unix_paths && reach != NONET_UNIX_LISTED) {
-                say("--unix-path goes with --unix=listed");
-                return -EINVAL;
-        }
+        /* Combinations the policy cannot hold are libnonet's to refuse: nonet_restrict() says why. */
         return 0;
 }
 
@@ -277,14 +259,11 @@ static const char *network_text(int network) {
         }
 }
 
-/* The Landlock rows an ABI gives (p: NULL for all it can), in nonet-exec(1)'s words. */
-static void landlock_rows(int abi, const struct nonet_policy *p, char *buf, size_t size) {
-        bool net = !p || landlock_polices_net(p);
-        snprintf(buf, size, "%s%s%s%s%s%s", abi > 0 ? "ptrace" : "none",
-                 net && abi >= LANDLOCK_ABI_NET_TCP ? ",tcp" : "", net && abi >= LANDLOCK_ABI_NET_UDP ? ",udp" : "",
-                 abi >= LANDLOCK_ABI_TSYNC ? ",threads" : "",
-                 (!p || policy_scopes_abstract(p)) && abi >= LANDLOCK_ABI_SCOPE_ABSTRACT ? ",no-abstract" : "",
-                 (!p || p->unix_reach == NONET_UNIX_LISTED) && abi >= LANDLOCK_ABI_RESOLVE_UNIX ? ",listed" : "");
+static void print_rows(const char *label, uint64_t rows) {
+        char buf[256];
+        if (nonet_rows_format(rows, buf, sizeof(buf)) < 0)
+                strcpy(buf, "?");
+        printf("%s: %s\n", label, buf);
 }
 
 /* One "key: value" a line, as nonet-exec(1) lists them; exit 0 off, 1 on, 2 unknown. */
@@ -317,12 +296,10 @@ static int show_status(pid_t pid) {
         else
                 printf("landlock: not available in this kernel\n");
         /* Landlock has no query for a domain's rules: say what this kernel can enforce. */
-        printf("unix levels this kernel enforces: %s\n", s.landlock_abi >= LANDLOCK_ABI_RESOLVE_UNIX ? "all,no-abstract,listed"
-                                                          : s.landlock_abi >= LANDLOCK_ABI_SCOPE_ABSTRACT   ? "all,no-abstract"
-                                                                                                             : "all");
-        char rows[128];
-        landlock_rows(s.landlock_abi, NULL, rows, sizeof(rows));
-        printf("landlock rows this kernel gives: %s\n", rows);
+        printf("unix levels this kernel enforces: %s\n", s.landlock_rows & NONET_ROW_LISTED        ? "all,no-abstract,listed"
+                                                          : s.landlock_rows & NONET_ROW_NO_ABSTRACT ? "all,no-abstract"
+                                                                                                    : "all");
+        print_rows("landlock rows this kernel gives", s.landlock_rows);
         return s.network == NONET_NETWORK_OFF ? EXIT_SUCCESS : s.network == NONET_NETWORK_UNKNOWN ? EXIT_UNKNOWN
                                                                                                 : EXIT_FAILURE;
 }
@@ -357,9 +334,10 @@ static void policy_text(const struct nonet_policy *p, char *buf, size_t size) {
 }
 
 static void report(const struct args *a, const struct nonet_result *r) {
-        char policy[1024], rows[128];
+        char policy[1024], rows[256];
         policy_text(a->policy, policy, sizeof(policy));
-        landlock_rows(r->landlock_applied, a->policy, rows, sizeof(rows));
+        if (nonet_rows_format(r->rows & NONET_ROWS_LANDLOCK, rows, sizeof(rows)) < 0)
+                strcpy(rows, "?");
         if (r->landlock_applied > 0)
                 say("network off (seccomp, Landlock ABI %d: %s, no_new_privs); %s", r->landlock_applied, rows, policy);
         else
@@ -376,7 +354,7 @@ static int print_filter(const struct args *a) {
         printf("# nonet policy: %s\n", text);
         int r = nonet_check(a->policy, &result, sizeof(result));
         if (r < 0) {
-                nonet_describe_failure(r, &result, text, sizeof(text));
+                nonet_describe_failure_sized(r, &result, sizeof(result), text, sizeof(text));
                 printf("# on this kernel: cannot restrict: %s\n", text);
         } else
                 printf("# on this kernel: Landlock ABI %d, the policy needs %d\n", result.landlock_abi,
@@ -393,7 +371,7 @@ static int print_filter(const struct args *a) {
 static int run(struct args *a) {
         struct nonet_result result;
         bool restricted = true;
-        char why[256];
+        char why[512];
         int r;
 
         if (a->user && table_user_policy(a->argv, a->user, a->verbose, a->policy, &restricted) < 0)
@@ -402,7 +380,7 @@ static int run(struct args *a) {
                 goto exec;
         r = nonet_restrict(a->policy, &result, sizeof(result));
         if (r < 0) {
-                nonet_describe_failure(r, &result, why, sizeof(why));
+                nonet_describe_failure_sized(r, &result, sizeof(result), why, sizeof(why));
                 say("cannot restrict: %s", why);
                 if (result.failed == NONET_LAYER_INHERITED)
                         say("to run anyway, with that socket reaching the network: --inherited=accept");

@@ -36,7 +36,7 @@ int table_user_policy(char **argv, const char *user, bool verbose, struct nonet_
 
         nonet_paths_default(&paths);
         int r = nonet_decide_user(&paths, user, &d, &v);
-        if (r == -ESRCH)
+        if (r == -ESRCH && !v.restricted)
                 return r; /* already said: no such user */
         if (verbose)
                 say("user %s: network %s (%s)", user, v.restricted ? "off" : "on", v.source);
@@ -79,6 +79,22 @@ static void preview_services(const struct settings *s, const struct table *t, co
         strv_free(search);
 }
 
+/* The settings against this kernel: what the table's users get must be enforceable here. */
+static void check_kernel(const struct settings *s, struct diag_ctx *c) {
+        struct nonet_policy p;
+        struct nonet_result r;
+        char why[512];
+
+        settings_policy(s, 0, &p);
+        p.inherited = NONET_INHERITED_ACCEPT; /* this program's own descriptors are not a login's */
+        int e = nonet_check(&p, &r, sizeof(r));
+        if (e >= 0)
+                return;
+        nonet_describe_failure_sized(e, &r, sizeof(r), why, sizeof(why));
+        say("every restricted login will be refused on this kernel: %s", why);
+        c->errors++;
+}
+
 int table_check_config(char **argv) {
         struct diag_ctx c = { .verbose = true };
         struct diag d = { print_diag, &c };
@@ -87,15 +103,20 @@ int table_check_config(char **argv) {
         struct table *t = NULL;
 
         nonet_paths_default(&paths);
-        int r1 = settings_load(&paths, &s, &d);
-        int r2 = table_load(&paths, &t, &d);
-        if (t) {
-                printf("%zu rules\n", table_size(t));
-                if (r1 >= 0)
-                        preview_services(&s, t, &d);
-                table_free(t);
+        int r = config_load(&paths, &s, &t, &d);
+        if (!t) {
+                say("out of memory");
+                return EXIT_FAILED;
         }
-        return r1 < 0 || r2 < 0 || c.errors > 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+        printf("%zu rules\n", table_size(t));
+        if (table_is_closed(t))
+                printf("unusable: until it is mended, the network is off for every login account (UID %u-%u) and for "
+                       "every account a line names; root and the other system accounts keep theirs\n",
+                       (unsigned) s.login_min, (unsigned) s.login_max);
+        check_kernel(&s, &c);
+        preview_services(&s, t, &d);
+        table_free(t);
+        return r < 0 || c.errors > 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
 struct audit {
@@ -181,11 +202,14 @@ int table_audit(char **argv) {
         struct dirent *de;
 
         nonet_paths_default(&paths);
-        /* An unusable table turns everyone's network off: so the audit reads it. */
-        if (settings_load(&paths, &s, &d) < 0 || table_load(&paths, &t, &d) < 0)
-                say("warning: the table or its settings cannot be used: every user's network should be off");
-        if (!t && table_parse_buffer("(unusable table)", "", 0, &t, NULL) < 0)
+        /* An unusable table is a closed one: the audit reads it as the logins do. */
+        if (config_load(&paths, &s, &t, &d) < 0 && t)
+                say("warning: the table or its settings cannot be used: every login account's network should be "
+                    "off, and that of every account a line names");
+        if (!t) {
+                say("out of memory");
                 return EXIT_FAILED;
+        }
         struct audit *a = calloc(1, sizeof(*a));
         DIR *dir = opendir("/proc");
         if (!a || !dir) {

@@ -83,9 +83,17 @@ int main(int argc, char **argv) {
         const char *scope = getenv("SYSTEMD_SCOPE");
         out.user_scope = ctx.user_scope = scope && strcmp(scope, "user") == 0;
         nonet_paths_default(&paths);
-        /* Settings or table unusable: every User= service is closed (the table stays NULL). */
-        if (settings_load(&paths, &settings, &diag) >= 0 && !ctx.user_scope)
-                table_load(&paths, &table, &diag);
+        /* Settings or table unusable: the table is closed, as logins read it (their services off,
+         * the machine's own daemons not), and the generator says so by its exit status. */
+        bool unusable = false;
+        if (!ctx.user_scope) {
+                unusable = config_load(&paths, &settings, &table, &diag) < 0;
+                if (!table) {
+                        fprintf(stderr, "nonet-generator: out of memory\n");
+                        return EXIT_FAILURE;
+                }
+        } else
+                unusable = settings_load(&paths, &settings, &diag) < 0;
         ctx.settings = &settings;
         ctx.table = table;
 
@@ -101,6 +109,7 @@ int main(int argc, char **argv) {
         strv_free(search);
         table_free(table);
         close(out.dir_fd);
-        /* Nothing to read is no reason to fail the boot; a unit left unrestricted is. */
-        return out.failed ? EXIT_FAILURE : EXIT_SUCCESS;
+        /* Nothing to read is no reason to fail the boot; a unit left unrestricted is, and so is a
+         * configuration that cannot be used (what it wrote is the closed table's). */
+        return out.failed || unusable ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -99,8 +99,11 @@ static int decide(const struct nonet_user *u, struct verdict *v) {
         struct settings s = SETTINGS_DEFAULT;
         struct table *t;
         int r = table_load(&p, &t, &D);
-        if (r < 0)
+        if (r < 0) {
+                if (r != -ENOMEM)
+                        table_free(t);
                 return r;
+        }
         table_decide(t, u, &s, v);
         table_free(t);
         return 0;
@@ -295,13 +298,14 @@ static void test_files_and_order(void) {
         CHECK_EQ(decide(&alice, &v), 0);
         CHECK(!v.restricted, "vendor ignored when /etc has one: %s", v.source);
 
-        /* a drop-in that is a directory is skipped; a symlink loop is an error */
+        /* a drop-in that is a directory is an error, and so is a symlink loop */
         fresh_dirs();
         mkdir(at(etc, "nonet.d"), 0755);
         mkdir(at(etc, "nonet.d/dir.conf"), 0755);
         WRITE(at(etc, "nonet.d/x.conf"), "alice - network off\n");
-        CHECK_EQ(decide(&alice, &v), 0);
-        CHECK(v.restricted && strstr(messages, "dir.conf is a directory, ignoring it"), "%s", messages);
+        CHECK(decide(&alice, &v) < 0, "a directory drop-in fails");
+        CHECK(strstr(messages, "dir.conf is a directory, not a table"), "%s", messages);
+        rmdir(at(etc, "nonet.d/dir.conf"));
         CHECK(symlink("loop.conf", at(etc, "nonet.d/loop.conf")) == 0, "symlink");
         CHECK(decide(&alice, &v) < 0, "a symlink loop fails");
         CHECK(strstr(messages, "loop.conf: cannot open"), "%s", messages);
@@ -458,6 +462,116 @@ static void test_settings(void) {
         CHECK(strstr(messages, "refusing to trust it"), "%s", messages);
 }
 
+/* The verdicts of a configuration for alice (a login account), daemon (a system account),
+ * svc (a system account a line names), root and nobody, through config_load() as every front
+ * end reads it: "alice=off daemon=on ...". */
+static gid_t svc_groups[] = { 200 };
+static char *svc_group_names[] = { "svc" };
+static const struct nonet_user svc = {
+        .name = "svc", .uid = 200, .gid = 200, .groups = svc_groups, .group_names = svc_group_names, .n_groups = 1,
+};
+
+static const char *who_is_off(int *ret_r) {
+        static const struct nonet_user *const users[] = { &alice, &daemon_, &svc, &root, &nobody };
+        static char out[256];
+        struct nonet_paths p = paths();
+        struct settings s;
+        struct table *t = NULL;
+        messages[0] = '\0';
+        *ret_r = config_load(&p, &s, &t, &D);
+        out[0] = '\0';
+        for (size_t i = 0; t && i < ELEMENTSOF(users); i++) {
+                struct verdict v;
+                table_decide(t, users[i], &s, &v);
+                snprintf(out + strlen(out), sizeof(out) - strlen(out), "%s%s=%s", i ? " " : "", users[i]->name,
+                         v.restricted ? "off" : "on");
+        }
+        table_free(t);
+        return out;
+}
+
+#define BLAST(want, what)                                                                                     \
+        do {                                                                                                  \
+                int r_;                                                                                       \
+                const char *got_ = who_is_off(&r_);                                                           \
+                CHECK(r_ < 0 && strcmp(got_, want) == 0, "%s: r=%d, got '%s', want '%s'; %s", what, r_, got_, want, \
+                      messages);                                                                              \
+        } while (0)
+
+/* Unusable means closed exactly: every login account and every account a line names off, as if
+ * the table said '* hard network off'; root and the other system accounts untouched. */
+static void test_unusable_closes_exactly(void) {
+        static const char *const closed = "alice=off daemon=on svc=off root=on nobody=on";
+        static const char *const table = "svc hard network off\nbob - network on\n";
+        int r;
+
+        fresh_dirs();
+        WRITE(at(etc, "nonet.conf"), table);
+        CHECK(strcmp(who_is_off(&r), "alice=on daemon=on svc=off root=on nobody=on") == 0 && r == 0, "usable: %s",
+              who_is_off(&r));
+        /* the table */
+        chmod(at(etc, "nonet.conf"), 0664);
+        BLAST(closed, "a group-writable table");
+        CHECK(strstr(messages, "writable by group or others"), "%s", messages);
+        unlink(at(etc, "nonet.conf"));
+        WRITE(at(vendor, "nonet.conf"), "alice - network on\n");
+        CHECK(symlink("/nonexistent-nonet", at(etc, "nonet.conf")) == 0, "symlink");
+        BLAST("alice=off daemon=on svc=on root=on nobody=on", "a dangling symlink (not the vendor's table)");
+        CHECK(strstr(messages, "nonet.conf: cannot open: a symbolic link to nothing"), "%s", messages);
+        unlink(at(etc, "nonet.conf"));
+        mkdir(at(etc, "nonet.conf"), 0755);
+        BLAST("alice=off daemon=on svc=on root=on nobody=on", "a directory");
+        CHECK(strstr(messages, "nonet.conf is a directory, not a table"), "%s", messages);
+        rmdir(at(etc, "nonet.conf"));
+        CHECK(mkfifo(at(etc, "nonet.conf"), 0644) == 0, "mkfifo");
+        BLAST("alice=off daemon=on svc=on root=on nobody=on", "a FIFO");
+        CHECK(strstr(messages, "is not a regular file, not a table"), "%s", messages);
+        unlink(at(etc, "nonet.conf"));
+        WRITE(at(etc, "nonet.conf"), table);
+        WRITE(at(etc, "nonet.d"), "alice hard network off\n");
+        BLAST(closed, "nonet.d a plain file");
+        CHECK(strstr(messages, "nonet.d is not a directory: its rules would be ignored"), "%s", messages);
+        unlink(at(etc, "nonet.d"));
+        /* the settings: each way they cannot be used, at file:line */
+        static const struct {
+                const char *text, *message;
+        } bad[] = {
+                { "Errno=eprem\n", "nonet-settings.conf:1: invalid Errno=eprem" },
+                { "# settings\n[Settings]\nLandlock=require\n", "nonet-settings.conf:2: sections are not used here" },
+                { "Errno\n", "nonet-settings.conf:1: expected Key=Value: 'Errno'" },
+                { "\nErrno=\n", "nonet-settings.conf:2: a key without a value" },
+                { "Unix=listed\n", "nonet-settings.conf:1: invalid Unix=listed" },
+                { "Unix=no-abstract\nLandlock=off\n", "Unix=no-abstract with Landlock=off: invalid policy" },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                WRITE(at(etc, "nonet-settings.conf"), bad[i].text);
+                BLAST(closed, bad[i].text);
+                CHECK(strstr(messages, bad[i].message), "%s: want '%s' in %s", bad[i].text, bad[i].message, messages);
+        }
+        unlink(at(etc, "nonet-settings.conf"));
+        CHECK(strcmp(who_is_off(&r), "alice=on daemon=on svc=off root=on nobody=on") == 0 && r == 0, "mended");
+        /* a line naming root closes root too */
+        WRITE(at(etc, "nonet.conf"), "root - network on\n");
+        chmod(at(etc, "nonet.conf"), 0666);
+        BLAST("alice=off daemon=on svc=on root=off nobody=on", "a line naming root");
+}
+
+/* One pass over the settings: a long file is read in linear time (the benchmark has the figures). */
+static void test_long_settings(void) {
+        fresh_dirs();
+        FILE *f = fopen(at(etc, "nonet-settings.conf"), "we");
+        for (int i = 0; i < 30000; i++)
+                fprintf(f, "# line %d\nErrno=eperm\n", i);
+        fprintf(f, "Colour=blue\n");
+        fclose(f);
+        struct nonet_paths p = paths();
+        struct settings s;
+        messages[0] = '\0';
+        CHECK_EQ(settings_load(&p, &s, &D), 0);
+        CHECK(s.error == EPERM && strstr(messages, "nonet-settings.conf:60001: unknown setting 'Colour'"), "%s",
+              messages);
+}
+
 /* sshd and display managers may decide for several users at once: threads share nothing. */
 static void *decide_many(void *arg) {
         struct nonet_paths p = paths();
@@ -503,6 +617,8 @@ int main(void) {
         RUN(test_login_defs);
         RUN(test_many_lines);
         RUN(test_settings);
+        RUN(test_unusable_closes_exactly);
+        RUN(test_long_settings);
         RUN(test_threads);
         char cmd[300];
         snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
