@@ -36,7 +36,7 @@ int table_user_policy(char **argv, const char *user, bool verbose, struct nonet_
 
         nonet_paths_default(&paths);
         int r = nonet_decide_user(&paths, user, &d, &v);
-        if (r == -ESRCH && !v.restricted)
+        if (r == -ESRCH)
                 return r; /* already said: no such user */
         if (verbose)
                 say("user %s: network %s (%s)", user, v.restricted ? "off" : "on", v.source);

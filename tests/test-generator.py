@@ -251,16 +251,31 @@ def user_specifiers_follow_the_instance():
 
 
 @test
-def untrusted_table_closes_every_user_service():
-    os.chmod("/etc/security/nonet.conf", 0o666)
-    t = Tree({"lib/free.service": service(user="nn-free"), "lib/plain.service": service()})
-    try:
-        r = t.generate()
-        check_eq(r.returncode, 0, "the boot goes on")
-        check_eq(t.generated(), ["free.service.d/90-nonet.conf"], "User= services closed")
-    finally:
-        os.chmod("/etc/security/nonet.conf", 0o644)
-        t.cleanup()
+def an_unusable_table_closes_exactly():
+    # the login account's service is off; the machine's own daemons and root keep their network
+    units = {"lib/free.service": service(user="nn-free"), "lib/plain.service": service(),
+             "lib/daemon.service": service(user="daemon"), "lib/rooted.service": service(user="root"),
+             "lib/systemd-networkd.service": service(user="systemd-network")}
+    for why, setup, undo in (
+            ("a world-writable table", lambda: os.chmod("/etc/security/nonet.conf", 0o666),
+             lambda: os.chmod("/etc/security/nonet.conf", 0o644)),
+            ("a typo in the settings", lambda: R.write("/etc/security/nonet-settings.conf", "Errno=eprem\n"),
+             lambda: os.unlink("/etc/security/nonet-settings.conf"))):
+        for broken in (True, False):
+            t = Tree(units)
+            if broken:
+                setup()
+            try:
+                r = t.generate()
+                if broken:
+                    check_eq(r.returncode, 1, f"{why}: the generator says so by its exit status")
+                    check_eq(t.generated(), ["free.service.d/90-nonet.conf"], f"{why}: only the login account's")
+                else:
+                    check_eq((r.returncode, t.generated()), (0, []), f"{why}, mended: nn-free is exempt again")
+            finally:
+                if broken:
+                    undo()
+                t.cleanup()
 
 
 @test

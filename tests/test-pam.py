@@ -126,29 +126,67 @@ def bad_lines_are_reported_and_fail_closed():
     check("/etc/security/nonet.conf:6: unknown value 'of'" in log, log)
 
 
+def who_is_off(users=("nn-free", "nn-plain", "daemon", "root")):
+    """The session verdict of each user: off or on."""
+    return {u: {EAFNOSUPPORT: "off", 0: "on"}.get(inet(u).returncode, "?") for u in users}
+
+
+CLOSED = {"nn-free": "off", "nn-plain": "off", "daemon": "on", "root": "on"}
+
+
 @test
-def untrusted_table_restricts_everyone():
+def an_untrusted_table_closes_exactly():
+    # as if it said '* hard network off': every login account, the exempt one too, is off;
+    # root and the machine's own accounts keep their network
     set_table()
-    os.chmod(TABLE, 0o666)
     stack("")
+    check_eq(who_is_off(), {"nn-free": "on", "nn-plain": "on", "daemon": "on", "root": "on"}, "usable")
+    os.chmod(TABLE, 0o666)
     try:
-        check_eq(inet("nn-free").returncode, EAFNOSUPPORT, "exempt user closed")
+        check_eq(who_is_off(), CLOSED, "world-writable")
         check("writable by group or others (mode 0666): refusing to trust it" in R.syslog(), "said why")
         os.chmod(TABLE, 0o644)
         os.chown(TABLE, 65534, 65534)
-        check_eq(inet("nn-plain").returncode, EAFNOSUPPORT, "table owned by nobody: closed")
+        check_eq(who_is_off(), CLOSED, "owned by nobody")
         check("owned by uid 65534, not root" in R.syslog(), "said why")
     finally:
         os.chown(TABLE, 0, 0)
         os.chmod(TABLE, 0o644)
+    # a line naming a system account closes it too, whatever the line says
+    set_table(GOOD_TABLE + "daemon - network on\n")
+    os.chmod(TABLE, 0o664)
+    try:
+        check_eq(who_is_off(), dict(CLOSED, daemon="off"), "a line names daemon")
+    finally:
+        os.chmod(TABLE, 0o644)
 
 
 @test
-def bad_settings_restrict_everyone():
-    set_table(settings="Errno=enoent\n")
+def every_unusable_table_and_setting_closes_exactly():
     stack("")
-    check_eq(inet("nn-free").returncode, EAFNOSUPPORT, "exempt user closed")
-    check("nonet-settings.conf:1: invalid Errno=enoent" in R.syslog(), "file:line")
+    cases = [("a dangling symlink", lambda: (os.unlink(TABLE), os.symlink("/nonexistent-nonet", TABLE)),
+              "nonet.conf: cannot open: a symbolic link to nothing"),
+             ("a directory", lambda: (os.unlink(TABLE), os.mkdir(TABLE)), "nonet.conf is a directory, not a table"),
+             ("a FIFO", lambda: (os.unlink(TABLE), os.mkfifo(TABLE)), "nonet.conf is not a regular file")]
+    for why, make, message in cases:
+        set_table()
+        make()
+        try:
+            check_eq(who_is_off(), CLOSED, why)
+            check(message in R.syslog(), f"{why}: {message}")
+        finally:
+            if os.path.isdir(TABLE) and not os.path.islink(TABLE):
+                os.rmdir(TABLE)
+            else:
+                os.unlink(TABLE)
+    for text, message in (("Errno=eprem\n", "nonet-settings.conf:1: invalid Errno=eprem"),
+                          ("[Settings]\nLandlock=require\n", "nonet-settings.conf:1: sections are not used here"),
+                          ("Errno\n", "nonet-settings.conf:1: expected Key=Value"),
+                          ("Errno=\n", "nonet-settings.conf:1: a key without a value"),
+                          ("Unix=listed\n", "nonet-settings.conf:1: invalid Unix=listed")):
+        set_table(settings=text)
+        check_eq(who_is_off(), CLOSED, text)
+        check(message in R.syslog(), f"{text}: {message}")
     set_table(settings="Errno=eperm\n")
     r = inet("nn-off")
     check_eq(r.returncode, 1, "Errno=eperm applies to table users: " + r.stdout + R.syslog()[-2000:])
@@ -199,6 +237,14 @@ def nonet_exec_user_and_check_config():
     check("/etc/security/nonet.conf:5: 'soft' network limit" in r.stderr, r.stderr)
     check("/etc/security/nonet-settings.conf:1: invalid Landlock=sometimes" in r.stderr, r.stderr)
     check("nonet-settings.conf:2: unknown setting 'Colour'" in r.stderr, r.stderr)
+    check("unusable: until it is mended, the network is off for every login account (UID 1000-60000) and for "
+          "every account a line names; root and the other system accounts keep theirs" in r.stdout, r.stdout)
+    # the settings against this kernel: what they ask must be enforceable here
+    set_table(settings="Unix=no-abstract\n")
+    r = run([P.fake_kernel, "--no-landlock", "--", E, "--check-config"])
+    check(r.returncode == 1 and "every restricted login will be refused on this kernel: refusing abstract unix "
+          "sockets outside (unix: no-abstract) needs ABI 6" in r.stderr, r.stderr)
+    check_eq(run([E, "--check-config"]).returncode, 0, "the same settings on this kernel")
 
 
 @test
@@ -266,6 +312,22 @@ def the_audit_finds_restricted_users_that_still_have_network():
         before.wait()
         r = run([P.nonet_exec, "--status", "--all"])
         check_eq(r.returncode, 0, "none left: " + r.stdout[-800:])
+        # an unusable table is read as the logins read it: nn-free, exempt by a usable one, is flagged
+        free = pwd.getpwnam("nn-free")
+        before = subprocess.Popen(["setpriv", f"--reuid={free.pw_uid}", f"--regid={free.pw_gid}", "--init-groups",
+                                   "sleep", "60"])
+        time.sleep(0.3)
+        r = run([P.nonet_exec, "--status", "--all"])
+        check(r.returncode == 0 and "<-" not in r.stdout, "usable: nn-free is exempt: " + r.stdout[-800:])
+        os.chmod(TABLE, 0o666)
+        try:
+            r = run([P.nonet_exec, "--status", "--all"])
+        finally:
+            os.chmod(TABLE, 0o644)
+        lines = {int(line.split()[0]): line for line in r.stdout.splitlines()[1:] if line.split()[0].isdigit()}
+        check(r.returncode == 1 and "<- has network" in lines[before.pid] and "cannot be used" in r.stderr,
+              f"unusable: flagged: {lines.get(before.pid)} {r.stderr}")
+        check(not any("<-" in line and line.split()[1] == "root" for line in lines.values()), "root is not flagged")
     finally:
         for p in (before, after):
             p.kill()
