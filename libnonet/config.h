@@ -80,6 +80,7 @@ struct verdict {
         bool from_unit;             /* a unit's own X-NetworkOff= decided, not the table */
         struct nonet_policy policy; /* when restricted */
         char source[512];           /* "file:line", or why the default was taken */
+        char passed[256];           /* a unit: an inet socket systemd passes it, which nothing polices */
 };
 /* What the table says of one user. */
 void table_decide(const struct table *t, const struct nonet_user *u, const struct settings *s, struct verdict *ret);

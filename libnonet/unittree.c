@@ -332,12 +332,56 @@ static void unit_verdict(struct unit_tree *t, const struct unit *u, const char *
         unit_decide(&info, of_user, ret, t->ctx.diag);
 }
 
+/* Whether a Listen*= value is an inet address: a port, "addr:port", "[v6]:port"; not a path,
+ * an abstract name or vsock. */
+static bool inet_listen(const char *value) {
+        return *value && *value != '/' && *value != '@' && strncmp(value, "vsock:", 6) != 0;
+}
+
+/* The first inet socket the service's socket unit passes it (foo.socket for foo.service, and for
+ * foo@x.service, the Accept=yes connections of foo.socket), as "foo.socket: ListenStream=80". */
+static void passed_socket(const struct unit_tree *t, const struct unit *u, char *ret, size_t size) {
+        static const char *const keys[] = { "ListenStream", "ListenDatagram", "ListenSequentialPacket" };
+        const char *at = strchr(u->name, '@'), *dot = strrchr(u->name, '.');
+        char name[256], path[4096];
+        _cleanup_free_ char *line = NULL;
+        size_t cap = 0;
+        FILE *f = NULL;
+
+        ret[0] = '\0';
+        snprintf(name, sizeof(name), "%.*s.socket", (int) ((at ? at : dot) - u->name), u->name);
+        for (char **s = t->search; *s && !f; s++)
+                if (snprintf(path, sizeof(path), "%s/%s", *s, name) < (int) sizeof(path))
+                        f = fopen(path, "re");
+        if (!f)
+                return;
+        bool in_socket = false;
+        while (!ret[0] && getline(&line, &cap, f) >= 0) {
+                line[strcspn(line, "\r\n")] = '\0';
+                const char *p = line + strspn(line, " \t");
+                if (*p == '[')
+                        in_socket = strncmp(p, "[Socket]", 8) == 0;
+                for (size_t i = 0; in_socket && i < ELEMENTSOF(keys); i++) {
+                        size_t n = strlen(keys[i]);
+                        const char *v = p + n + strspn(p + n, " \t");
+                        if (strncmp(p, keys[i], n) != 0 || *v != '=')
+                                continue;
+                        v += 1 + strspn(v + 1, " \t");
+                        if (inet_listen(v))
+                                snprintf(ret, size, "%s: %s=%.64s", name, keys[i], v);
+                }
+        }
+        fclose(f);
+}
+
 /* Whether u needs a drop-in of its own, and with which verdict. */
 static bool needs_dropin(struct unit_tree *t, const struct unit *u, struct verdict *ret) {
         if (u->masked || u->alias || !has_suffix(u->name, ".service"))
                 return false;
         if (u->path) {
                 unit_verdict(t, u, u->path, ret);
+                if (ret->restricted)
+                        passed_socket(t, u, ret->passed, sizeof(ret->passed));
                 return ret->restricted;
         }
         /* an instance without a file of its own reads its template's */
@@ -351,6 +395,8 @@ static bool needs_dropin(struct unit_tree *t, const struct unit *u, struct verdi
         if (of_template.restricted && !ret->restricted)
                 diag_say(t->ctx.diag, DIAG_WARNING, "%s: cannot turn on what %s turns off (%s), ignoring", u->name,
                          tmpl->name, ret->source);
+        if (ret->restricted)
+                passed_socket(t, u, ret->passed, sizeof(ret->passed));
         /* the template's drop-in covers it when it says the same */
         return ret->restricted && !(of_template.restricted && of_template.policy.allow == ret->policy.allow);
 }

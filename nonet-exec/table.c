@@ -14,6 +14,8 @@
 #include "units.h"
 #include "util.h"
 
+#define SSHD "/usr/sbin/sshd"
+
 struct diag_ctx {
         bool verbose;
         unsigned errors;
@@ -46,6 +48,9 @@ int table_user_policy(char **argv, const char *user, bool verbose, struct nonet_
 }
 
 static int print_service(void *userdata, const char *unit, const struct verdict *v) {
+        if (v->passed[0])
+                say("warning: %s: the inet socket systemd passes it (%s) keeps working, and a drop-in cannot stop it "
+                    "being re-aimed: run its command under nonet-exec", unit, v->passed);
         if (v->from_unit)
                 return 0; /* the unit's own X-NetworkOff=: not the table's doing */
         printf("  %s: network off (%s)\n", unit, v->source);
@@ -95,6 +100,27 @@ static void check_kernel(const struct settings *s, struct diag_ctx *c) {
         c->errors++;
 }
 
+/* sshd's effective configuration, where sshd is installed: logins it lets past the table. */
+static void check_sshd(void) {
+        char line[512];
+        if (access(SSHD, X_OK) < 0)
+                return;
+        FILE *f = popen(SSHD " -T 2>/dev/null", "re");
+        if (!f)
+                return;
+        while (fgets(line, sizeof(line), f)) {
+                line[strcspn(line, "\n")] = '\0';
+                if (strcmp(line, "usepam no") == 0)
+                        say("warning: sshd does not use PAM (UsePAM no): pam_nonet never runs for ssh logins, and "
+                            "the users the table restricts have their network there");
+                else if (strncmp(line, "permittunnel ", 13) == 0 && strcmp(line + 13, "no") != 0)
+                        say("warning: sshd permits tun forwarding (PermitTunnel %s): attaching the device is refused "
+                            "in restricted sessions, but say PermitTunnel no for restricted groups (Match Group)",
+                            line + 13);
+        }
+        pclose(f);
+}
+
 int table_check_config(char **argv) {
         struct diag_ctx c = { .verbose = true };
         struct diag d = { print_diag, &c };
@@ -114,6 +140,7 @@ int table_check_config(char **argv) {
                        "every account a line names; root and the other system accounts keep theirs\n",
                        (unsigned) s.login_min, (unsigned) s.login_max);
         check_kernel(&s, &c);
+        check_sshd();
         preview_services(&s, t, &d);
         table_free(t);
         return r < 0 || c.errors > 0 ? EXIT_FAILURE : EXIT_SUCCESS;

@@ -56,6 +56,11 @@ static int write_dropin(void *userdata, const char *unit, const struct verdict *
                 diag_say(o->diag, DIAG_ERROR, "cannot write %s: %m: its network is NOT off", file);
                 o->failed = true;
         }
+        if (v->passed[0])
+                diag_say(o->diag, DIAG_WARNING, "%s: the inet socket systemd passes it (%s) keeps working, and a "
+                                                 "drop-in cannot stop it being re-aimed: its network is not wholly "
+                                                 "off; run its command under nonet-exec",
+                         unit, v->passed);
         return 0;
 }
 

@@ -236,6 +236,32 @@ def check_config_previews_the_services_a_table_restricts():
 
 
 @test
+def socket_activated_inet_units_are_named():
+    # the sockets systemd passes keep working and a drop-in cannot police them: said, not hidden
+    t = Tree({"lib/web.service": service("X-NetworkOff=yes\n"),
+              "lib/web.socket": "[Socket]\nListenStream=/run/web.sock\nListenStream=8080\n",
+              "lib/echo@.service": service("X-NetworkOff=yes\n"),
+              "lib/echo.socket": "[Socket]\nListenStream=[::1]:7\nAccept=yes\n",
+              "lib/local.service": service("X-NetworkOff=yes\n"),
+              "lib/local.socket": "[Socket]\nListenStream=/run/local.sock\nListenDatagram=@local\n"})
+    try:
+        r = t.generate()
+        check_eq(r.returncode, 0, r.stderr)
+        check("web.service: the inet socket systemd passes it (web.socket: ListenStream=8080) keeps working"
+              in r.stderr, r.stderr)
+        check("echo@.service: the inet socket systemd passes it (echo.socket: ListenStream=[::1]:7)" in r.stderr,
+              r.stderr)
+        check("local.service" not in r.stderr, "unix sockets are no door: " + r.stderr)
+        check(t.dropin("web.service") is not None, "the drop-in is written all the same")
+        env = dict(os.environ, SYSTEMD_UNIT_PATH=f"{t.etc}:{t.lib}")
+        r = run([NONET_EXEC, "--check-config"], env=env)
+        check("warning: web.service: the inet socket systemd passes it (web.socket: ListenStream=8080)" in r.stderr
+              and "local.service" not in r.stderr, r.stderr)
+    finally:
+        t.cleanup()
+
+
+@test
 def user_specifiers_follow_the_instance():
     t = Tree({"lib/as@.service": service(user="%i"),
               "etc/multi-user.target.wants/as@nn-off.service": "->../../lib/as@.service",

@@ -245,6 +245,20 @@ def nonet_exec_user_and_check_config():
     check(r.returncode == 1 and "every restricted login will be refused on this kernel: refusing abstract unix "
           "sockets outside (unix: no-abstract) needs ABI 6" in r.stderr, r.stderr)
     check_eq(run([E, "--check-config"]).returncode, 0, "the same settings on this kernel")
+    # sshd's effective configuration: logins that never meet pam_nonet, and tun forwarding
+    key = P.path("ssh_host_ed25519_key")
+    os.makedirs("/run/sshd", exist_ok=True)  # the private root's /run: sshd -T asks for it
+    if not os.path.exists(key):
+        run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key], check=True)
+    for config, warning in ((f"HostKey {key}\nUsePAM yes\nPermitTunnel no\n", None),
+                            (f"HostKey {key}\nUsePAM no\n", "sshd does not use PAM (UsePAM no)"),
+                            (f"HostKey {key}\nUsePAM yes\nPermitTunnel yes\n", "sshd permits tun forwarding")):
+        R.write("/etc/ssh/sshd_config", config)
+        r = run([E, "--check-config"])
+        if warning:
+            check(r.returncode == 0 and f"warning: {warning}" in r.stderr, f"{config}: {r.stderr}")
+        else:
+            check(r.returncode == 0 and "sshd" not in r.stderr, f"{config}: {r.stderr}")
 
 
 @test

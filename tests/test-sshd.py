@@ -153,5 +153,23 @@ def login_refused_when_the_kernel_cannot_enforce():
         sshd.stop()
 
 
+@test
+def the_client_connection_sshd_holds_passes_only_where_landlock_polices_tcp():
+    # pam_nonet judges the descriptors of sshd's session process: its client's TCP connection
+    # passes where Landlock polices TCP (this kernel), and without Landlock it could be re-aimed
+    check("descriptor" not in R.syslog(), "on this kernel the session's descriptors pass")
+    sshd = Sshd(wrap=[P.fake_kernel, "--no-landlock", "--"])
+    try:
+        r = sshd.run("nn-off", "true")
+        check(r.returncode != 0, "restricted user refused without Landlock: " + r.stderr)
+        check("(inet socket, TCP): this kernel's Landlock cannot stop it connecting elsewhere" in R.syslog()
+              or "(inet6 socket, TCP): this kernel's Landlock cannot stop it connecting elsewhere" in R.syslog(),
+              "logged which descriptor: " + R.syslog()[-1500:])
+        r = sshd.run("nn-free", f"python3 -c \"{CLIENT}\"")
+        check_eq((r.returncode, r.stdout.strip()), (0, "hello"), "exempt user still logs in: " + r.stderr)
+    finally:
+        sshd.stop()
+
+
 if __name__ == "__main__":
     main(SSHD.stop, P.cleanup, R.cleanup)
