@@ -368,7 +368,7 @@ static void passed_socket(const struct unit_tree *t, const struct unit *u, char 
                                 continue;
                         v += 1 + strspn(v + 1, " \t");
                         if (inet_listen(v))
-                                snprintf(ret, size, "%s: %s=%.64s", name, keys[i], v);
+                                snprintf(ret, size, "%.128s: %s=%.64s", name, keys[i], v);
                 }
         }
         fclose(f);
