@@ -6,6 +6,7 @@
 #include <linux/io_uring.h>
 #include <seccomp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/ptrace.h>
@@ -26,6 +27,19 @@
 #define ALL_FAMILIES (~UINT64_C(0))
 #define BIT(f) (UINT64_C(1) << (f))
 #define NO_SUCH_TYPE 15 /* SOCK_TYPE_MASK: the kernel says EINVAL before it creates or loads anything */
+
+/* Whether pid is a child of the calling process (PPid in its /proc/PID/status). */
+static bool is_child(pid_t pid) {
+        char path[64], buf[4096];
+        snprintf(path, sizeof(path), "/proc/%d/status", (int) pid);
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+        ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+        if (n <= 0)
+                return true; /* cannot tell: leave it for whoever may be its parent */
+        buf[n] = '\0';
+        const char *p = strstr(buf, "\nPPid:");
+        return p && (pid_t) strtol(p + 6, NULL, 10) == getpid();
+}
 
 /* NoNewPrivs, Seccomp and Seccomp_filters of /proc/PID/status. */
 static int read_proc_status(const char *path, struct nonet_status *s) {
@@ -76,33 +90,66 @@ int nonet_status(struct nonet_status *ret, size_t size) {
         /* nonet's other rows: TIOCSTI refused before the bad descriptor is seen, io_uring gone */
         int sti = ioctl(-1, TIOCSTI, ""), sti_errno = errno;
         int ring = (int) syscall(__NR_io_uring_setup, 0, NULL), ring_errno = errno;
-        s.by_nonet = s.network == NONET_NETWORK_OFF && sti < 0 && sti_errno == EPERM && ring < 0 && ring_errno == ENOSYS;
+        /* as for another process: nonet's filter by its other rows, whichever families it keeps */
+        s.by_nonet = sti < 0 && sti_errno == EPERM && ring < 0 && ring_errno == ENOSYS;
         copy_out(ret, size, &s, sizeof(s));
         return 0;
 }
 
-/* A process's filters, newest first, while it is stopped; the number read. */
+#define BPF_MAXINSNS_ 4096 /* the kernel's limit on one filter: PTRACE_SECCOMP_GET_FILTER copies it whole */
+
+/* Wait for the target's next stop, as its tracer. Its death is consumed only where the target
+ * is not the caller's own child: that exit status is the caller's to reap. -ESRCH if it died. */
+static int wait_stop(pid_t pid, int *ret_signal) {
+        siginfo_t info;
+        for (;;) {
+                info = (siginfo_t) { 0 };
+                if (waitid(P_PID, (id_t) pid, &info, WSTOPPED | WEXITED | WNOWAIT | __WALL) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return negative_errno();
+                }
+                if (info.si_code == CLD_EXITED || info.si_code == CLD_KILLED || info.si_code == CLD_DUMPED) {
+                        if (!is_child(pid))
+                                waitid(P_PID, (id_t) pid, &info, WEXITED | __WALL);
+                        return -ESRCH;
+                }
+                if (waitid(P_PID, (id_t) pid, &info, WSTOPPED | __WALL) < 0)
+                        return negative_errno();
+                /* A PTRACE_EVENT_STOP (our interrupt, or a group stop) carries no signal to pass on;
+                 * a signal-delivery stop does: it is given back at detach, never dropped. */
+                int event = (info.si_status >> 8) & 0xff;
+                *ret_signal = info.si_code == CLD_TRAPPED && event == 0 ? (info.si_status & 0x7f) : 0;
+                return 0;
+        }
+}
+
+/* A process's filters, newest first, while it is stopped a moment; the number read. progs[i] is
+ * set for each filter read, and only then. */
 static int read_filters(pid_t pid, int count, struct sock_filter **progs, size_t *lens) {
-        int status, n = 0;
+        _cleanup_free_ struct sock_filter *buf = malloc(BPF_MAXINSNS_ * sizeof(*buf));
+        int sig = 0, n = 0, e;
+
+        if (!buf)
+                return -ENOMEM;
         if (ptrace(PTRACE_SEIZE, pid, 0, 0) < 0)
                 return negative_errno();
-        if (ptrace(PTRACE_INTERRUPT, pid, 0, 0) < 0 || waitpid(pid, &status, __WALL) < 0) {
-                int e = negative_errno();
+        e = ptrace(PTRACE_INTERRUPT, pid, 0, 0) < 0 ? negative_errno() : wait_stop(pid, &sig);
+        if (e < 0) {
                 ptrace(PTRACE_DETACH, pid, 0, 0);
                 return e;
         }
         for (; n < count; n++) {
-                long len = ptrace(PTRACE_SECCOMP_GET_FILTER, pid, n, NULL);
-                if (len <= 0 || !(progs[n] = calloc((size_t) len, sizeof(struct sock_filter))))
+                long len = ptrace(PTRACE_SECCOMP_GET_FILTER, pid, n, buf);
+                if (len <= 0 || len > BPF_MAXINSNS_)
                         break;
+                if (!(progs[n] = malloc((size_t) len * sizeof(*buf))))
+                        break;
+                memcpy(progs[n], buf, (size_t) len * sizeof(*buf));
                 lens[n] = (size_t) len;
-                if (ptrace(PTRACE_SECCOMP_GET_FILTER, pid, n, progs[n]) != len) {
-                        free(progs[n]);
-                        break;
-                }
         }
-        int e = n < count ? negative_errno() : 0;
-        ptrace(PTRACE_DETACH, pid, 0, 0);
+        e = n < count ? negative_errno() : 0;
+        ptrace(PTRACE_DETACH, pid, 0, sig);
         return n == count ? n : (e < 0 ? e : -EIO);
 }
 
@@ -134,7 +181,7 @@ static bool is_nonets(const struct sock_filter *prog, size_t len) {
 /* The verdict of the whole stack: for each family, the strongest action of all filters. */
 static void judge(struct sock_filter **progs, const size_t *lens, int n, struct nonet_status *s) {
         bool logged = false;
-        for (int f = 0; f < NONET_FAMILY_MAX; f++) {
+        for (int f = 0; f < AF_MAX; f++) {
                 uint32_t action = SECCOMP_RET_ALLOW;
                 for (int i = 0; i < n; i++)
                         action = bpf_stronger(action, run_call(progs[i], lens[i], __NR_socket, (uint64_t) f, NO_SUCH_TYPE));
@@ -149,7 +196,8 @@ static void judge(struct sock_filter **progs, const size_t *lens, int n, struct 
 }
 
 int nonet_status_pid(pid_t pid, struct nonet_status *ret, size_t size) {
-        struct nonet_status s = { .probed = ALL_FAMILIES, .seccomp_mode = -1 };
+        /* the families this kernel has, as the self view probes them */
+        struct nonet_status s = { .probed = BIT(AF_MAX) - 1, .seccomp_mode = -1 };
         char path[64];
 
         if (!ret || pid <= 0 || size < STATUS_SIZE_MIN)
@@ -173,7 +221,7 @@ int nonet_status_pid(pid_t pid, struct nonet_status *ret, size_t size) {
                         s.filters_read = 1;
                 }
                 for (int i = 0; i < s.seccomp_filters; i++)
-                        free(progs[i]);
+                        free(progs[i]); /* NULL where none was read */
         }
         copy_out(ret, size, &s, sizeof(s));
         return 0;

@@ -235,9 +235,9 @@ static int parse_args(int argc, char **argv, struct args *a) {
         return 0;
 }
 
-static void print_families(const char *label, uint64_t set) {
+static void print_families(const char *label, uint64_t set, uint64_t probed) {
         char buf[1024];
-        if (set == ~UINT64_C(0))
+        if (set == probed)
                 strcpy(buf, "all");
         else if (set == 0)
                 strcpy(buf, "none");
@@ -285,8 +285,8 @@ static int show_status(pid_t pid) {
                                        : s.seccomp_filters > 0   ? "another seccomp filter"
                                                                  : "nothing");
         if (s.filters_read) {
-                print_families("refused", s.refused & s.probed);
-                print_families("allowed", s.probed & ~s.refused);
+                print_families("refused", s.refused & s.probed, s.probed);
+                print_families("allowed", s.probed & ~s.refused, s.probed);
         }
         printf("no_new_privs: %s\n", s.no_new_privs ? "yes" : "no");
         printf("seccomp: %s\n", s.seccomp_mode >= 0 && s.seccomp_mode <= 2 ? modes[s.seccomp_mode] : "unknown");

@@ -184,14 +184,30 @@ static bool as_the_table_says(const struct verdict *v, const struct nonet_status
         return (~v->policy.allow & ~s->refused & s->probed) == 0;
 }
 
+#define PF_KTHREAD_ 0x00200000
+
+/* Field 9 of /proc/PID/stat, after the command's closing parenthesis: readable by anyone. */
+static bool kernel_thread(pid_t pid) {
+        char path[64], buf[1024];
+        snprintf(path, sizeof(path), "/proc/%d/stat", (int) pid);
+        FILE *f = fopen(path, "re");
+        if (!f)
+                return true; /* gone: nothing to judge */
+        size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+        fclose(f);
+        buf[n] = '\0';
+        const char *p = strrchr(buf, ')');
+        unsigned long flags = 0;
+        return !p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %lu", &flags) != 1 || (flags & PF_KTHREAD_);
+}
+
 static void audit_one(struct audit *a, pid_t pid) {
         char path[64], comm[64] = "", line[256];
         struct nonet_status s;
         uid_t uid = (uid_t) -1;
 
-        snprintf(path, sizeof(path), "/proc/%d/exe", (int) pid);
-        if (readlink(path, line, sizeof(line)) < 0 && errno == ENOENT)
-                return; /* a kernel thread */
+        if (kernel_thread(pid))
+                return;
         snprintf(path, sizeof(path), "/proc/%d/status", (int) pid);
         FILE *f = fopen(path, "re");
         if (!f)
@@ -246,6 +262,9 @@ int table_audit(char **argv) {
                 return EXIT_FAILED;
         }
         a->table = t, a->settings = &s;
+        if (geteuid() != 0)
+                say("note: not root: only what /proc shows can be judged; other users' filters cannot be read "
+                    "(NETWORK unknown)");
         printf("%-7s %-16s %-8s %s\n", "PID", "USER", "NETWORK", "COMMAND");
         while ((de = readdir(dir)))
                 if (de->d_name[0] >= '1' && de->d_name[0] <= '9' && atoi(de->d_name) != getpid())

@@ -10,6 +10,8 @@
 #include <pthread.h>
 #include <linux/io_uring.h>
 #include <sched.h>
+#include <signal.h>
+#include <time.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -364,6 +366,47 @@ static int do_dns_key(int argc, char **argv) {
         return result(syscall(__NR_request_key, "dns_resolver", argv[0], "", -2 /* KEY_SPEC_PROCESS_KEYRING */));
 }
 
+static volatile sig_atomic_t rt_signals;
+
+static void count_rt(int sig) {
+        rt_signals++;
+}
+
+/* Count the SIGRTMIN delivered for SECONDS (each is queued, none merged), then print the count. */
+static int do_count_rt_signals(int argc, char **argv) {
+        struct sigaction sa = { .sa_handler = count_rt };
+        sigemptyset(&sa.sa_mask);
+        if (sigaction(SIGRTMIN, &sa, NULL) < 0)
+                return SETUP_FAILED + 11;
+        printf("ready\n");
+        fflush(stdout);
+        struct timespec end, now;
+        clock_gettime(CLOCK_MONOTONIC, &end);
+        end.tv_sec += atoi(argv[0]);
+        do {
+                struct timespec nap = { 0, 1000000 };
+                nanosleep(&nap, NULL);
+                clock_gettime(CLOCK_MONOTONIC, &now);
+        } while (now.tv_sec < end.tv_sec || (now.tv_sec == end.tv_sec && now.tv_nsec < end.tv_nsec));
+        printf("%d\n", (int) rt_signals);
+        return 0;
+}
+
+/* Read PID's status in a loop for SECONDS, as --status --pid does; print the number of reads.
+ * 0 if every read worked. */
+static int do_read_status(int argc, char **argv) {
+        pid_t pid = atoi(argv[0]);
+        int failed = 0, reads = 0;
+        time_t end = time(NULL) + atoi(argv[1]);
+        while (time(NULL) < end) {
+                struct nonet_status st;
+                failed += nonet_status_pid(pid, &st, sizeof(st)) < 0 || !st.filters_read;
+                reads++;
+        }
+        printf("%d\n", reads);
+        return failed ? 1 : 0;
+}
+
 static int do_no_new_privs(int argc, char **argv) {
         return prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1 ? 0 : 1;
 }
@@ -413,6 +456,8 @@ static const struct probe probes[] = {
         { "reaim-fd", 3, do_reaim_fd },
         { "request-key", 0, do_request_key },
         { "dns-key", 1, do_dns_key },
+        { "count-rt-signals", 1, do_count_rt_signals },
+        { "read-status", 2, do_read_status },
 };
 
 /* LeakSanitizer's exit check uses ptrace, which the probe may run without. */

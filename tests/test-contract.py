@@ -744,6 +744,37 @@ def status_of_another_process():
 
 
 @test
+def reading_a_process_loses_none_of_its_signals():
+    # --status --pid stops the target a moment to read its filters: a signal caught in that
+    # stop is given back on detach. 1,000 queued real-time signals, each read of the target
+    # racing them: all 1,000 arrive.
+    require_root("reading another process's filters needs CAP_SYS_ADMIN")
+    import signal
+    target = subprocess.Popen(as_user([P.nonet_exec, P.probe, "count-rt-signals", "6"]), stdout=subprocess.PIPE,
+                              text=True)
+    check_eq(target.stdout.readline().strip(), "ready", "the target counts")
+    reader = subprocess.Popen([P.probe, "read-status", str(target.pid), "4"], stdout=subprocess.PIPE, text=True)
+    time.sleep(0.2)
+    for i in range(1000):
+        os.kill(target.pid, signal.SIGRTMIN)
+        time.sleep(0.003)
+    reads = reader.communicate(timeout=60)[0].strip()
+    check(reader.returncode == 0 and int(reads) > 1000, f"{reads} reads while the signals came, each whole")
+    out, _ = target.communicate(timeout=30)
+    check_eq(out.strip(), "1000", "every signal delivered")
+
+
+@test
+def the_unprivileged_audit_lists_no_kernel_threads():
+    r = run(as_user([P.nonet_exec, "--status", "--all"]))
+    commands = [line.split()[-1] for line in r.stdout.splitlines()[1:] if line.split()]
+    check(commands and not any(c in ("kthreadd", "ksoftirqd/0") or c.startswith("kworker") for c in commands),
+          "kernel threads: " + r.stdout[:600])
+    if ROOT:
+        check("only what /proc shows can be judged" in r.stderr, r.stderr)
+
+
+@test
 def a_dry_run_refuses_nothing_and_the_kernel_logs_it():
     require_root("/dev/kmsg")
     log = KernelLog()
