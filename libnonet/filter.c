@@ -117,6 +117,9 @@ static int arch_setup(scmp_filter_ctx ctx, const uint32_t *arches, size_t n, con
         if ((r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0)) < 0 || /* nonet_restrict() sets it itself */
             (r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_LOG, p->refusals == NONET_REFUSE_AND_LOG)) < 0 ||
             (r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1)) < 0 ||
+            /* A network switch is no speculation sandbox: with spec_store_bypass_disable=seccomp a
+             * filter would force the store-bypass mitigation on everything it wraps (README). */
+            (r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_SSB, 1)) < 0 ||
             (r = seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1)) < 0 ||
             (r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS)) < 0)
                 return r;
@@ -198,8 +201,14 @@ int filter_build(const struct nonet_policy *p, bool ptrace_scoped, scmp_filter_c
         return filter_build_full(p, ptrace_scoped, false, ret);
 }
 
+#ifndef SECCOMP_FILTER_FLAG_SPEC_ALLOW
+#define SECCOMP_FILTER_FLAG_SPEC_ALLOW (1UL << 2)
+#endif
+
 int prebuilt_load(const struct sock_fprog *prog, bool log_refusals) {
-        unsigned flags = SECCOMP_FILTER_FLAG_TSYNC | (log_refusals ? SECCOMP_FILTER_FLAG_LOG : 0);
+        /* SPEC_ALLOW: see arch_setup() */
+        unsigned flags = SECCOMP_FILTER_FLAG_TSYNC | SECCOMP_FILTER_FLAG_SPEC_ALLOW |
+                         (log_refusals ? SECCOMP_FILTER_FLAG_LOG : 0);
         long r = syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER, flags, prog);
         if (r < 0)
                 return negative_errno();

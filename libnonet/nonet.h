@@ -28,6 +28,9 @@
 extern "C" {
 #endif
 
+/* The library's version, "0.2.0": for a program that must know which one it runs against. */
+const char *nonet_version(void);
+
 /* Families are numbered as AF_* (0..63); bit f of a family set is family f. */
 #define NONET_FAMILY_MAX 64
 

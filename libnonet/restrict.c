@@ -111,6 +111,10 @@ static int plan_then(enum step step, const struct nonet_policy *policy, struct n
         return e < 0 ? e : 0;
 }
 
+const char *nonet_version(void) {
+        return NONET_VERSION;
+}
+
 int nonet_check(const struct nonet_policy *policy, struct nonet_result *ret_result, size_t size) {
         return plan_then(PLAN_ONLY, policy, ret_result, size);
 }

@@ -267,6 +267,9 @@ static void test_describe_failure(void) {
         CHECK_EQ(nonet_row_landlock_abi(NONET_ROW_NO_ABSTRACT), 6);
         CHECK_EQ(nonet_row_landlock_abi(NONET_ROW_FAMILIES), 0);
         CHECK_EQ(nonet_row_landlock_abi(NONET_ROW_TCP | NONET_ROW_UDP), -EINVAL);
+        /* unknown values are refused everywhere, a format too; and the version is the build's */
+        CHECK_EQ(nonet_filter_export(NULL, (enum nonet_filter_format) 7, 1), -EINVAL);
+        CHECK(strcmp(nonet_version(), NONET_VERSION) == 0, "version %s", nonet_version());
 }
 
 /* The filter libnonet would load, as BPF. */
