@@ -20,6 +20,7 @@ struct nonet_paths {
         const char *etc_dir;    /* /etc/security */
         const char *vendor_dir; /* the package's vendor directory */
         const char *table;      /* the main table file; NULL: etc_dir/nonet.conf */
+        const char *settings;   /* the settings file alone (one staged to be checked); NULL: the usual */
         const char *login_defs; /* UID_MIN and UID_MAX: /etc/login.defs; NULL: their defaults */
         uid_t owner;            /* who may own (and alone write) them: root */
 };
@@ -69,6 +70,11 @@ struct table;
 int table_load(const struct nonet_paths *paths, struct table **ret, const struct diag *d);
 /* Unusable, for why: as if it said '* hard network off', and off for every account a line names. */
 void table_close(struct table *t, const char *why);
+/* What --check-config says beyond the errors: a user's name that is a group's (an error: the
+ * number of them is returned), names NSS does not know, lines said twice or contradicting. */
+int table_lint(const struct table *t, const struct diag *d);
+/* The files read, in the order read. */
+size_t table_files(const struct table *t, const char *const **ret);
 bool table_is_closed(const struct table *t);
 void table_free(struct table *t);
 /* The lines of one file held in memory, named name (for tests and fuzzing). */

@@ -174,6 +174,8 @@ static void apply_file(struct setting_ctx *c, econf_file *kf, struct settings *s
         size_t n = 0;
 
         c->path = econf_getPath(kf);
+        if (c->path)
+                diag_say(c->d, DIAG_DEBUG, "read %s", c->path);
         if (c->path && scan_file(c) < 0) {
                 diag_say(c->d, DIAG_ERROR, "%s: out of memory", c->path);
                 c->errors++;
@@ -189,8 +191,23 @@ static void apply_file(struct setting_ctx *c, econf_file *kf, struct settings *s
 
 static int read_files(const struct nonet_paths *paths, econf_file ***ret, size_t *ret_n, const struct diag *d) {
         struct trust_ctx trust = { paths->owner, d };
-        econf_err e = econf_readDirsHistoryWithCallback(ret, ret_n, paths->vendor_dir, paths->etc_dir, SETTINGS_NAME,
-                                                        "conf", "=", "#", file_trusted, &trust);
+        econf_err e;
+        if (paths->settings) { /* one file, as given */
+                econf_file *kf = NULL, **one = malloc(sizeof(*one));
+                if (!one)
+                        return -ENOMEM;
+                e = econf_readFileWithCallback(&kf, paths->settings, "=", "#", file_trusted, &trust);
+                if (e == ECONF_SUCCESS)
+                        one[0] = kf, *ret = one, *ret_n = 1;
+                else
+                        free(one);
+                if (e == ECONF_NOFILE || e == ECONF_FILE_LIST_IS_NULL) {
+                        diag_say(d, DIAG_ERROR, "%s: cannot open: %s", paths->settings, strerror(ENOENT));
+                        return -ENOENT;
+                }
+        } else
+                e = econf_readDirsHistoryWithCallback(ret, ret_n, paths->vendor_dir, paths->etc_dir, SETTINGS_NAME,
+                                                      "conf", "=", "#", file_trusted, &trust);
         if (e == ECONF_SUCCESS || e == ECONF_NOFILE)
                 return 0;
 
@@ -261,6 +278,8 @@ static int read_login_defs(const struct nonet_paths *paths, struct settings *s, 
 static bool any_settings(const struct nonet_paths *paths) {
         const char *dirs[] = { paths->etc_dir, paths->vendor_dir };
         char path[4096];
+        if (paths->settings)
+                return true;
         for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
                 snprintf(path, sizeof(path), "%s/" SETTINGS_NAME ".conf", dirs[i]);
                 if (access(path, F_OK) == 0 || errno != ENOENT)

@@ -15,6 +15,9 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <grp.h>
+#include <pthread.h>
+#include <pwd.h>
 
 #include "config.h"
 #include "files.h"
@@ -48,8 +51,20 @@ struct table {
         size_t n_files;
 };
 
+/* Control characters of a file's bytes, escaped: a message never carries them raw into a
+ * terminal or a log. */
+static void escape_controls(const char *in, char *out, size_t size) {
+        size_t o = 0;
+        for (const unsigned char *p = (const unsigned char *) in; *p && o + 5 < size; p++)
+                if (*p < 0x20 || *p == 0x7f)
+                        o += (size_t) snprintf(out + o, size - o, "\\x%02x", *p);
+                else
+                        out[o++] = (char) *p;
+        out[o] = '\0';
+}
+
 void diag_say(const struct diag *d, enum diag_level level, const char *fmt, ...) {
-        char buf[1024];
+        char buf[1024], clean[1024];
         va_list ap;
 
         if (!d || !d->fn)
@@ -57,7 +72,8 @@ void diag_say(const struct diag *d, enum diag_level level, const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(buf, sizeof(buf), fmt, ap);
         va_end(ap);
-        d->fn(d->userdata, level, buf);
+        escape_controls(buf, clean, sizeof(clean));
+        d->fn(d->userdata, level, clean);
 }
 
 void table_free(struct table *t) {
@@ -366,6 +382,7 @@ static int load_file(struct table *t, const struct diag *d, uid_t owner, const c
                 diag_say(d, DIAG_ERROR, "%s: read error: %s", path, strerrordesc_np(-r));
                 return r;
         }
+        diag_say(d, DIAG_DEBUG, "read %s", path);
         r = parse_owned(t, d, path, buf, size);
         return r < 0 || trusted ? r : -EPERM;
 }
@@ -406,6 +423,122 @@ static int load_dropins(struct table *t, const struct nonet_paths *paths, const 
         }
         dropins_free(&list);
         return r < 0 ? r : untrusted;
+}
+
+/* The value of a line, as written. */
+static void value_text(const struct rule *r, char *buf, size_t size) {
+        if (r->exempt)
+                snprintf(buf, size, "on");
+        else if (r->dry_run)
+                snprintf(buf, size, "log");
+        else if (r->allow == (UINT64_C(1) << AF_UNIX))
+                snprintf(buf, size, "off");
+        else if (nonet_families_format(r->allow, buf, size) < 0)
+                snprintf(buf, size, "?");
+}
+
+static const struct table *sort_table; /* qsort has no context: the lint holds this lock's worth */
+
+/* Lines of the same domain together, in the order written. */
+static int by_domain(const void *a, const void *b) {
+        const struct rule *x = &sort_table->rules[*(const size_t *) a], *y = &sort_table->rules[*(const size_t *) b];
+        if (x->kind != y->kind)
+                return x->kind < y->kind ? -1 : 1;
+        int c = x->name && y->name ? strcmp(x->name, y->name) : 0;
+        if (c != 0)
+                return c;
+        if (x->min != y->min || x->max != y->max || x->range != y->range)
+                return x->min != y->min ? (x->min < y->min ? -1 : 1) : x->max != y->max ? (x->max < y->max ? -1 : 1)
+                                                                                        : (x->range ? 1 : -1);
+        return *(const size_t *) a < *(const size_t *) b ? -1 : 1;
+}
+
+static bool same_domain(const struct rule *x, const struct rule *y) {
+        return x->kind == y->kind && (!x->name || strcmp(x->name, y->name) == 0) && x->min == y->min &&
+               x->max == y->max && x->range == y->range;
+}
+
+static bool same_value(const struct rule *x, const struct rule *y) {
+        return x->exempt == y->exempt && x->dry_run == y->dry_run && x->allow == y->allow;
+}
+
+#define LINT_NSS_MAX 2000 /* names looked up at most: a huge table is checked for the rest alone */
+
+/* A user's name NSS does not know: a group's name (the '@' forgotten) is an error. */
+static int lint_name(const struct table *t, const struct rule *r, const struct diag *d) {
+        char buf[4096];
+        struct passwd pw, *found_pw = NULL;
+        struct group gr, *found_gr = NULL;
+        const char *where = t->files[r->file];
+
+        if (r->kind == DOMAIN_USER) {
+                if (getpwnam_r(r->name, &pw, buf, sizeof(buf), &found_pw) == 0 && found_pw)
+                        return 0;
+                if (getgrnam_r(r->name, &gr, buf, sizeof(buf), &found_gr) == 0 && found_gr) {
+                        diag_say(d, DIAG_ERROR, "%s:%u: '%.64s' is no user but a group: did you mean @%.64s?", where,
+                                 r->line, r->name, r->name);
+                        return 1;
+                }
+                diag_say(d, DIAG_WARNING, "%s:%u: there is no user '%.64s' (or NSS cannot say now)", where, r->line,
+                         r->name);
+        } else if (r->kind == DOMAIN_GROUP) {
+                if (getgrnam_r(r->name, &gr, buf, sizeof(buf), &found_gr) == 0 && found_gr)
+                        return 0;
+                if (getpwnam_r(r->name, &pw, buf, sizeof(buf), &found_pw) == 0 && found_pw)
+                        diag_say(d, DIAG_WARNING, "%s:%u: there is no group '%.64s', but a user: did you mean %.64s?",
+                                 where, r->line, r->name, r->name);
+                else
+                        diag_say(d, DIAG_WARNING, "%s:%u: there is no group '%.64s' (or NSS cannot say now)", where,
+                                 r->line, r->name);
+        }
+        return 0;
+}
+
+int table_lint(const struct table *t, const struct diag *d) {
+        static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+        size_t *order = malloc((t->n_rules ? t->n_rules : 1) * sizeof(*order));
+        size_t looked_up = 0;
+        int errors = 0;
+        char now[256], then[256];
+
+        if (!order)
+                return -ENOMEM;
+        for (size_t i = 0; i < t->n_rules; i++)
+                order[i] = i;
+        pthread_mutex_lock(&lock);
+        sort_table = t;
+        qsort(order, t->n_rules, sizeof(*order), by_domain);
+        pthread_mutex_unlock(&lock);
+        for (size_t k = 0; k < t->n_rules; k++) {
+                const struct rule *r = &t->rules[order[k]];
+                const struct rule *prev = k > 0 ? &t->rules[order[k - 1]] : NULL;
+                if (r->broken)
+                        continue;
+                if (prev && !prev->broken && same_domain(prev, r)) {
+                        value_text(r, now, sizeof(now));
+                        value_text(prev, then, sizeof(then));
+                        if (same_value(prev, r))
+                                diag_say(d, DIAG_WARNING, "%s:%u: the same line as %s:%u", t->files[r->file], r->line,
+                                         t->files[prev->file], prev->line);
+                        else
+                                diag_say(d, DIAG_WARNING, "%s:%u: says %s where %s:%u says %s for the same domain: "
+                                                          "the later line wins (%s)",
+                                         t->files[r->file], r->line, now, t->files[prev->file], prev->line, then, now);
+                        continue;
+                }
+                if ((r->kind == DOMAIN_USER || r->kind == DOMAIN_GROUP) && looked_up++ < LINT_NSS_MAX)
+                        errors += lint_name(t, r, d);
+        }
+        if (looked_up > LINT_NSS_MAX)
+                diag_say(d, DIAG_WARNING, "%zu names in the table: only the first %d were looked up", looked_up,
+                         LINT_NSS_MAX);
+        free(order);
+        return errors;
+}
+
+size_t table_files(const struct table *t, const char *const **ret) {
+        *ret = (const char *const *) t->files;
+        return t->n_files;
 }
 
 void table_close(struct table *t, const char *why) {

@@ -31,11 +31,12 @@ static int hand_over(char **argv) {
         return -errno;
 }
 
-int table_user_policy(char **argv, const char *user, bool verbose, struct nonet_policy *policy, bool *ret_restricted) {
+int table_user_policy(char **argv, const char *user, const struct table_files *files, bool verbose,
+                      struct nonet_policy *policy, bool *ret_restricted) {
         return hand_over(argv);
 }
 
-int table_check_config(char **argv) {
+int table_check_config(char **argv, const struct table_files *files) {
         hand_over(argv);
         return EXIT_FAILED;
 }

@@ -12,7 +12,7 @@
 
 #include "nonet-exec.h"
 
-enum action { ACTION_EXEC, ACTION_STATUS, ACTION_PRINT_FILTER, ACTION_CHECK_CONFIG };
+enum action { ACTION_EXEC, ACTION_STATUS, ACTION_PRINT_FILTER, ACTION_CHECK_CONFIG, ACTION_HELP, ACTION_VERSION };
 
 struct args {
         struct nonet_policy *policy;
@@ -20,6 +20,8 @@ struct args {
         bool verbose;
         bool policy_options; /* --allow, --errno, --landlock or --unix given */
         const char *user;    /* --user: the table's policy for this user */
+        struct table_files files; /* --table, --settings: staged files in place of the usual */
+        int actions;         /* how many of --status, --print-filter, --check-config were given */
         pid_t pid;           /* --status --pid */
         bool all;            /* --status --all */
         bool unix_paths;     /* --unix-path given */
@@ -38,7 +40,8 @@ void say(const char *fmt, ...) {
 
 static void usage(FILE *f) {
         fputs("Usage: nonet-exec [OPTIONS] [--] COMMAND [ARG]...\n"
-              "       nonet-exec --status [--pid=PID | --all] | --print-filter [OPTIONS] | --check-config\n"
+              "       nonet-exec --status [--pid=PID | --all] | --print-filter [OPTIONS]\n"
+              "       nonet-exec --check-config [--table=FILE] [--settings=FILE]\n"
               "Run COMMAND with the network off: socket() of any family but AF_UNIX is refused,\n"
               "for COMMAND and everything it starts, irreversibly.\n"
               "\n"
@@ -62,20 +65,25 @@ static void usage(FILE *f) {
               "                                  refuse to run (default, exit 125), or accept the risk\n"
               "  -u, --user=USER                 apply USER's policy from the table\n"
               "                                  (" NONET_ETC_DIR "/nonet.conf, nonet.d/)\n"
-              "      --check-config              check the table and settings; exit 1 on any error\n"
+              "      --check-config              check the table and settings, say what they do and\n"
+              "                                  which files were read; exit 1 on any error\n"
+              "      --table=FILE                with --check-config or --user: this table instead of\n"
+              "                                  " NONET_ETC_DIR "/nonet.conf (a staged copy, pam_nonet's conf=)\n"
+              "      --settings=FILE             with --check-config or --user: this settings file alone\n"
               "      --status                    report what restricts this process (key: value lines);\n"
               "                                  exit 0 if its network is off, 1 if on, 2 if unknown\n"
               "      --pid=PID                   with --status: of process PID (its filters: as root)\n"
               "      --all                       with --status: every process, marking those of users\n"
               "                                  the table restricts that still have network; exit 1\n"
               "                                  if any\n"
-              "      --print-filter              print the seccomp filter in readable form\n"
+              "      --print-filter              print the seccomp filter in readable form (of USER's\n"
+              "                                  policy with --user)\n"
               "  -v, --verbose                   say what is applied, and why, before running COMMAND\n"
               "  -h, --help                      show this help\n"
               "  -V, --version                   show the version\n"
               "\n"
-              "Exit status: COMMAND's own; 125 if nonet-exec fails, 126 if COMMAND cannot be run,\n"
-              "127 if COMMAND is not found.\n",
+              "Exit status: COMMAND's own; 125 if nonet-exec fails (bad usage, cannot restrict, a\n"
+              "write error), 126 if COMMAND cannot be run (a bad interpreter too), 127 if it is not found.\n",
               f);
 }
 
@@ -149,31 +157,54 @@ static int parse_option(int c, const char *arg, struct args *a) {
                 a->all = true;
                 return 0;
         case 'u':
+                if (!*arg) {
+                        say("--user needs a user name");
+                        return -EINVAL;
+                }
                 a->user = arg;
                 return 0;
+        case 'T':
+        case 'S':
+                if (!*arg) {
+                        say("--%s needs a file", c == 'T' ? "table" : "settings");
+                        return -EINVAL;
+                }
+                *(c == 'T' ? &a->files.table : &a->files.settings) = arg;
+                return 0;
         case 'c':
-                a->action = ACTION_CHECK_CONFIG;
-                return 0;
         case 's':
-                a->action = ACTION_STATUS;
-                return 0;
         case 'p':
-                a->action = ACTION_PRINT_FILTER;
+                a->action = c == 'c' ? ACTION_CHECK_CONFIG : c == 's' ? ACTION_STATUS : ACTION_PRINT_FILTER;
+                a->actions++;
                 return 0;
         case 'v':
                 a->verbose = true;
                 return 0;
         case 'h':
-                usage(stdout);
-                exit(EXIT_SUCCESS);
         case 'V':
-                puts("nonet-exec " NONET_VERSION);
-                exit(EXIT_SUCCESS);
+                a->action = c == 'h' ? ACTION_HELP : ACTION_VERSION;
+                return 0;
+        case ':':
+                say("option '%s' needs an argument", a->argv[optind - 1]);
+                return -EINVAL;
         default:
-                usage(stderr);
+                say("unrecognized option '%s'", a->argv[optind - 1]);
                 return -EINVAL;
         }
 }
+
+static int refuse(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int refuse(const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        fputs("nonet-exec: ", stderr);
+        vfprintf(stderr, fmt, ap);
+        fputc('\n', stderr);
+        va_end(ap);
+        return -EINVAL;
+}
+
+static int check_combination(const struct args *a);
 
 static int parse_args(int argc, char **argv, struct args *a) {
         static const struct option options[] = {
@@ -189,6 +220,8 @@ static int parse_args(int argc, char **argv, struct args *a) {
                 { "all", no_argument, NULL, 'A' },
                 { "user", required_argument, NULL, 'u' },
                 { "check-config", no_argument, NULL, 'c' },
+                { "table", required_argument, NULL, 'T' },
+                { "settings", required_argument, NULL, 'S' },
                 { "status", no_argument, NULL, 's' },
                 { "print-filter", no_argument, NULL, 'p' },
                 { "verbose", no_argument, NULL, 'v' },
@@ -200,38 +233,49 @@ static int parse_args(int argc, char **argv, struct args *a) {
 
         a->argv = argv;
         a->policy = nonet_policy_new();
+        optind = 1;
         if (!a->policy) {
                 say("out of memory");
                 return -ENOMEM;
         }
-        /* '+': options end at COMMAND, so "nonet-exec curl -v" passes -v to curl. */
-        while ((c = getopt_long(argc, argv, "+a:u:vhV", options, NULL)) >= 0)
+        /* '+': options end at COMMAND, so "nonet-exec curl -v" passes -v to curl; ':': our own messages. */
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, "+:a:u:vhV", options, NULL)) >= 0)
                 if (parse_option(c, optarg, a) < 0)
                         return -EINVAL;
-
         a->command = argv + optind;
-        if (a->action == ACTION_EXEC && !a->command[0]) {
-                say("no command given (see --help)");
-                return -EINVAL;
-        }
-        if (a->action != ACTION_EXEC && a->command[0]) {
-                say("--status, --print-filter and --check-config take no command");
-                return -EINVAL;
-        }
-        if (a->user && a->policy_options) {
-                say("--user takes its policy from the table: it cannot be combined with --allow, --errno, "
-                    "--landlock, --unix, --dry-run, --log or --inherited");
-                return -EINVAL;
-        }
-        if ((a->pid || a->all) && a->action != ACTION_STATUS) {
-                say("--pid and --all go with --status");
-                return -EINVAL;
-        }
-        if (a->pid && a->all) {
-                say("--status takes --pid or --all, not both");
-                return -EINVAL;
-        }
-        /* Combinations the policy cannot hold are libnonet's to refuse: nonet_restrict() says why. */
+        return check_combination(a);
+}
+
+/* Every combination that would leave one half unread is refused, as one line. */
+static int check_combination(const struct args *a) {
+        static const char *const names[] = { [ACTION_STATUS] = "--status", [ACTION_PRINT_FILTER] = "--print-filter",
+                                             [ACTION_CHECK_CONFIG] = "--check-config" };
+        bool files = a->files.table || a->files.settings;
+        const char *what = (size_t) a->action < sizeof(names) / sizeof(names[0]) ? names[a->action] : NULL;
+
+        if (a->action == ACTION_HELP || a->action == ACTION_VERSION)
+                return 0;
+        if (a->actions > 1)
+                return refuse("--status, --print-filter and --check-config are each a command of their own: give one");
+        if ((a->pid || a->all) && a->action != ACTION_STATUS)
+                return refuse("--pid and --all go with --status");
+        if (a->pid && a->all)
+                return refuse("--status takes --pid or --all, not both");
+        if (a->action != ACTION_EXEC && a->command[0])
+                return refuse("%s takes no command", what);
+        if (a->action == ACTION_EXEC && !a->command[0])
+                return refuse("no command given");
+        if (a->user && a->policy_options)
+                return refuse("--user takes its policy from the table: it cannot be combined with --allow, --errno, "
+                              "--landlock, --unix, --unix-path, --dry-run, --log or --inherited");
+        if (a->action == ACTION_STATUS && (a->policy_options || a->user || files || a->verbose))
+                return refuse("--status reads what is in force: it takes no policy, --user, --table, --settings or "
+                              "--verbose");
+        if (a->action == ACTION_CHECK_CONFIG && (a->policy_options || a->user))
+                return refuse("--check-config checks the table and settings: it takes no policy options or --user");
+        if (files && a->action != ACTION_CHECK_CONFIG && !a->user)
+                return refuse("--table and --settings go with --check-config or --user");
         return 0;
 }
 
@@ -368,13 +412,29 @@ static int print_filter(const struct args *a) {
         return EXIT_SUCCESS;
 }
 
+/* Whether name exists as execvp() would look for it: its ENOENT then means a missing interpreter. */
+static bool found_on_path(const char *name) {
+        if (strchr(name, '/'))
+                return access(name, F_OK) == 0;
+        const char *path = getenv("PATH");
+        char buf[4096];
+        for (const char *p = path ? path : "/usr/local/bin:/usr/bin:/bin"; *p;) {
+                size_t n = strcspn(p, ":");
+                if (snprintf(buf, sizeof(buf), "%.*s/%s", (int) n, n ? p : ".", name) < (int) sizeof(buf) &&
+                    access(buf, F_OK) == 0)
+                        return true;
+                p += n + (p[n] == ':');
+        }
+        return false;
+}
+
 static int run(struct args *a) {
         struct nonet_result result;
         bool restricted = true;
         char why[512];
         int r;
 
-        if (a->user && table_user_policy(a->argv, a->user, a->verbose, a->policy, &restricted) < 0)
+        if (a->user && table_user_policy(a->argv, a->user, &a->files, a->verbose, a->policy, &restricted) < 0)
                 return EXIT_FAILED;
         if (!restricted)
                 goto exec;
@@ -391,18 +451,41 @@ static int run(struct args *a) {
 exec:
         execvp(a->command[0], a->command);
         int e = errno;
+        if (e == ENOENT && found_on_path(a->command[0])) {
+                say("failed to execute %s: bad interpreter (its #! line names a program that does not exist)",
+                    a->command[0]);
+                return EXIT_CANNOT_RUN;
+        }
         say("failed to execute %s: %s", a->command[0], strerror(e));
         return e == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN;
 }
 
+/* --print-filter --user: the filter of that user's policy, or that there is none. */
+static int print_user_filter(struct args *a) {
+        bool restricted = true;
+        if (table_user_policy(a->argv, a->user, &a->files, a->verbose, a->policy, &restricted) < 0)
+                return EXIT_FAILED;
+        if (!restricted) {
+                printf("# the table leaves %s's network on: no filter\n", a->user);
+                return EXIT_SUCCESS;
+        }
+        return print_filter(a);
+}
+
 static int act(struct args *a) {
         switch (a->action) {
+        case ACTION_HELP:
+                usage(stdout);
+                return EXIT_SUCCESS;
+        case ACTION_VERSION:
+                puts("nonet-exec " NONET_VERSION);
+                return EXIT_SUCCESS;
         case ACTION_STATUS:
                 return a->all ? table_audit(a->argv) : show_status(a->pid);
         case ACTION_PRINT_FILTER:
-                return print_filter(a);
+                return a->user ? print_user_filter(a) : print_filter(a);
         case ACTION_CHECK_CONFIG:
-                return table_check_config(a->argv);
+                return table_check_config(a->argv, &a->files);
         case ACTION_EXEC:
                 break;
         }
@@ -411,7 +494,17 @@ static int act(struct args *a) {
 
 int main(int argc, char **argv) {
         struct args a = { 0 };
-        int r = parse_args(argc, argv, &a) < 0 ? EXIT_FAILED : act(&a);
+        int r;
+        if (parse_args(argc, argv, &a) < 0) {
+                fputs("Try 'nonet-exec --help' for more information.\n", stderr);
+                r = EXIT_FAILED;
+        } else
+                r = act(&a);
         nonet_policy_free(a.policy);
+        /* what was printed must have reached its reader: a full disk is an error */
+        if (fflush(stdout) != 0 || ferror(stdout)) {
+                say("write error: %s", strerror(errno ? errno : EIO));
+                return EXIT_FAILED;
+        }
         return r;
 }

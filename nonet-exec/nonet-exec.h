@@ -18,9 +18,15 @@ void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * nonet-exec hands these over to it with its own arguments (handover.c), so that its
  * usual start loads no shared library.
  */
+/* --table, --settings: staged files read in place of the usual ones. */
+struct table_files {
+        const char *table;
+        const char *settings;
+};
 /* --user: the policy the table gives user's logins; whether their network is off at all. */
-int table_user_policy(char **argv, const char *user, bool verbose, struct nonet_policy *policy, bool *ret_restricted);
+int table_user_policy(char **argv, const char *user, const struct table_files *files, bool verbose,
+                      struct nonet_policy *policy, bool *ret_restricted);
 /* --check-config: an exit status. */
-int table_check_config(char **argv);
+int table_check_config(char **argv, const struct table_files *files);
 /* --status --all: every process, marking those of restricted users that have network; an exit status. */
 int table_audit(char **argv);

@@ -18,11 +18,16 @@
 
 struct diag_ctx {
         bool verbose;
+        bool reads_to_stdout; /* --check-config: "read FILE" lines are its report, on stdout */
         unsigned errors;
 };
 
 static void print_diag(void *userdata, enum diag_level level, const char *message) {
         struct diag_ctx *c = userdata;
+        if (level == DIAG_DEBUG && c->reads_to_stdout && strncmp(message, "read ", 5) == 0) {
+                printf("%s\n", message);
+                return;
+        }
         if (level == DIAG_DEBUG && !c->verbose)
                 return;
         c->errors += level == DIAG_ERROR;
@@ -30,13 +35,20 @@ static void print_diag(void *userdata, enum diag_level level, const char *messag
 }
 
 /* The table decides; when it cannot, the network is off (closed). */
-int table_user_policy(char **argv, const char *user, bool verbose, struct nonet_policy *policy, bool *ret_restricted) {
+static void staged_paths(const struct table_files *files, struct nonet_paths *ret) {
+        nonet_paths_default(ret);
+        ret->table = files->table;
+        ret->settings = files->settings;
+}
+
+int table_user_policy(char **argv, const char *user, const struct table_files *files, bool verbose,
+                      struct nonet_policy *policy, bool *ret_restricted) {
         struct diag_ctx c = { .verbose = verbose };
         struct diag d = { print_diag, &c };
         struct nonet_paths paths;
         struct verdict v;
 
-        nonet_paths_default(&paths);
+        staged_paths(files, &paths);
         int r = nonet_decide_user(&paths, user, &d, &v);
         if (r == -ESRCH)
                 return r; /* already said: no such user */
@@ -121,19 +133,21 @@ static void check_sshd(void) {
         pclose(f);
 }
 
-int table_check_config(char **argv) {
-        struct diag_ctx c = { .verbose = true };
+int table_check_config(char **argv, const struct table_files *files) {
+        struct diag_ctx c = { .verbose = true, .reads_to_stdout = true };
         struct diag d = { print_diag, &c };
         struct nonet_paths paths;
         struct settings s;
         struct table *t = NULL;
 
-        nonet_paths_default(&paths);
+        staged_paths(files, &paths);
         int r = config_load(&paths, &s, &t, &d);
         if (!t) {
                 say("out of memory");
                 return EXIT_FAILED;
         }
+        int lint = table_lint(t, &d);
+        c.errors += lint > 0 ? (unsigned) lint : 0;
         printf("%zu rules\n", table_size(t));
         if (table_is_closed(t))
                 printf("unusable: until it is mended, the network is off for every login account (UID %u-%u) and for "

@@ -672,7 +672,35 @@ def exit_status_and_errors():
     check(r.returncode == 125 and "auto, require or off" in r.stderr, r.stderr)
     r = run([E])
     check(r.returncode == 125 and "no command" in r.stderr, r.stderr)
-    check_eq(run([E, "--bogus-option", "true"]).returncode, 125, "unknown option")
+    r = run([E, "--bogus-option", "true"])
+    check_eq((r.returncode, r.stderr), (125, "nonet-exec: unrecognized option '--bogus-option'\n"
+                                             "Try 'nonet-exec --help' for more information.\n"), "unknown option")
+    # every combination that would leave one half unread is refused, before anything runs
+    marker = P.writable("ran-combination")
+    for args, message in ((["--user=", "touch", marker], "--user needs a user name"),
+                          (["--all"], "--pid and --all go with --status"),
+                          (["--status", "--check-config"], "each a command of their own"),
+                          (["--status", "--print-filter"], "each a command of their own"),
+                          (["--status", "--user=root"], "--status reads what is in force"),
+                          (["--status", "--allow=inet"], "--status reads what is in force"),
+                          (["--check-config", "--allow=inet"], "--check-config checks the table"),
+                          (["--table=/x", "touch", marker], "--table and --settings go with"),
+                          (["--allow"], "option '--allow' needs an argument")):
+        r = run([E] + args)
+        check(r.returncode == 125 and message in r.stderr and r.stderr.endswith("for more information.\n"),
+              f"{args}: {r.returncode} {r.stderr}")
+        check(not os.path.exists(marker), f"{args}: nothing ran")
+    # a script whose interpreter is missing is named as such, not as a missing file
+    script = P.writable("no-interpreter.sh")
+    with open(script, "w") as f:
+        f.write("#!/nonexistent/interpreter\n")
+    os.chmod(script, 0o755)
+    r = run([E, script])
+    check(r.returncode == 126 and "bad interpreter" in r.stderr, r.stderr)
+    # what is printed must reach its reader
+    with open("/dev/full", "w") as full:
+        r = subprocess.run([E, "--help"], stdout=full, stderr=subprocess.PIPE, text=True)
+    check(r.returncode == 125 and "write error" in r.stderr, f"--help >/dev/full: {r.returncode} {r.stderr}")
     # options end at the command: -v belongs to it
     r = run([E, "sh", "-c", 'echo "$0"', "-v"])
     check_eq((r.returncode, r.stdout.strip(), r.stderr), (0, "-v", ""), "options after COMMAND are its own")

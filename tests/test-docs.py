@@ -64,6 +64,24 @@ def bash_completion_offers_every_option():
 
 
 @test
+def zsh_and_fish_completions_offer_every_option():
+    code = set(re.findall(r'\{ "([a-z-]+)", (?:no|required)_argument',
+                          open(os.path.join(SOURCE, "nonet-exec", "nonet-exec.c")).read()))
+    zsh = os.path.join(SOURCE, "conf", "nonet-exec.zsh-completion")
+    fish = os.path.join(SOURCE, "conf", "nonet-exec.fish")
+    check_eq(set(re.findall(r"--([a-z-]+)", open(zsh).read())) & code, code, "zsh offers every option")
+    check_eq(set(re.findall(r"-l ([a-z-]+)", open(fish).read())), code, "fish offers every option")
+    # the shells themselves read them
+    r = run(["zsh", "-n", zsh])
+    check_eq((r.returncode, r.stderr), (0, ""), "zsh parses its completion")
+    r = run(["fish", "--no-execute", fish])
+    check_eq((r.returncode, r.stderr), (0, ""), "fish parses its completion")
+    script = f"source {fish}; complete -C 'nonet-exec --errno='"
+    r = run(["fish", "--no-config", "-c", script])
+    check("--errno=eafnosupport" in r.stdout and "--errno=eperm" in r.stdout, "fish completes --errno: " + r.stdout)
+
+
+@test
 def settings_keys_are_documented():
     code = open(os.path.join(SOURCE, "libnonet", "settings.c")).read()
     keys = set(re.findall(r'strcmp\(key, "([A-Za-z]+)"\)', code))

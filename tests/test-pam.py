@@ -262,6 +262,79 @@ def nonet_exec_user_and_check_config():
 
 
 @test
+def check_config_catches_the_mistakes_people_make():
+    E = P.nonet_exec
+    set_table()
+    cases = [
+        ("nn-lab hard network off\n", 1, "nonet.conf:1: 'nn-lab' is no user but a group: did you mean @nn-lab?"),
+        ("@nn-labb hard network off\n", 0, "nonet.conf:1: there is no group 'nn-labb'"),
+        ("nn-nosuch hard network off\n", 0, "nonet.conf:1: there is no user 'nn-nosuch'"),
+        ("nn-off hard network off\nnn-off - network off\n", 0, "nonet.conf:2: the same line as /etc/security/nonet.conf:1"),
+        ("nn-off hard network off\nnn-off hard network on\n", 0,
+         "nonet.conf:2: says on where /etc/security/nonet.conf:1 says off for the same domain: the later line wins (on)"),
+        ("\ufeffnn-off hard network off\n", 0, "nonet.conf:1: a UTF-8 byte order mark before the first line"),
+        ("nn-\x1b[31mred hard network off\n", 0, "there is no user 'nn-\\x1b[31mred'"),
+    ]
+    for table, code, message in cases:
+        set_table(table)
+        r = run([E, "--check-config"])
+        check(r.returncode == code and message in r.stderr, f"{table!r}: exit {r.returncode}: {r.stderr}")
+        check("\x1b" not in r.stderr, "no control character reaches the terminal")
+    # the BOM is stripped: the user it hid is restricted again
+    set_table("\ufeffnn-off hard network off\n")
+    check_eq(inet("nn-off").returncode, EAFNOSUPPORT, "a BOM does not hide the first line")
+    # nonet.d as a plain file holding a rule: an error, not silence
+    set_table()
+    R.write("/etc/security/nonet.d", "nn-free hard network off\n")
+    try:
+        r = run([E, "--check-config"])
+        check(r.returncode == 1 and "nonet.d is not a directory" in r.stderr, r.stderr)
+    finally:
+        os.unlink("/etc/security/nonet.d")
+
+
+@test
+def check_config_checks_staged_files_and_names_what_it_read():
+    E = P.nonet_exec
+    set_table()
+    os.makedirs("/etc/security/nonet.d", exist_ok=True)
+    R.write("/etc/security/nonet.d/50-lab.conf", "nn-plain hard network off\n")
+    staged = P.path("staged.conf")
+    R.write(staged, "nn-free hard network off\n* soft network off\n")
+    settings = P.path("staged-settings.conf")
+    R.write(settings, "Errno=eprem\n")
+    try:
+        r = run([E, "--check-config"])
+        reads = [line[5:] for line in r.stdout.splitlines() if line.startswith("read ")]
+        check_eq(reads, ["/etc/security/nonet.conf", "/etc/security/nonet.d/50-lab.conf"], "the files read, in order")
+        r = run([E, "--check-config", f"--table={staged}", f"--settings={settings}"])
+        check(r.returncode == 1 and f"{staged}:2: 'soft' network limit" in r.stderr and
+              f"{settings}:1: invalid Errno=eprem" in r.stderr, r.stderr)
+        check(f"read {staged}" in r.stdout and f"read {settings}" in r.stdout, r.stdout)
+        # pam_nonet's conf=FILE, checked before it is used; and --user with the staged table
+        R.write(staged, "nn-free hard network off\n")
+        check_eq(run([E, "--check-config", f"--table={staged}"]).returncode, 0, "a good staged table")
+        check_eq(run([E, "--user=nn-free", f"--table={staged}", P.probe, "socket", "inet"]).returncode, EAFNOSUPPORT,
+                 "--user reads the staged table")
+        r = run([E, "--table=/nonexistent-nonet", "--check-config"])
+        check(r.returncode == 1 and "/nonexistent-nonet: cannot open" in r.stderr, r.stderr)
+    finally:
+        os.unlink("/etc/security/nonet.d/50-lab.conf")
+
+
+@test
+def print_filter_follows_the_user():
+    set_table()
+    E = P.nonet_exec
+    r = run([E, "--print-filter", "--user=nn-free"])
+    check(r.returncode == 0 and "the table leaves nn-free's network on: no filter" in r.stdout, r.stdout)
+    r = run([E, "--print-filter", "--user=nn-nl"])
+    check(r.returncode == 0 and "allowed: unix,netlink" in r.stdout, r.stdout[:300])
+    r = run([E, "--print-filter", "--user=nn-nosuch"])
+    check(r.returncode == 125 and "no such user" in r.stderr, r.stderr)
+
+
+@test
 def wildcards_and_ranges_spare_system_accounts():
     # '*' and ranges match login accounts (UID_MIN..UID_MAX); a system account only when named
     stack("")
