@@ -15,6 +15,7 @@ complete -c nonet-exec -l settings -r -F -d 'with --check-config or --user: this
 complete -c nonet-exec -l status -d 'report what restricts this process'
 complete -c nonet-exec -l pid -x -d 'with --status: of process PID' -a '(__fish_complete_pids)'
 complete -c nonet-exec -l all -d 'with --status: every process'
+complete -c nonet-exec -l json -d 'with --status: one JSON object'
 complete -c nonet-exec -l print-filter -d 'print the seccomp filter'
 complete -c nonet-exec -s v -l verbose -d 'say what is applied'
 complete -c nonet-exec -s h -l help -d 'show the help'

@@ -41,7 +41,7 @@ int table_check_config(char **argv, const struct table_files *files) {
         return EXIT_FAILED;
 }
 
-int table_audit(char **argv) {
+int table_audit(char **argv, bool json) {
         hand_over(argv);
         return EXIT_FAILED;
 }

@@ -24,6 +24,7 @@ struct args {
         int actions;         /* how many of --status, --print-filter, --check-config were given */
         pid_t pid;           /* --status --pid */
         bool all;            /* --status --all */
+        bool json;           /* --status --json */
         bool unix_paths;     /* --unix-path given */
         char **command;
         char **argv;         /* as given, for nonet-exec-table */
@@ -76,6 +77,7 @@ static void usage(FILE *f) {
               "      --all                       with --status: every process, marking those of users\n"
               "                                  the table restricts that still have network; exit 1\n"
               "                                  if any\n"
+              "      --json                      with --status: one JSON object (see nonet-exec(1))\n"
               "      --print-filter              print the seccomp filter in readable form (of USER's\n"
               "                                  policy with --user)\n"
               "  -v, --verbose                   say what is applied, and why, before running COMMAND\n"
@@ -156,6 +158,9 @@ static int parse_option(int c, const char *arg, struct args *a) {
         case 'A':
                 a->all = true;
                 return 0;
+        case 'J':
+                a->json = true;
+                return 0;
         case 'u':
                 if (!*arg) {
                         say("--user needs a user name");
@@ -218,6 +223,7 @@ static int parse_args(int argc, char **argv, struct args *a) {
                 { "log", no_argument, NULL, 'L' },
                 { "pid", required_argument, NULL, 'P' },
                 { "all", no_argument, NULL, 'A' },
+                { "json", no_argument, NULL, 'J' },
                 { "user", required_argument, NULL, 'u' },
                 { "check-config", no_argument, NULL, 'c' },
                 { "table", required_argument, NULL, 'T' },
@@ -258,8 +264,8 @@ static int check_combination(const struct args *a) {
                 return 0;
         if (a->actions > 1)
                 return refuse("--status, --print-filter and --check-config are each a command of their own: give one");
-        if ((a->pid || a->all) && a->action != ACTION_STATUS)
-                return refuse("--pid and --all go with --status");
+        if ((a->pid || a->all || a->json) && a->action != ACTION_STATUS)
+                return refuse("--pid, --all and --json go with --status");
         if (a->pid && a->all)
                 return refuse("--status takes --pid or --all, not both");
         if (a->action != ACTION_EXEC && a->command[0])
@@ -310,24 +316,101 @@ static void print_rows(const char *label, uint64_t rows) {
         printf("%s: %s\n", label, buf);
 }
 
-/* One "key: value" a line, as nonet-exec(1) lists them; exit 0 off, 1 on, 2 unknown. */
-static int show_status(pid_t pid) {
+static const char *restricted_by(const struct nonet_status *s) {
+        return !s->filters_read ? "unknown" : s->by_nonet ? "nonet" : s->seccomp_filters > 0 ? "another seccomp filter"
+                                                                                           : "nothing";
+}
+
+static const char *unix_levels(uint64_t rows) {
+        return rows & NONET_ROW_LISTED ? "all,no-abstract,listed" : rows & NONET_ROW_NO_ABSTRACT ? "all,no-abstract" : "all";
+}
+
+/* This process's own descriptors, judged as a restriction would judge them: one that reaches the
+ * network is named. Empty if none. */
+static void held_descriptor(char *buf, size_t size) {
+        struct nonet_result r;
+        buf[0] = '\0';
+        int e = nonet_check(NULL, &r, sizeof(r));
+        if (e < 0 && r.failed == NONET_LAYER_INHERITED)
+                nonet_describe_failure_sized(e, &r, sizeof(r), buf, size);
+}
+
+/* A list of names as a JSON array: "unix,inet" -> ["unix","inet"]. */
+static void json_list(const char *key, const char *list, bool last) {
+        printf("  \"%s\": [", key);
+        for (const char *p = list; *p && strcmp(list, "none") != 0;) {
+                size_t n = strcspn(p, ",");
+                printf("%s\"%.*s\"", p == list ? "" : ", ", (int) n, p);
+                p += n + (p[n] == ',');
+        }
+        printf("]%s\n", last ? "" : ",");
+}
+
+void json_string(const char *s) {
+        putchar('"');
+        for (const unsigned char *p = (const unsigned char *) s; *p; p++)
+                if (*p == '"' || *p == '\\')
+                        printf("\\%c", *p);
+                else if (*p < 0x20 || *p == 0x7f)
+                        printf("\\u%04x", *p);
+                else
+                        putchar(*p);
+        putchar('"');
+}
+
+static void print_status_json(pid_t pid, const struct nonet_status *s, const char *held) {
+        static const char *const modes[] = { "none", "strict", "filter" };
+        char refused[1024] = "none", allowed[1024] = "none", rows[256];
+        if (s->filters_read && nonet_families_format(s->refused & s->probed, refused, sizeof(refused)) < 0)
+                strcpy(refused, "none");
+        if (s->filters_read && nonet_families_format(s->probed & ~s->refused, allowed, sizeof(allowed)) < 0)
+                strcpy(allowed, "none");
+        if (nonet_rows_format(s->landlock_rows, rows, sizeof(rows)) < 0)
+                strcpy(rows, "none");
+        printf("{\n  \"pid\": %d,\n  \"network\": \"%s\",\n  \"restricted_by\": \"%s\",\n", pid > 0 ? (int) pid : (int) getpid(),
+               network_text(s->network), restricted_by(s));
+        printf("  \"filters_read\": %s,\n", s->filters_read ? "true" : "false");
+        json_list("refused", s->filters_read ? refused : "none", false);
+        json_list("allowed", s->filters_read ? allowed : "none", false);
+        printf("  \"no_new_privs\": %s,\n  \"seccomp\": \"%s\",\n  \"seccomp_filters\": %d,\n  \"landlock_abi\": %d,\n",
+               s->no_new_privs ? "true" : "false",
+               s->seccomp_mode >= 0 && s->seccomp_mode <= 2 ? modes[s->seccomp_mode] : "unknown", s->seccomp_filters,
+               s->landlock_abi);
+        json_list("unix_levels", unix_levels(s->landlock_rows), false);
+        json_list("landlock_rows", rows, false);
+        printf("  \"held\": ");
+        if (held && held[0])
+                json_string(held);
+        else
+                printf("null");
+        printf("\n}\n");
+}
+
+/* One "key: value" a line, as nonet-exec(1) lists them (or one JSON object); exit 0 off, 1 on,
+ * 2 unknown. */
+static int show_status(pid_t pid, bool json) {
         static const char *const modes[] = { "none", "strict", "filter" };
         struct nonet_status s;
+        char held[512] = "";
         int r = pid > 0 ? nonet_status_pid(pid, &s, sizeof(s)) : nonet_status(&s, sizeof(s));
         if (r < 0) {
                 say("cannot read the status of %s: %s", pid > 0 ? "that process" : "this process", strerror(-r));
                 return EXIT_UNKNOWN;
+        }
+        if (pid <= 0)
+                held_descriptor(held, sizeof(held));
+        int ret = s.network == NONET_NETWORK_OFF ? EXIT_SUCCESS : s.network == NONET_NETWORK_UNKNOWN ? EXIT_UNKNOWN
+                                                                                                  : EXIT_FAILURE;
+        if (json) {
+                print_status_json(pid, &s, held);
+                return ret;
         }
         if (pid > 0)
                 printf("pid: %d\n", (int) pid);
         printf("network: %s\n", network_text(s.network));
         if (!s.filters_read)
                 printf("why: reading another process's seccomp filters needs CAP_SYS_ADMIN\n");
-        printf("restricted by: %s\n", !s.filters_read           ? "unknown"
-                                       : s.by_nonet              ? "nonet"
-                                       : s.seccomp_filters > 0   ? "another seccomp filter"
-                                                                 : "nothing");
+        printf("restricted by: %s\n", restricted_by(&s));
         if (s.filters_read) {
                 print_families("refused", s.refused & s.probed, s.probed);
                 print_families("allowed", s.probed & ~s.refused, s.probed);
@@ -340,12 +423,11 @@ static int show_status(pid_t pid) {
         else
                 printf("landlock: not available in this kernel\n");
         /* Landlock has no query for a domain's rules: say what this kernel can enforce. */
-        printf("unix levels this kernel enforces: %s\n", s.landlock_rows & NONET_ROW_LISTED        ? "all,no-abstract,listed"
-                                                          : s.landlock_rows & NONET_ROW_NO_ABSTRACT ? "all,no-abstract"
-                                                                                                    : "all");
+        printf("unix levels this kernel enforces: %s\n", unix_levels(s.landlock_rows));
         print_rows("landlock rows this kernel gives", s.landlock_rows);
-        return s.network == NONET_NETWORK_OFF ? EXIT_SUCCESS : s.network == NONET_NETWORK_UNKNOWN ? EXIT_UNKNOWN
-                                                                                                : EXIT_FAILURE;
+        if (held[0])
+                printf("held: %s\n", held);
+        return ret;
 }
 
 static const char *unix_text(uint64_t reach) {
@@ -481,7 +563,7 @@ static int act(struct args *a) {
                 puts("nonet-exec " NONET_VERSION);
                 return EXIT_SUCCESS;
         case ACTION_STATUS:
-                return a->all ? table_audit(a->argv) : show_status(a->pid);
+                return a->all ? table_audit(a->argv, a->json) : show_status(a->pid, a->json);
         case ACTION_PRINT_FILTER:
                 return a->user ? print_user_filter(a) : print_filter(a);
         case ACTION_CHECK_CONFIG:

@@ -29,4 +29,6 @@ int table_user_policy(char **argv, const char *user, const struct table_files *f
 /* --check-config: an exit status. */
 int table_check_config(char **argv, const struct table_files *files);
 /* --status --all: every process, marking those of restricted users that have network; an exit status. */
-int table_audit(char **argv);
+int table_audit(char **argv, bool json);
+/* s as a JSON string, escaped, on standard output. */
+void json_string(const char *s);

@@ -171,6 +171,8 @@ struct audit {
         } users[256]; /* the verdict of each uid met, decided once */
         size_t n_users;
         unsigned flagged, unknown;
+        bool json;
+        unsigned printed; /* processes printed, for the JSON list's commas */
 };
 
 static const char *user_of(struct audit *a, uid_t uid, const struct verdict **ret) {
@@ -237,20 +239,45 @@ static void audit_one(struct audit *a, pid_t pid) {
                 return; /* gone meanwhile */
         const struct verdict *v;
         const char *user = user_of(a, uid, &v);
-        printf("%-7d %-16s %-8s %s", (int) pid, user, (s.network == NONET_NETWORK_OFF && s.by_nonet) ? "off" :
-               s.network == NONET_NETWORK_OFF ? "off*" : s.network == NONET_NETWORK_ON ? "on" :
-               s.network == NONET_NETWORK_DRY_RUN ? "dry-run" : "unknown", comm);
+        const char *network = (s.network == NONET_NETWORK_OFF && s.by_nonet) ? "off"
+                              : s.network == NONET_NETWORK_OFF                  ? "off*"
+                              : s.network == NONET_NETWORK_ON                   ? "on"
+                              : s.network == NONET_NETWORK_DRY_RUN              ? "dry-run"
+                                                                                : "unknown";
+        const char *finding = NULL;
         if (v && v->restricted && !s.filters_read) {
                 a->unknown++;
-                printf("  <- cannot tell: the table turns its network off (%s)", v->source);
+                finding = "cannot-tell";
         } else if (v && v->restricted && !as_the_table_says(v, &s)) {
                 a->flagged++;
-                printf("  <- has network: the table turns it off (%s)", v->source);
+                finding = "has-network";
         }
+        if (a->json) {
+                printf("%s\n    {\"pid\": %d, \"uid\": %u, \"user\": ", a->printed++ ? "," : "", (int) pid,
+                       (unsigned) uid);
+                json_string(user);
+                printf(", \"command\": ");
+                json_string(comm);
+                printf(", \"network\": \"%s\", \"restricted_by\": \"%s\", \"finding\": ", network,
+                       !s.filters_read ? "unknown" : s.by_nonet ? "nonet" : s.seccomp_filters ? "another seccomp filter"
+                                                                                               : "nothing");
+                if (finding) {
+                        printf("\"%s\", \"source\": ", finding);
+                        json_string(v->source);
+                } else
+                        printf("null, \"source\": null");
+                putchar('}');
+                return;
+        }
+        printf("%-7d %-16s %-8s %s", (int) pid, user, network, comm);
+        if (finding)
+                printf("  <- %s: the table turns %s off (%s)",
+                       strcmp(finding, "has-network") == 0 ? "has network" : "cannot tell",
+                       strcmp(finding, "has-network") == 0 ? "it" : "its network", v->source);
         putchar('\n');
 }
 
-int table_audit(char **argv) {
+int table_audit(char **argv, bool json) {
         struct diag_ctx c = { .verbose = false };
         struct diag d = { print_diag, &c };
         struct nonet_paths paths;
@@ -275,15 +302,21 @@ int table_audit(char **argv) {
                 table_free(t);
                 return EXIT_FAILED;
         }
-        a->table = t, a->settings = &s;
+        a->table = t, a->settings = &s, a->json = json;
         if (geteuid() != 0)
                 say("note: not root: only what /proc shows can be judged; other users' filters cannot be read "
                     "(NETWORK unknown)");
-        printf("%-7s %-16s %-8s %s\n", "PID", "USER", "NETWORK", "COMMAND");
+        if (json)
+                printf("{\n  \"table_usable\": %s,\n  \"judged_as_root\": %s,\n  \"processes\": [",
+                       table_is_closed(t) ? "false" : "true", geteuid() == 0 ? "true" : "false");
+        else
+                printf("%-7s %-16s %-8s %s\n", "PID", "USER", "NETWORK", "COMMAND");
         while ((de = readdir(dir)))
                 if (de->d_name[0] >= '1' && de->d_name[0] <= '9' && atoi(de->d_name) != getpid())
                         audit_one(a, (pid_t) atoi(de->d_name));
         closedir(dir);
+        if (json)
+                printf("\n  ],\n  \"flagged\": %u,\n  \"unknown\": %u\n}\n", a->flagged, a->unknown);
         int ret = a->flagged ? EXIT_FAILURE : a->unknown ? EXIT_UNKNOWN : EXIT_SUCCESS;
         if (a->flagged)
                 say("%u process(es) of users whose network the table turns off still have network", a->flagged);

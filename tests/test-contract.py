@@ -678,7 +678,8 @@ def exit_status_and_errors():
     # every combination that would leave one half unread is refused, before anything runs
     marker = P.writable("ran-combination")
     for args, message in ((["--user=", "touch", marker], "--user needs a user name"),
-                          (["--all"], "--pid and --all go with --status"),
+                          (["--all"], "--pid, --all and --json go with --status"),
+                          (["--json", "true"], "--pid, --all and --json go with --status"),
                           (["--status", "--check-config"], "each a command of their own"),
                           (["--status", "--print-filter"], "each a command of their own"),
                           (["--status", "--user=root"], "--status reads what is in force"),
@@ -769,6 +770,33 @@ def status_of_another_process():
     check(r.returncode == 2 and "cannot read the status" in r.stderr, r.stderr)
     r = run([P.nonet_exec, "--pid=1", "true"])
     check(r.returncode == 125 and "go with --status" in r.stderr, r.stderr)
+
+
+@test
+def status_speaks_json_and_self_agrees_with_pid():
+    import json
+    E = P.nonet_exec
+    for opts, network, by, allowed in (([], "off", "nonet", ["unix"]), (["--allow=inet"], "on", "nonet", None)):
+        r = run(as_user([E] + opts + [E, "--status", "--json"]))
+        me = json.loads(r.stdout)
+        check_eq((me["network"], me["restricted_by"], me["held"]), (network, by, None), f"{opts}: self {me}")
+        if allowed:
+            check_eq(me["allowed"], allowed, "allowed families")
+        if ROOT:
+            proc = Running(E, *opts)
+            try:
+                r = run([E, "--status", f"--pid={proc.proc.pid}", "--json"])
+                other = json.loads(r.stdout)
+            finally:
+                proc.close()
+            for key in ("network", "restricted_by", "refused", "allowed", "no_new_privs", "seccomp_filters"):
+                check_eq(other[key], me[key], f"{opts}: --pid and the self view agree on {key}")
+    # a held descriptor that reaches the network, where the self view can see it
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, IPPROTO_MPTCP)
+    fd = s.fileno()
+    r = run(as_user([E, "--inherited=accept", E, "--status"]), pass_fds=[fd])
+    s.close()
+    check(f"held: descriptor {fd} (inet socket, MPTCP): no Landlock polices it" in r.stdout, r.stdout)
 
 
 @test

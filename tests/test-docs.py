@@ -82,6 +82,17 @@ def zsh_and_fish_completions_offer_every_option():
 
 
 @test
+def the_audit_units_are_valid_systemd_units():
+    units = [os.path.join(SOURCE, "conf", u) for u in ("nonet-audit.service", "nonet-audit.timer")]
+    r = run(["systemd-analyze", "verify", "--man=no"] + units)
+    problems = [line for line in (r.stdout + r.stderr).splitlines()
+                if "nonet-audit" in line and "not found" not in line and "/usr/bin/nonet-exec" not in line]
+    check(not problems, "systemd-analyze verify: " + "\n".join(problems))
+    text = open(units[0]).read()
+    check("ExecStart=/usr/bin/nonet-exec --status --all" in text, "runs the audit")
+
+
+@test
 def settings_keys_are_documented():
     code = open(os.path.join(SOURCE, "libnonet", "settings.c")).read()
     keys = set(re.findall(r'strcmp\(key, "([A-Za-z]+)"\)', code))

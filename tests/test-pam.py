@@ -395,6 +395,14 @@ def the_audit_finds_restricted_users_that_still_have_network():
               "<- has network: the table turns it off (/etc/security/nonet.conf:2)" in lines[before.pid],
               lines[before.pid])
         check(" off " in lines[after.pid] and "<-" not in lines[after.pid], lines[after.pid])
+        # the same, as monitoring reads it
+        import json
+        r = run([P.nonet_exec, "--status", "--all", "--json"])
+        audit = {p["pid"]: p for p in json.loads(r.stdout)["processes"]}
+        check_eq(r.returncode, 1, "--json: the same exit status")
+        check_eq((audit[before.pid]["user"], audit[before.pid]["finding"], audit[before.pid]["source"]),
+                 ("nn-off", "has-network", "/etc/security/nonet.conf:2"), "--json finding")
+        check_eq((audit[after.pid]["network"], audit[after.pid]["finding"]), ("off", None), "--json: restricted")
         before.kill()
         before.wait()
         r = run([P.nonet_exec, "--status", "--all"])

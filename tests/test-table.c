@@ -21,6 +21,8 @@ static char messages[16384];
 
 static void collect(void *userdata, enum diag_level level, const char *msg) {
         size_t n = strlen(messages);
+        if (level == DIAG_DEBUG)
+                return; /* "read FILE" and the like: what a verbose caller shows */
         snprintf(messages + n, sizeof(messages) - n, "%s%s\n", level == DIAG_ERROR ? "E: " : "W: ", msg);
 }
 static const struct diag D = { collect, NULL };
