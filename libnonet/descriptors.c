@@ -63,7 +63,7 @@ static int judge_socket(struct plan *pl, int fd, struct nonet_result *r) {
         if (sockopt(fd, SOL_SOCKET, SO_DOMAIN, &family) < 0 || family < 0)
                 goto door;
         if (family == AF_UNIX || family == AF_NETLINK ||
-            (family < NONET_FAMILY_MAX && (pl->policy.allow & (UINT64_C(1) << family))))
+            (family < NONET_FAMILY_MAX && (plan_held_allowed(pl) & (UINT64_C(1) << family))))
                 return 0; /* local, or of a family the policy keeps */
         if (sockopt(fd, SOL_SOCKET, SO_TYPE, &type) < 0 || sockopt(fd, SOL_SOCKET, SO_PROTOCOL, &protocol) < 0)
                 goto door;

@@ -40,6 +40,15 @@ int plan_make(const struct nonet_policy *p, int kernel_abi, struct plan *ret, st
 uint64_t plan_landlock_rows(int abi, const struct nonet_policy *p);
 /* Whether the plan's Landlock polices inet sockets at all (not where the policy keeps inet). */
 bool plan_polices_net(const struct plan *pl);
+/* The families whose held sockets the audit lets pass: the policy's, but for a private loopback's
+ * inet and inet6 (a held one is the host's). */
+uint64_t plan_held_allowed(const struct plan *pl);
+
+/* A network namespace of its own with only lo, up (and a user namespace with the caller's ids
+ * mapped to themselves, where it is not root). */
+int netns_private_loopback(void);
+/* Whether that can be done here, tried in a child: changes nothing. */
+int netns_check(void);
 
 /* Landlock */
 int landlock_abi(void);

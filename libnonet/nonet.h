@@ -69,6 +69,16 @@ enum nonet_inherited {
         _NONET_INHERITED_MAX,
 };
 
+/* Which network the process keeps. */
+enum nonet_netns {
+        NONET_NETNS_HOST = 0,             /* the host's: inet and inet6 refused unless allowed (default) */
+        NONET_NETNS_PRIVATE_LOOPBACK = 1, /* a network namespace of its own with only lo, up: inet and
+                                           * inet6 allowed there (127.0.0.1 and ::1 are its own); a user
+                                           * namespace with uid and gid mapped to themselves where the
+                                           * caller is not root. The process must be single-threaded. */
+        _NONET_NETNS_MAX,
+};
+
 /* The policy: what nonet_restrict() turns off. Opaque; NULL stands for the default. */
 struct nonet_policy;
 
@@ -79,6 +89,7 @@ enum nonet_attr {
         NONET_ATTR_UNIX = 4,      /* enum nonet_unix; default NONET_UNIX_ALL */
         NONET_ATTR_REFUSALS = 5,  /* enum nonet_refusals; default NONET_REFUSE */
         NONET_ATTR_INHERITED = 6, /* enum nonet_inherited; default NONET_INHERITED_REFUSE */
+        NONET_ATTR_NETNS = 7,     /* enum nonet_netns; default NONET_NETNS_HOST (since 0.2) */
         _NONET_ATTR_MAX,
 };
 
@@ -100,6 +111,7 @@ enum nonet_layer {
         NONET_LAYER_SECCOMP = 3,
         NONET_LAYER_LANDLOCK = 4,
         NONET_LAYER_INHERITED = 5,    /* a descriptor held that the restriction would not close */
+        NONET_LAYER_NETNS = 6,        /* the private loopback's namespaces could not be made */
         _NONET_LAYER_MAX,
 };
 
@@ -113,6 +125,7 @@ enum nonet_layer {
 #define NONET_ROW_DESCRIPTORS  (UINT64_C(1) << 6)  /* no held descriptor reaches the network */
 #define NONET_ROW_FASTOPEN     (UINT64_C(1) << 7)  /* sendto(MSG_FASTOPEN), where a TCP socket is held */
 #define NONET_ROW_PTRACE       (UINT64_C(1) << 8)  /* ptrace & co. of processes outside: refused by seccomp */
+#define NONET_ROW_LOOPBACK     (UINT64_C(1) << 9)  /* a network namespace of its own, only lo */
 /* Landlock's rows (NONET_ROWS_LANDLOCK), each from a Landlock ABI: */
 #define NONET_ROW_SCOPED       (UINT64_C(1) << 16) /* ABI 1: ptrace, /proc/PID/mem & co. scoped to the sandbox */
 #define NONET_ROW_TCP          (UINT64_C(1) << 17) /* ABI 4: bind/connect of held TCP sockets */
@@ -133,6 +146,7 @@ enum nonet_conflict {
         NONET_CONFLICT_UNIX_WITHOUT_LANDLOCK = 1, /* a unix level but all with NONET_LANDLOCK_OFF */
         NONET_CONFLICT_DRY_RUN_LANDLOCK = 2,      /* NONET_LOG_ONLY with REQUIRE or a unix level */
         NONET_CONFLICT_UNIX_PATHS = 3,            /* unix paths without NONET_UNIX_LISTED */
+        NONET_CONFLICT_DRY_RUN_NETNS = 4,         /* NONET_LOG_ONLY with a private loopback */
         _NONET_CONFLICT_MAX,
 };
 
@@ -210,6 +224,7 @@ enum nonet_network {
         NONET_NETWORK_ON = 1,
         NONET_NETWORK_OFF = 2,     /* socket() of inet and inet6 is refused */
         NONET_NETWORK_DRY_RUN = 3, /* on, and nonet's filter logs what it would refuse */
+        NONET_NETWORK_LOOPBACK = 4, /* inet kept, in a network namespace with only lo (since 0.2) */
         _NONET_NETWORK_MAX,
 };
 

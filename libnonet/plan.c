@@ -27,6 +27,7 @@ static const struct row_name {
         { NONET_ROW_DESCRIPTORS, "descriptors", 0 },
         { NONET_ROW_FASTOPEN, "fastopen", 0 },
         { NONET_ROW_PTRACE, "ptrace-refused", 0 },
+        { NONET_ROW_LOOPBACK, "private-loopback", 0 },
         { NONET_ROW_SCOPED, "ptrace", 1 },
         { NONET_ROW_TCP, "tcp", 4 },
         { NONET_ROW_UDP, "udp", 10 },
@@ -114,6 +115,14 @@ bool plan_polices_net(const struct plan *pl) {
         return polices_net(&pl->policy);
 }
 
+uint64_t plan_held_allowed(const struct plan *pl) {
+        uint64_t allow = pl->policy.allow;
+        /* a held inet socket belongs to the host's namespace, however the private one is kept */
+        if (pl->policy.netns == NONET_NETNS_PRIVATE_LOOPBACK)
+                allow &= ~((UINT64_C(1) << 2 /* AF_INET */) | (UINT64_C(1) << 10 /* AF_INET6 */));
+        return allow;
+}
+
 #define SECCOMP_ROWS                                                                                                   \
         (NONET_ROW_NO_NEW_PRIVS | NONET_ROW_FAMILIES | NONET_ROW_IO_URING | NONET_ROW_TERMINAL | NONET_ROW_DEVICES | \
          NONET_ROW_KEYRING)
@@ -139,11 +148,13 @@ int plan_make(const struct nonet_policy *policy, int kernel_abi, struct plan *re
         }
         uint64_t landlock_need = landlock_rows_needed(p);
         r->landlock_needed = rows_abi(landlock_need);
-        ret->needed = SECCOMP_ROWS | landlock_need | (p->inherited == NONET_INHERITED_REFUSE ? NONET_ROW_DESCRIPTORS : 0);
+        uint64_t netns = p->netns == NONET_NETNS_PRIVATE_LOOPBACK ? NONET_ROW_LOOPBACK : 0;
+        ret->needed = SECCOMP_ROWS | landlock_need | netns |
+                      (p->inherited == NONET_INHERITED_REFUSE ? NONET_ROW_DESCRIPTORS : 0);
         ret->abi = p->landlock == NONET_LANDLOCK_OFF || kernel_abi <= 0 ? 0 : kernel_abi;
         uint64_t landlock_given = plan_landlock_rows(ret->abi, p);
         ret->rows = SECCOMP_ROWS | landlock_given | (landlock_given & NONET_ROW_SCOPED ? 0 : NONET_ROW_PTRACE) |
-                    (ret->needed & NONET_ROW_DESCRIPTORS);
+                    (ret->needed & (NONET_ROW_DESCRIPTORS | NONET_ROW_LOOPBACK));
         if ((ret->needed & ~ret->rows) != 0) {
                 r->failed = NONET_LAYER_LANDLOCK;
                 /* -ENOSYS: not built in; -EOPNOTSUPP: disabled at boot; else too old */

@@ -18,6 +18,7 @@ void policy_init(struct nonet_policy *p) {
                 .unix_reach = NONET_UNIX_ALL,
                 .refusals = NONET_REFUSE,
                 .inherited = NONET_INHERITED_REFUSE,
+                .netns = NONET_NETNS_HOST,
         };
 }
 
@@ -34,7 +35,7 @@ int policy_normalize(const struct nonet_policy *p, struct nonet_policy *ret, int
         }
         if (!nonet_errno_to_name(p->error) || (unsigned) p->landlock >= _NONET_LANDLOCK_MAX ||
             (unsigned) p->unix_reach >= _NONET_UNIX_MAX || (unsigned) p->refusals >= _NONET_REFUSALS_MAX ||
-            (unsigned) p->inherited >= _NONET_INHERITED_MAX)
+            (unsigned) p->inherited >= _NONET_INHERITED_MAX || (unsigned) p->netns >= _NONET_NETNS_MAX)
                 return -EINVAL;
         /* Only Landlock can tell a socket outside from one inside. */
         if (p->unix_reach != NONET_UNIX_ALL && p->landlock == NONET_LANDLOCK_OFF)
@@ -44,8 +45,13 @@ int policy_normalize(const struct nonet_policy *p, struct nonet_policy *ret, int
                 return conflict(ret_conflict, NONET_CONFLICT_DRY_RUN_LANDLOCK);
         if (p->n_unix_paths > 0 && p->unix_reach != NONET_UNIX_LISTED)
                 return conflict(ret_conflict, NONET_CONFLICT_UNIX_PATHS);
+        if (p->refusals == NONET_LOG_ONLY && p->netns != NONET_NETNS_HOST)
+                return conflict(ret_conflict, NONET_CONFLICT_DRY_RUN_NETNS);
         *ret = *p;
         ret->allow |= FAMILY_BIT(AF_UNIX);
+        /* In a namespace of its own, inet and inet6 reach its own lo and nothing else. */
+        if (p->netns == NONET_NETNS_PRIVATE_LOOPBACK)
+                ret->allow |= FAMILY_BIT(AF_INET) | FAMILY_BIT(AF_INET6);
         if (p->refusals == NONET_LOG_ONLY)
                 ret->landlock = NONET_LANDLOCK_OFF;
         return 0;
@@ -111,6 +117,11 @@ int nonet_policy_set(struct nonet_policy *p, enum nonet_attr attr, uint64_t valu
                         return -EINVAL;
                 p->inherited = (enum nonet_inherited) value;
                 return 0;
+        case NONET_ATTR_NETNS:
+                if (value >= _NONET_NETNS_MAX)
+                        return -EINVAL;
+                p->netns = (enum nonet_netns) value;
+                return 0;
         case _NONET_ATTR_MAX:
                 break;
         }
@@ -138,6 +149,9 @@ int nonet_policy_get(const struct nonet_policy *p, enum nonet_attr attr, uint64_
                 return 0;
         case NONET_ATTR_INHERITED:
                 *ret_value = p->inherited;
+                return 0;
+        case NONET_ATTR_NETNS:
+                *ret_value = p->netns;
                 return 0;
         case _NONET_ATTR_MAX:
                 break;

@@ -15,6 +15,7 @@ struct nonet_policy {
         enum nonet_unix unix_reach;
         enum nonet_refusals refusals;
         enum nonet_inherited inherited;
+        enum nonet_netns netns;
         char **unix_paths; /* NONET_UNIX_LISTED: owned by a policy from nonet_policy_new() */
         size_t n_unix_paths;
 };

@@ -19,7 +19,7 @@ static int fail(struct nonet_result *r, enum nonet_layer layer, int error) {
 }
 
 /* Everything that can be decided without changing the process. */
-static int plan(const struct nonet_policy *policy, struct plan *pl, struct nonet_result *r) {
+static int plan(const struct nonet_policy *policy, bool check_netns, struct plan *pl, struct nonet_result *r) {
         int e = seccomp_available();
         if (e < 0) {
                 e = e == -EINVAL ? -ENOSYS : e; /* prctl(PR_GET_SECCOMP): no CONFIG_SECCOMP */
@@ -32,6 +32,8 @@ static int plan(const struct nonet_policy *policy, struct plan *pl, struct nonet
                 return e;
         r->rows = pl->rows;
         r->rows_needed = pl->needed;
+        if (check_netns && pl->policy.netns == NONET_NETNS_PRIVATE_LOOPBACK && (e = netns_check()) < 0)
+                return fail(r, NONET_LAYER_NETNS, e);
         e = descriptors_audit(pl, r);
         if (e != 0)
                 return fail(r, NONET_LAYER_INHERITED, e > 0 ? -EBADFD : e);
@@ -80,6 +82,9 @@ static int enforce(const struct plan *pl, struct nonet_result *r) {
 
         if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                 return fail(r, NONET_LAYER_NO_NEW_PRIVS, negative_errno());
+        /* before Landlock and seccomp, which then hold inside the new namespaces too */
+        if (pl->policy.netns == NONET_NETNS_PRIVATE_LOOPBACK && (e = netns_private_loopback()) < 0)
+                return fail(r, NONET_LAYER_NETNS, e);
         if (pl->abi > 0) {
                 /* The plan counted on every Landlock row it gives (the audit passed sockets on
                  * them): a domain refused now (16 stacked, no memory) fails closed. */
@@ -104,7 +109,7 @@ static int plan_then(enum step step, const struct nonet_policy *policy, struct n
         struct plan pl;
         if (ret_result && size < RESULT_SIZE_MIN)
                 return -EINVAL;
-        int e = plan(policy, &pl, &r);
+        int e = plan(policy, step == PLAN_ONLY, &pl, &r);
         if (e >= 0 && step == PLAN_AND_ENFORCE && (e = enforce(&pl, &r)) < 0)
                 r.rows = 0; /* what is in force is no longer what was asked: nothing to promise */
         copy_out(ret_result, size, &r, sizeof(r));
@@ -185,6 +190,8 @@ static const char *conflict_text(int conflict) {
                        "but all";
         case NONET_CONFLICT_UNIX_PATHS:
                 return "unix paths are listed, but the unix level is not listed";
+        case NONET_CONFLICT_DRY_RUN_NETNS:
+                return "a dry run changes nothing: it cannot be combined with a private loopback";
         default:
                 return "a value the library does not take";
         }
@@ -253,6 +260,18 @@ void nonet_describe_failure_sized(int error, const struct nonet_result *rr, size
                 /* an older caller's struct has no kind: a socket, as then */
                 held_text(e, &r, r_size > offsetof(struct nonet_result, held) ? r.held : NONET_HELD_SOCKET, buf,
                           size);
+                return;
+        case NONET_LAYER_NETNS:
+                if (e == EPERM || e == ENOSPC || e == EACCES)
+                        snprintf(buf, size, "a private loopback needs a user namespace, and they are off here "
+                                            "(%s): set kernel.unprivileged_userns_clone=1 and a "
+                                            "user.max_user_namespaces above 0, or lift the AppArmor restriction "
+                                            "(kernel.apparmor_restrict_unprivileged_userns=0)", errno_text(e));
+                else if (e == EINVAL)
+                        snprintf(buf, size, "a private loopback needs a single-threaded process (unshare: %s)",
+                                 errno_text(e));
+                else
+                        snprintf(buf, size, "cannot make a private loopback: %s", errno_text(e));
                 return;
         case NONET_LAYER_NONE:
         case _NONET_LAYER_MAX:

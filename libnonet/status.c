@@ -65,6 +65,22 @@ static int read_proc_status(const char *path, struct nonet_status *s) {
         return 0;
 }
 
+/* Whether the network namespace of /proc/PID/net/dev has no interface but lo: inet kept there
+ * reaches nothing but the process's own loopback. */
+static bool only_loopback(const char *path) {
+        char line[512];
+        int n = 0;
+        bool other = false;
+        FILE *f = fopen(path, "re");
+        if (!f)
+                return false;
+        while (fgets(line, sizeof(line), f))
+                if (++n > 2) /* two header lines */
+                        other = other || strncmp(line + strspn(line, " "), "lo:", 3) != 0;
+        fclose(f);
+        return n > 2 && !other;
+}
+
 /* The size of the first version of struct nonet_status: anything shorter is a caller's bug. */
 #define STATUS_SIZE_MIN (offsetof(struct nonet_status, probed) + sizeof(uint64_t))
 
@@ -86,6 +102,7 @@ int nonet_status(struct nonet_status *ret, size_t size) {
                         s.refused |= BIT(f);
         }
         s.network = (s.refused & (BIT(AF_INET) | BIT(AF_INET6))) == (BIT(AF_INET) | BIT(AF_INET6)) ? NONET_NETWORK_OFF
+                    : only_loopback("/proc/self/net/dev")                                         ? NONET_NETWORK_LOOPBACK
                                                                                                   : NONET_NETWORK_ON;
         /* nonet's other rows: TIOCSTI refused before the bad descriptor is seen, io_uring gone */
         int sti = ioctl(-1, TIOCSTI, ""), sti_errno = errno;
@@ -212,7 +229,8 @@ int nonet_status_pid(pid_t pid, struct nonet_status *ret, size_t size) {
         if (s.seccomp_mode == 0) { /* no filter at all: nothing to read */
                 s.network = NONET_NETWORK_ON;
                 s.filters_read = 1;
-        } else if (s.seccomp_mode == 2 && s.seccomp_filters > 0 && s.seccomp_filters <= 64) {
+        }
+ else if (s.seccomp_mode == 2 && s.seccomp_filters > 0 && s.seccomp_filters <= 64) {
                 struct sock_filter *progs[64] = { 0 };
                 size_t lens[64] = { 0 };
                 int n = read_filters(pid, s.seccomp_filters, progs, lens);
@@ -223,6 +241,9 @@ int nonet_status_pid(pid_t pid, struct nonet_status *ret, size_t size) {
                 for (int i = 0; i < s.seccomp_filters; i++)
                         free(progs[i]); /* NULL where none was read */
         }
+        snprintf(path, sizeof(path), "/proc/%d/net/dev", (int) pid);
+        if (s.network == NONET_NETWORK_ON && only_loopback(path))
+                s.network = NONET_NETWORK_LOOPBACK;
         copy_out(ret, size, &s, sizeof(s));
         return 0;
 }

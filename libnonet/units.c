@@ -152,6 +152,10 @@ int unit_network_off(const struct unit_value *v, uint64_t *ret_allow, const stru
 
         if (!v->set)
                 return -ENOENT;
+        if (strcasecmp(v->value, "loopback") == 0) { /* a private loopback: inet there, and only lo */
+                *ret_allow = (UINT64_C(1) << AF_UNIX) | (UINT64_C(1) << AF_INET) | (UINT64_C(1) << AF_INET6);
+                return 2;
+        }
         int b = parse_boolean(v->value);
         if (b >= 0) {
                 *ret_allow = UINT64_C(1) << AF_UNIX;
@@ -205,8 +209,9 @@ int unit_dropin_format(const struct nonet_policy *p, bool user_scope, const char
         /* AF_UNIX is kept whole unless the policy refuses abstract sockets outside: systemd's
          * way is a private network namespace, which also cuts the host's network for any other
          * kept family, so only when AF_UNIX alone is kept (nonet-generator(8)). */
-        if (!user_scope && policy_scopes_abstract(p) && p->allow == (UINT64_C(1) << AF_UNIX))
-                fputs("PrivateNetwork=yes\n", f);
+        if ((!user_scope && policy_scopes_abstract(p) && p->allow == (UINT64_C(1) << AF_UNIX)) ||
+            p->netns == NONET_NETNS_PRIVATE_LOOPBACK)
+                fputs("PrivateNetwork=yes\n", f); /* X-NetworkOff=loopback: systemd's private loopback */
         if (ferror(f) | fclose(f)) {
                 free(text);
                 return -ENOMEM;
@@ -226,6 +231,7 @@ void unit_decide(const struct unit_info *u, const struct verdict *user_verdict, 
                 ret->restricted = r > 0;
                 ret->from_unit = true;
                 ret->policy.allow = allow;
+                ret->policy.netns = r == 2 ? NONET_NETNS_PRIVATE_LOOPBACK : NONET_NETNS_HOST;
                 snprintf(ret->source, sizeof(ret->source), "X-NetworkOff=%.64s at %.400s", u->off.value, u->off.source);
                 return;
         }

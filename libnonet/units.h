@@ -25,8 +25,9 @@ struct unit_info {
 int unit_read(const char *path, struct unit_info *u, const struct diag *d);
 int unit_read_stream(FILE *f, const char *path, struct unit_info *u, const struct diag *d);
 
-/* X-NetworkOff=: 1 with the families to keep, 0 for "no", -ENOENT if unset.
- * A value that is neither a boolean nor families turns the network off. */
+/* X-NetworkOff=: 1 with the families to keep, 0 for "no", 2 for "loopback" (a private loopback:
+ * inet and inet6 kept, in a network namespace of its own), -ENOENT if unset. A value that is
+ * neither a boolean, loopback nor families turns the network off. */
 int unit_network_off(const struct unit_value *v, uint64_t *ret_allow, const struct diag *d);
 
 /* The unit's own setting first; else the table's verdict for its User= (NULL: none). */

@@ -61,9 +61,13 @@ static void usage(FILE *f) {
               "      --dry-run                   refuse nothing: the kernel logs each call the policy\n"
               "                                  would refuse (journalctl -k, dmesg); no Landlock\n"
               "      --log                       refuse, and have the kernel log each refusal\n"
-              "      --inherited=refuse|accept   an inherited socket this kernel's Landlock cannot\n"
-              "                                  police (unconnected MPTCP, UDP before Linux 7.2...):\n"
-              "                                  refuse to run (default, exit 125), or accept the risk\n"
+              "      --inherited=refuse|accept   a descriptor held that could still reach the network\n"
+              "                                  (a socket that could be re-aimed, a tap device, an\n"
+              "                                  io_uring ring): refuse to run (default, exit 125), or\n"
+              "                                  accept the risk\n"
+              "      --private-loopback          a network namespace of its own with only lo, up: a\n"
+              "                                  build's test servers on 127.0.0.1 work, the host's\n"
+              "                                  loopback and everything else stay out of reach\n"
               "  -u, --user=USER                 apply USER's policy from the table\n"
               "                                  (" NONET_ETC_DIR "/nonet.conf, nonet.d/)\n"
               "      --check-config              check the table and settings, say what they do and\n"
@@ -94,7 +98,7 @@ static int parse_option(int c, const char *arg, struct args *a) {
         uint64_t set;
         int r;
 
-        if (c == 'a' || c == 'e' || c == 'l' || c == 'x' || c == 'd' || c == 'L' || c == 'I' || c == 'U')
+        if (c == 'a' || c == 'e' || c == 'l' || c == 'x' || c == 'd' || c == 'L' || c == 'I' || c == 'U' || c == 'N')
                 a->policy_options = true;
         switch (c) {
         case 'a': {
@@ -143,6 +147,8 @@ static int parse_option(int c, const char *arg, struct args *a) {
                                         arg[0] == 'a' ? NONET_INHERITED_ACCEPT : NONET_INHERITED_REFUSE);
         case 'd':
                 return nonet_policy_set(a->policy, NONET_ATTR_REFUSALS, NONET_LOG_ONLY);
+        case 'N':
+                return nonet_policy_set(a->policy, NONET_ATTR_NETNS, NONET_NETNS_PRIVATE_LOOPBACK);
         case 'L':
                 return nonet_policy_set(a->policy, NONET_ATTR_REFUSALS, NONET_REFUSE_AND_LOG);
         case 'P': {
@@ -219,6 +225,7 @@ static int parse_args(int argc, char **argv, struct args *a) {
                 { "unix", required_argument, NULL, 'x' },
                 { "dry-run", no_argument, NULL, 'd' },
                 { "inherited", required_argument, NULL, 'I' },
+                { "private-loopback", no_argument, NULL, 'N' },
                 { "unix-path", required_argument, NULL, 'U' },
                 { "log", no_argument, NULL, 'L' },
                 { "pid", required_argument, NULL, 'P' },
@@ -304,6 +311,8 @@ static const char *network_text(int network) {
                 return "on";
         case NONET_NETWORK_DRY_RUN:
                 return "dry-run";
+        case NONET_NETWORK_LOOPBACK:
+                return "loopback";
         default:
                 return "unknown";
         }
@@ -399,8 +408,9 @@ static int show_status(pid_t pid, bool json) {
         }
         if (pid <= 0)
                 held_descriptor(held, sizeof(held));
-        int ret = s.network == NONET_NETWORK_OFF ? EXIT_SUCCESS : s.network == NONET_NETWORK_UNKNOWN ? EXIT_UNKNOWN
-                                                                                                  : EXIT_FAILURE;
+        int ret = s.network == NONET_NETWORK_OFF || s.network == NONET_NETWORK_LOOPBACK ? EXIT_SUCCESS
+                  : s.network == NONET_NETWORK_UNKNOWN                                 ? EXIT_UNKNOWN
+                                                                                       : EXIT_FAILURE;
         if (json) {
                 print_status_json(pid, &s, held);
                 return ret;
@@ -444,7 +454,7 @@ static const char *unix_text(uint64_t reach) {
 /* The policy in the words of the options. */
 static void policy_text(const struct nonet_policy *p, char *buf, size_t size) {
         static const char *const refusals_text[] = { "refused", "refused and logged", "logged only (dry run)" };
-        uint64_t allow = 0, error = 0, landlock = 0, reach = 0, refusals = 0;
+        uint64_t allow = 0, error = 0, landlock = 0, reach = 0, refusals = 0, netns = 0;
         char families[512];
 
         nonet_policy_get(p, NONET_ATTR_ALLOW, &allow);
@@ -452,11 +462,15 @@ static void policy_text(const struct nonet_policy *p, char *buf, size_t size) {
         nonet_policy_get(p, NONET_ATTR_LANDLOCK, &landlock);
         nonet_policy_get(p, NONET_ATTR_UNIX, &reach);
         nonet_policy_get(p, NONET_ATTR_REFUSALS, &refusals);
+        nonet_policy_get(p, NONET_ATTR_NETNS, &netns);
+        if (netns == NONET_NETNS_PRIVATE_LOOPBACK)
+                allow |= (UINT64_C(1) << 2) | (UINT64_C(1) << 10); /* inet, inet6: in its own namespace */
         if (nonet_families_format(allow, families, sizeof(families)) < 0)
                 strcpy(families, "?");
-        snprintf(buf, size, "allowed: %s; errno: %s; landlock: %s; unix: %s; refusals: %s", families,
+        snprintf(buf, size, "allowed: %s; errno: %s; landlock: %s; unix: %s; refusals: %s%s", families,
                  nonet_errno_to_name((int) error), nonet_landlock_to_name((enum nonet_landlock) landlock),
-                 unix_text(reach), refusals_text[refusals < 3 ? refusals : 0]);
+                 unix_text(reach), refusals_text[refusals < 3 ? refusals : 0],
+                 netns == NONET_NETNS_PRIVATE_LOOPBACK ? "; network: a private loopback (only lo, its own)" : "");
 }
 
 static void report(const struct args *a, const struct nonet_result *r) {

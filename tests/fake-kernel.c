@@ -6,6 +6,7 @@
  */
 
 #include <errno.h>
+#include <sched.h>
 #include <seccomp.h>
 #include <stdio.h>
 #include <string.h>
@@ -44,11 +45,15 @@ int main(int argc, char **argv) {
                         r = fail_calls(ctx, landlock, ENOSYS);
                 else if (strcmp(argv[i], "--landlock-disabled") == 0)
                         r = fail_calls(ctx, landlock, EOPNOTSUPP);
+                else if (strcmp(argv[i], "--no-userns") == 0)
+                        /* As kernel.unprivileged_userns_clone=0: a new user namespace is EPERM. */
+                        r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(unshare), 1,
+                                             SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_NEWUSER, CLONE_NEWUSER));
                 else
                         break;
         }
         if (r < 0 || i >= argc) {
-                fprintf(stderr, "usage: fake-kernel [--no-seccomp] [--no-landlock|--landlock-disabled] -- COMMAND...\n");
+                fprintf(stderr, "usage: fake-kernel [--no-seccomp] [--no-landlock|--landlock-disabled] [--no-userns] -- COMMAND...\n");
                 return 2;
         }
         r = seccomp_load(ctx);

@@ -50,6 +50,8 @@ os.chmod("/tmp/.X11-unix", 0o1777)
 
 CONTROL, EXEC, PAM = "control", "nonet-exec", "pam session (su)"
 EXEC_NOABS, PAM_NOABS = "nonet-exec --unix=no-abstract", "pam session (su), Unix=no-abstract"
+# abstract sockets are per network namespace: a private loopback sees none of the host's
+LOOPBACK = "nonet-exec --private-loopback"
 DEFAULT = (CONTROL, EXEC, PAM)
 NOABS = (EXEC_NOABS, PAM_NOABS)
 
@@ -65,7 +67,8 @@ def in_mode(mode, cmd, env):
         finally:
             if os.path.exists(SETTINGS):
                 os.unlink(SETTINGS)
-    prefix = {CONTROL: [], EXEC: [P.nonet_exec, "--"], EXEC_NOABS: [P.nonet_exec, "--unix=no-abstract", "--"]}[mode]
+    prefix = {CONTROL: [], EXEC: [P.nonet_exec, "--"], EXEC_NOABS: [P.nonet_exec, "--unix=no-abstract", "--"],
+              LOOPBACK: [P.nonet_exec, "--private-loopback", "--"]}[mode]
     return run(as_user(prefix + cmd, UID, GID), env=dict(os.environ, **env))
 
 
@@ -151,6 +154,8 @@ def x11_through_libxcb():
     try:
         cmd, env = ["xdpyinfo"], {"DISPLAY": display}
         talks(DEFAULT, cmd, env, xdpyinfo_reply(display), "xdpyinfo")
+        # a private loopback has no abstract socket of the host's: libxcb falls back to the path
+        talks((LOOPBACK,), cmd, env, xdpyinfo_reply(display), "xdpyinfo")
         # libxcb tries the abstract socket first and gives up on EPERM: the documented cost
         refused(NOABS, cmd, env, xdpyinfo_reply(display), "unable to open display", "xdpyinfo")
     finally:
@@ -195,7 +200,7 @@ def bus_id(address):
 def dbus_on_a_path_address():
     proc, address = dbus_bus(f"unix:path={P.writable('bus')}")
     try:
-        talks(DEFAULT + NOABS, get_id(address), {}, bus_id_reply(bus_id(address)), "dbus-send on a path")
+        talks(DEFAULT + NOABS + (LOOPBACK,), get_id(address), {}, bus_id_reply(bus_id(address)), "dbus-send on a path")
     finally:
         stop(proc)
 
@@ -208,6 +213,8 @@ def dbus_on_an_abstract_address():
         reply = bus_id_reply(bus_id(address))
         talks(DEFAULT, get_id(address), {}, reply, "dbus-send on an abstract address")
         refused(NOABS, get_id(address), {}, reply, "Operation not permitted", "dbus-send on an abstract address")
+        # out of reach in a private loopback: another network namespace's abstract names
+        refused((LOOPBACK,), get_id(address), {}, reply, "Connection refused", "dbus-send on an abstract address")
     finally:
         stop(proc)
 

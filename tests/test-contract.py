@@ -418,6 +418,78 @@ def a_landlock_domain_refused_after_the_plan_fails_closed():
     check(not os.path.exists(marker), "the command did not run")
 
 
+LOOPBACK_ROUND_TRIP = r"""
+import http.server, subprocess, sys, threading, urllib.request
+class Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *a):
+        pass
+    def do_GET(self):
+        self.send_response(200); self.end_headers(); self.wfile.write(b"hello from inside")
+srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
+threading.Thread(target=srv.serve_forever, daemon=True).start()
+url = "http://127.0.0.1:%d/" % srv.server_address[1]
+print(urllib.request.urlopen(url, timeout=5).read().decode())
+print(subprocess.run(["curl", "-sS", url], capture_output=True, text=True).stdout)
+"""
+
+
+@test
+def a_private_loopback_runs_a_build_s_own_servers():
+    E = P.nonet_exec
+    # a server and its clients on 127.0.0.1, inside; under the default, refused
+    r = run(as_user([E, "--private-loopback", "python3", "-c", LOOPBACK_ROUND_TRIP]))
+    check_eq((r.returncode, r.stdout.split("\n")[:2]), (0, ["hello from inside", "hello from inside"]),
+             "python3 and curl round trips inside: " + r.stderr[-500:])
+    r = run(as_user([E, "python3", "-c", LOOPBACK_ROUND_TRIP]))
+    check(r.returncode != 0 and "Address family not supported" in r.stderr, "control: refused without it")
+    # the host's loopback and every other address stay out of reach
+    lst = tcp_listener()
+    port = lst.getsockname()[1]
+    reach = "import socket,sys\ntry:\n socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=3)\n " \
+            "print('reached')\nexcept OSError as e:\n print(e.errno)"
+    try:
+        check_eq(run(as_user(["python3", "-c", reach, "127.0.0.1", str(port)])).stdout.strip(), "reached", "control")
+        r = run(as_user([E, "--private-loopback", "python3", "-c", reach, "127.0.0.1", str(port)]))
+        check_eq(r.stdout.strip(), "111", "the host's 127.0.0.1 is not this one: ECONNREFUSED")
+        r = run(as_user([E, "--private-loopback", "python3", "-c", reach, "192.0.2.1", "80"]))
+        check_eq(r.stdout.strip(), "101", "no route out: ENETUNREACH, and nothing sent")
+        # a held inet socket belongs to the host's namespace: nothing runs
+        conn = socket.create_connection(("127.0.0.1", port))
+        r = run(as_user([E, "--private-loopback", "true"]), pass_fds=[conn.fileno()])
+        check(r.returncode == 125 and f"descriptor {conn.fileno()} (inet socket, TCP)" in r.stderr, r.stderr)
+        conn.close()
+    finally:
+        lst.close()
+    # everything else of the contract holds inside, and the command is not root there
+    opts = ["--private-loopback"]
+    check_eq(probe("socket", "netlink", opts=opts), EAFNOSUPPORT, "netlink still refused")
+    check_eq(probe("socket", "packet", opts=opts), EAFNOSUPPORT, "packet still refused")
+    check_eq(probe("io_uring", opts=opts), ENOSYS, "io_uring still refused")
+    check_eq(probe("no-new-privs", opts=opts), 0, "no_new_privs")
+    r = run(as_user([E, "--private-loopback", "sh", "-c", "id -u; cat /proc/self/status | grep ^CapEff"]))
+    check(r.stdout.split()[0] == str(unprivileged_ids()[0]) and "0000000000000000" in r.stdout,
+          "mapped to itself, no capability: " + r.stdout)
+    r = run(as_user([E, "--private-loopback", E, "--status"]))
+    check(r.returncode == 0 and "network: loopback" in r.stdout and "restricted by: nonet" in r.stdout, r.stdout)
+    # user namespaces off: fails closed, saying what to change
+    marker = P.writable("ran-userns")
+    r = run(as_user([P.fake_kernel, "--no-userns", "--", E, "--private-loopback", "touch", marker]))
+    check(r.returncode == 125 and "needs a user namespace, and they are off here" in r.stderr
+          and "unprivileged_userns_clone" in r.stderr, r.stderr)
+    check(not os.path.exists(marker), "nothing ran")
+    r = run([E, "--private-loopback", "--dry-run", "true"])
+    check(r.returncode == 125 and "cannot be combined with a private loopback" in r.stderr, r.stderr)
+
+
+@test
+def a_real_test_suite_that_needs_localhost_passes_inside():
+    # CPython's own test_httpservers (Debian's libpython3.11-testsuite): servers on 127.0.0.1
+    suite = ["/usr/bin/python3", "-m", "test", "test_httpservers"]
+    check_eq(run(as_user(suite), cwd="/tmp").returncode, 0, "control: passes unrestricted")
+    r = run(as_user([P.nonet_exec, "--private-loopback"] + suite), cwd="/tmp")
+    check(r.returncode == 0 and "Tests result: SUCCESS" in r.stdout, r.stdout[-800:] + r.stderr[-400:])
+
+
 def landlock_abi():
     r = run([P.nonet_exec, "--status"])
     for line in r.stdout.splitlines():

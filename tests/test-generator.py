@@ -236,6 +236,19 @@ def check_config_previews_the_services_a_table_restricts():
 
 
 @test
+def x_networkoff_loopback_is_systemd_s_private_network():
+    t = Tree({"lib/build.service": service("X-NetworkOff=loopback\n")})
+    try:
+        r = t.generate()
+        text = t.dropin("build.service") or ""
+        check_eq(r.returncode, 0, r.stderr)
+        check("RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6\n" in text and "PrivateNetwork=yes\n" in text and
+              "request_key:EPERM" in text, text)
+    finally:
+        t.cleanup()
+
+
+@test
 def socket_activated_inet_units_are_named():
     # the sockets systemd passes keep working and a drop-in cannot police them: said, not hidden
     t = Tree({"lib/web.service": service("X-NetworkOff=yes\n"),

@@ -127,6 +127,33 @@ time.sleep(3600)
 """)
     unit("notify.service", f"[Service]\nType=notify\nX-NetworkOff=yes\nTimeoutStartSec=20\n"
          f"ExecStart=/usr/bin/python3 {PROGS}/notify.py\n")
+    # X-NetworkOff=loopback: a server and client of its own on 127.0.0.1; the host's loopback out of reach
+    global HOST_LISTENER
+    HOST_LISTENER = socket.socket()
+    HOST_LISTENER.bind(("127.0.0.1", 0))
+    HOST_LISTENER.listen(8)
+    R.write(f"{PROGS}/loopback.py", f"""import socket, sys
+srv = socket.socket()
+srv.bind(("127.0.0.1", 0))
+srv.listen(1)
+c = socket.create_connection(srv.getsockname(), timeout=5)
+a, _ = srv.accept()
+a.sendall(b"ping")
+out = ["own " + c.recv(4).decode()]
+for name, addr in (("host", ("127.0.0.1", {HOST_LISTENER.getsockname()[1]})), ("netlink", None)):
+    try:
+        if addr:
+            socket.create_connection(addr, timeout=3)
+        else:
+            socket.socket(socket.AF_NETLINK, socket.SOCK_RAW)
+        out.append(name + " 0")
+    except OSError as e:
+        out.append(name + " " + str(e.errno))
+open(sys.argv[1], "w").write("\\n".join(out) + "\\n")
+""")
+    for name, off in (("loopback", "X-NetworkOff=loopback\n"), ("loopback-control", "")):
+        unit(f"{name}.service", f"[Service]\nType=oneshot\nUser=nn-plain\n{off}"
+             f"ExecStart=/usr/bin/python3 {PROGS}/loopback.py {RESULTS}/{name}\n")
 
 
 class Systemd:
@@ -259,6 +286,16 @@ def socket_activation_accepts_but_cannot_connect_out():
     with socket.create_connection(("127.0.0.1", WEB_PORT), timeout=10) as c:
         reply = c.recv(200).decode()
     check(reply.startswith("accepted; outbound: [Errno 97]"), reply)
+
+
+@test
+def x_networkoff_loopback_gives_a_private_loopback():
+    for name in ("loopback-control", "loopback"):
+        check_eq(SD.ctl("start", name + ".service").returncode, 0, name)
+    control, inside = results("loopback-control"), results("loopback")
+    check_eq((control["own"], control["host"], control["netlink"]), ("ping", "0", "0"), "control")
+    check_eq((inside["own"], inside["host"], inside["netlink"]), ("ping", "111", str(EAFNOSUPPORT)),
+             "its own 127.0.0.1 works; the host's is refused; netlink still refused")
 
 
 @test
