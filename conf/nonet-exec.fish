@@ -8,6 +8,7 @@ complete -c nonet-exec -l unix-path -r -F -d 'with --unix=listed: a socket or di
 complete -c nonet-exec -l dry-run -d 'refuse nothing: the kernel logs what would be'
 complete -c nonet-exec -l log -d 'refuse, and have the kernel log each refusal'
 complete -c nonet-exec -l inherited -x -d 'a held descriptor that could reach the network' -a 'refuse accept'
+complete -c nonet-exec -l private-loopback -d 'a network namespace of its own with only lo'
 complete -c nonet-exec -s u -l user -x -d "apply USER's policy from the table" -a '(__fish_complete_users)'
 complete -c nonet-exec -l check-config -d 'check the table and settings'
 complete -c nonet-exec -l table -r -F -d 'with --check-config or --user: this table'
