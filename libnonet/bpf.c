@@ -41,7 +41,7 @@ struct bpf_run bpf_run(const struct sock_filter *prog, size_t n, const struct se
                 bool taken;
                 switch (i->code) {
                 case BPF_LD | BPF_W | BPF_ABS:
-                        if (i->k % 4 != 0 || i->k + 4 > sizeof(*d))
+                        if (i->k % 4 != 0 || i->k > sizeof(*d) - 4) /* i->k + 4 would wrap for a large k */
                                 return out;
                         memcpy(&A, data + i->k, 4);
                         out.read_args = out.read_args || i->k >= offsetof(struct seccomp_data, args);

@@ -5,10 +5,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "config.h"
+#include "admin.h"
 
-void nonet_paths_default(struct nonet_paths *ret) {
-        *ret = (struct nonet_paths) {
+void paths_default(struct admin_paths *ret) {
+        *ret = (struct admin_paths) {
                 .etc_dir = NONET_ETC_DIR,
                 .vendor_dir = NONET_VENDOR_DIR,
                 .login_defs = "/etc/login.defs",
@@ -17,13 +17,13 @@ void nonet_paths_default(struct nonet_paths *ret) {
 
 int verdict_for_user(const struct table *t, const struct settings *s, const char *user, enum unknown_user unknown,
                      struct verdict *ret, const struct diag *d) {
-        struct nonet_user u;
+        struct account u;
         char why[256];
-        int r = nonet_user_lookup(user, &u);
+        int r = user_lookup(user, &u);
 
         if (r == -ESRCH && unknown == UNKNOWN_BY_NAME) {
                 diag_say(d, DIAG_WARNING, "cannot look up User=%s: deciding by its name alone", user);
-                u = (struct nonet_user) { .name = (char *) user, .uid = (uid_t) -1, .gid = (gid_t) -1 };
+                u = (struct account) { .name = (char *) user, .uid = (uid_t) -1, .gid = (gid_t) -1 };
                 table_decide(t, &u, s, ret);
                 return 0;
         }
@@ -35,11 +35,11 @@ int verdict_for_user(const struct table *t, const struct settings *s, const char
                 return r;
         }
         table_decide(t, &u, s, ret);
-        nonet_user_done(&u);
+        user_done(&u);
         return 0;
 }
 
-int config_load(const struct nonet_paths *paths, struct settings *ret_settings, struct table **ret_table,
+int config_load(const struct admin_paths *paths, struct settings *ret_settings, struct table **ret_table,
                 const struct diag *d) {
         int rs = settings_load(paths, ret_settings, d);
         int rt = table_load(paths, ret_table, d);
@@ -50,7 +50,7 @@ int config_load(const struct nonet_paths *paths, struct settings *ret_settings, 
         return rs < 0 ? rs : rt;
 }
 
-int nonet_decide_user(const struct nonet_paths *paths, const char *user, const struct diag *d, struct verdict *ret) {
+int decide_user(const struct admin_paths *paths, const char *user, const struct diag *d, struct verdict *ret) {
         struct settings s;
         struct table *t;
 

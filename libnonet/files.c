@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
+#include "admin.h"
 #include "files.h"
 #include "util.h"
 

@@ -5,11 +5,14 @@
  * libnonet: turn the network off for the calling process and everything it
  * starts, irreversibly, without privilege. The userspace form of the
  * RLIMIT_NETWORK idea (2009): seccomp refuses socket() of every family not
- * allowed (AF_UNIX always is), io_uring and typing into the terminal (TIOCSTI),
- * Landlock (where the kernel has it) refuses TCP bind/connect on inherited
- * sockets and ptrace of processes outside, and no_new_privs keeps setuid
- * programs from gaining privilege. Unix sockets,
- * filesystem and abstract alike, keep working unless the policy narrows them.
+ * allowed (AF_UNIX always is), io_uring, typing into the terminal (TIOCSTI),
+ * attaching network devices and the keyring's upcalls; Landlock (where the
+ * kernel has it) refuses TCP and UDP bind/connect on held sockets and ptrace
+ * of processes outside; no_new_privs keeps setuid programs from gaining
+ * privilege; and every descriptor held is judged first, so that none that
+ * could still reach the network passes. One plan decides which rows this
+ * kernel gives. Unix sockets, filesystem and abstract alike, keep working
+ * unless the policy narrows them.
  *
  * Every function returns 0 (or a non-negative value) on success and a
  * negative errno on failure. The library never logs, never writes to

@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "admin.h"
 #include "files.h"
 #include "util.h"
 
@@ -189,7 +189,7 @@ static void apply_file(struct setting_ctx *c, econf_file *kf, struct settings *s
         c->path = NULL;
 }
 
-static int read_files(const struct nonet_paths *paths, econf_file ***ret, size_t *ret_n, const struct diag *d) {
+static int read_files(const struct admin_paths *paths, econf_file ***ret, size_t *ret_n, const struct diag *d) {
         struct trust_ctx trust = { paths->owner, d };
         econf_err e;
         if (paths->settings) { /* one file, as given */
@@ -238,7 +238,7 @@ static int login_defs_value(const char *path, unsigned line, const char *value, 
 /* UID_MIN and UID_MAX: who is a login account. Missing: shadow's defaults. Unreadable,
  * untrusted or bad: an error, since a default in place of a site's UID_MIN could let
  * its login accounts out of '*'. */
-static int read_login_defs(const struct nonet_paths *paths, struct settings *s, const struct diag *d) {
+static int read_login_defs(const struct admin_paths *paths, struct settings *s, const struct diag *d) {
         _cleanup_free_ char *buf = NULL;
         size_t size = 0;
         unsigned line = 0;
@@ -275,7 +275,7 @@ static int read_login_defs(const struct nonet_paths *paths, struct settings *s, 
 
 /* Whether any settings file or drop-in directory exists: most systems have none, and then
  * libeconf (which crashes when an allocation fails, in 0.5.1) is not called at all. */
-static bool any_settings(const struct nonet_paths *paths) {
+static bool any_settings(const struct admin_paths *paths) {
         const char *dirs[] = { paths->etc_dir, paths->vendor_dir };
         char path[4096];
         if (paths->settings)
@@ -291,7 +291,7 @@ static bool any_settings(const struct nonet_paths *paths) {
         return false;
 }
 
-int settings_load(const struct nonet_paths *paths, struct settings *ret, const struct diag *d) {
+int settings_load(const struct admin_paths *paths, struct settings *ret, const struct diag *d) {
         struct setting_ctx c = { .d = d };
         econf_file **files = NULL;
         size_t n = 0;

@@ -19,7 +19,7 @@
 #include <pthread.h>
 #include <pwd.h>
 
-#include "config.h"
+#include "admin.h"
 #include "files.h"
 #include "util.h"
 
@@ -393,7 +393,7 @@ static bool is_dir(const char *path) {
 }
 
 /* nonet.d/ *.conf of /etc, then of the vendor directory: the same name in /etc masks the vendor's. */
-static int load_dropins(struct table *t, const struct nonet_paths *paths, const struct diag *d) {
+static int load_dropins(struct table *t, const struct admin_paths *paths, const struct diag *d) {
         _cleanup_free_ char *etc = NULL, *vendor = NULL;
         struct dropin_list list = { 0 };
         int r = 0;
@@ -550,7 +550,7 @@ bool table_is_closed(const struct table *t) {
         return t->closed;
 }
 
-int table_load(const struct nonet_paths *paths, struct table **ret, const struct diag *d) {
+int table_load(const struct admin_paths *paths, struct table **ret, const struct diag *d) {
         char main_etc[4096], main_vendor[4096];
         struct table *t = calloc(1, sizeof(*t));
         struct stat st;
@@ -581,14 +581,14 @@ int table_load(const struct nonet_paths *paths, struct table **ret, const struct
         return r;
 }
 
-static bool in_groups(const struct nonet_user *u, gid_t gid) {
+static bool in_groups(const struct account *u, gid_t gid) {
         for (size_t i = 0; i < u->n_groups; i++)
                 if (u->groups[i] == gid)
                         return true;
         return gid == u->gid;
 }
 
-static bool named_group(const struct nonet_user *u, const char *name) {
+static bool named_group(const struct account *u, const char *name) {
         for (size_t i = 0; i < u->n_groups; i++)
                 if (u->group_names[i] && strcmp(u->group_names[i], name) == 0)
                         return true;
@@ -596,7 +596,7 @@ static bool named_group(const struct nonet_user *u, const char *name) {
 }
 
 /* UID_MIN..UID_MAX (login.defs): the people, not the machine's own daemons, nor root. */
-static bool login_account(const struct nonet_user *u, const struct settings *s) {
+static bool login_account(const struct account *u, const struct settings *s) {
         return u->uid != 0 && u->uid >= s->login_min && u->uid <= s->login_max;
 }
 
@@ -607,7 +607,7 @@ static bool login_account(const struct nonet_user *u, const struct settings *s) 
  * is restricted when a line names it: its name, its exact :uid, a group it is in. As in
  * pam_limits, group lines do not apply to root: only a line naming root or :0 does.
  */
-static int rule_rank(const struct rule *r, const struct nonet_user *u, const struct settings *s) {
+static int rule_rank(const struct rule *r, const struct account *u, const struct settings *s) {
         switch (r->kind) {
         case DOMAIN_ALL:
                 return login_account(u, s) ? RANK_ALL : -1;
@@ -647,7 +647,7 @@ void verdict_fail_closed(const struct settings *s, const char *why, struct verdi
 /* Closed: as if the table said '* hard network off', and off for every account a line names
  * (whatever the line says: it cannot be trusted). Nobody else: not root, not the machine's own
  * daemons. */
-static void decide_closed(const struct table *t, const struct nonet_user *u, const struct settings *s,
+static void decide_closed(const struct table *t, const struct account *u, const struct settings *s,
                           struct verdict *ret) {
         const struct rule *named = NULL;
         for (size_t i = 0; i < t->n_rules && !named; i++)
@@ -668,7 +668,7 @@ static void decide_closed(const struct table *t, const struct nonet_user *u, con
         verdict_fail_closed(s, why, ret);
 }
 
-void table_decide(const struct table *t, const struct nonet_user *u, const struct settings *s, struct verdict *ret) {
+void table_decide(const struct table *t, const struct account *u, const struct settings *s, struct verdict *ret) {
         const struct rule *best = NULL, *broken = NULL;
         int best_rank = -1;
 

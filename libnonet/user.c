@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
+#include "admin.h"
 #include "util.h"
 
 #define NSS_BUF_MAX (1024 * 1024)
@@ -75,18 +75,18 @@ static int group_list(const char *name, gid_t gid, gid_t **ret, size_t *ret_n) {
         }
 }
 
-void nonet_user_done(struct nonet_user *u) {
+void user_done(struct account *u) {
         for (size_t i = 0; u->group_names && i < u->n_groups; i++)
                 free(u->group_names[i]);
         free(u->group_names);
         free(u->groups);
         free(u->name);
-        *u = (struct nonet_user) { 0 };
+        *u = (struct account) { 0 };
 }
 
-int nonet_user_lookup(const char *name, struct nonet_user *ret) {
+int user_lookup(const char *name, struct account *ret) {
         _cleanup_free_ char *buf = NULL;
-        struct nonet_user u = { 0 };
+        struct account u = { 0 };
         struct passwd pw;
         int r;
 
@@ -103,7 +103,7 @@ int nonet_user_lookup(const char *name, struct nonet_user *ret) {
         for (size_t i = 0; r >= 0 && i < u.n_groups; i++)
                 r = group_name(u.groups[i], &u.group_names[i]);
         if (r < 0) {
-                nonet_user_done(&u);
+                user_done(&u);
                 return r;
         }
         *ret = u;

@@ -14,7 +14,7 @@
 void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
- * The table's side, which needs libeconf and NSS. nonet-exec-table has it (table.c);
+ * The table's side, which needs libeconf and NSS. nonet-exec-table has it (admin.c);
  * nonet-exec hands these over to it with its own arguments (handover.c), so that its
  * usual start loads no shared library.
  */

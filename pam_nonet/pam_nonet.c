@@ -13,15 +13,15 @@
 #include <string.h>
 #include <syslog.h>
 
-#include "config.h"
+#include "admin.h"
 
 struct options {
-        struct nonet_paths paths;
+        struct admin_paths paths;
         bool debug;
 };
 
 static void parse_options(pam_handle_t *pamh, int argc, const char **argv, struct options *o) {
-        nonet_paths_default(&o->paths);
+        paths_default(&o->paths);
         o->debug = false;
         for (int i = 0; i < argc; i++) {
                 if (strcmp(argv[i], "debug") == 0)
@@ -61,7 +61,7 @@ static int session_verdict(pam_handle_t *pamh, const struct options *o, const ch
                 return PAM_USER_UNKNOWN;
         }
         *ret_user = user;
-        int r = nonet_decide_user(&o->paths, user, &d, ret);
+        int r = decide_user(&o->paths, user, &d, ret);
         if (o->debug)
                 pam_syslog(pamh, LOG_DEBUG, "user %s: network %s (%s)", user, ret->restricted ? "off" : "on",
                            ret->source);

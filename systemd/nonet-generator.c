@@ -68,7 +68,7 @@ int main(int argc, char **argv) {
         const struct diag diag = { report, NULL };
         struct output out = { .diag = &diag };
         struct unit_context ctx = { .diag = &diag };
-        struct nonet_paths paths;
+        struct admin_paths paths;
         struct settings settings;
         struct table *table = NULL;
         struct unit_tree *tree = NULL;
@@ -87,7 +87,7 @@ int main(int argc, char **argv) {
         setenv("SYSTEMD_NSS_DYNAMIC_BYPASS", "1", 1);
         const char *scope = getenv("SYSTEMD_SCOPE");
         out.user_scope = ctx.user_scope = scope && strcmp(scope, "user") == 0;
-        nonet_paths_default(&paths);
+        paths_default(&paths);
         /* Settings or table unusable: the table is closed, as logins read it (their services off,
          * the machine's own daemons not), and the generator says so by its exit status. */
         bool unusable = false;

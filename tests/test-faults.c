@@ -19,7 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "admin.h"
 #include "tap.h"
 
 void *__libc_malloc(size_t n);
@@ -64,9 +64,9 @@ static int socket_refused(void) {
 
 /* The table restricts `user`: with any allocation failing, the verdict is still restricted. */
 static int run_decide(void) {
-        struct nonet_paths p = { .etc_dir = dir, .vendor_dir = dir, .owner = getuid() };
+        struct admin_paths p = { .etc_dir = dir, .vendor_dir = dir, .owner = getuid() };
         struct verdict v;
-        nonet_decide_user(&p, user, NULL, &v);
+        decide_user(&p, user, NULL, &v);
         return v.restricted ? RESTRICTED : OPEN;
 }
 

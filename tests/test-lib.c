@@ -538,6 +538,10 @@ static void test_filter_table_dry_run(void) {
         struct sock_filter bad[] = { BPF_STMT(BPF_LD | BPF_B | BPF_IND, 0) };
         struct seccomp_data d = { 0 };
         CHECK_EQ(bpf_run(bad, 1, &d).action, BPF_BAD_PROGRAM);
+        /* a load past the data, at an offset where k + 4 wraps around: refused, not read */
+        struct sock_filter wrap[] = { BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0xfffffffc),
+                                      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW) };
+        CHECK_EQ(bpf_run(wrap, 2, &d).action, BPF_BAD_PROGRAM);
 }
 
 /* The kernel's constant-action cache lets a syscall through without BPF only if the

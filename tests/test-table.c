@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "admin.h"
 #include "tap.h"
 #include "util.h"
 
@@ -55,49 +55,49 @@ static const char *at(const char *base, const char *name) {
         return buf[i];
 }
 
-static struct nonet_paths paths(void) {
-        return (struct nonet_paths) { .etc_dir = etc, .vendor_dir = vendor, .owner = getuid() };
+static struct admin_paths paths(void) {
+        return (struct admin_paths) { .etc_dir = etc, .vendor_dir = vendor, .owner = getuid() };
 }
 
 /* A user without NSS: alice (1000), primary group alice (1000), in wheel (10) and staff (50). */
 static gid_t alice_groups[] = { 1000, 10, 50 };
 static char *alice_group_names[] = { "alice", "wheel", "staff" };
-static const struct nonet_user alice = {
+static const struct account alice = {
         .name = "alice", .uid = 1000, .gid = 1000, .groups = alice_groups,
         .group_names = alice_group_names, .n_groups = 3,
 };
 static gid_t root_groups[] = { 0, 10 };
 static char *root_group_names[] = { "root", "wheel" };
-static const struct nonet_user root = {
+static const struct account root = {
         .name = "root", .uid = 0, .gid = 0, .groups = root_groups, .group_names = root_group_names, .n_groups = 2,
 };
 static gid_t bob_groups[] = { 2000 };
 static char *bob_group_names[] = { "alice" }; /* a group named like a user */
-static const struct nonet_user bob = {
+static const struct account bob = {
         .name = "bob", .uid = 2000, .gid = 2000, .groups = bob_groups, .group_names = bob_group_names, .n_groups = 1,
 };
 /* System accounts: the machine's own daemons, and nobody. */
 static gid_t daemon_groups[] = { 1, 4 };
 static char *daemon_group_names[] = { "daemon", "adm" };
-static const struct nonet_user daemon_ = {
+static const struct account daemon_ = {
         .name = "daemon", .uid = 1, .gid = 1, .groups = daemon_groups, .group_names = daemon_group_names, .n_groups = 2,
 };
 static gid_t nobody_groups[] = { 65534 };
 static char *nobody_group_names[] = { "nogroup" };
-static const struct nonet_user nobody = {
+static const struct account nobody = {
         .name = "nobody", .uid = 65534, .gid = 65534, .groups = nobody_groups, .group_names = nobody_group_names,
         .n_groups = 1,
 };
 /* A login account below the default UID_MIN, for a site whose login.defs says 500. */
 static gid_t carol_groups[] = { 600 };
 static char *carol_group_names[] = { "carol" };
-static const struct nonet_user carol = {
+static const struct account carol = {
         .name = "carol", .uid = 600, .gid = 600, .groups = carol_groups, .group_names = carol_group_names, .n_groups = 1,
 };
 
 /* Load the tree and decide for u. Returns table_load's result. */
-static int decide(const struct nonet_user *u, struct verdict *v) {
-        struct nonet_paths p = paths();
+static int decide(const struct account *u, struct verdict *v) {
+        struct admin_paths p = paths();
         struct settings s = SETTINGS_DEFAULT;
         struct table *t;
         int r = table_load(&p, &t, &D);
@@ -112,7 +112,7 @@ static int decide(const struct nonet_user *u, struct verdict *v) {
 }
 
 /* "off", "on", or the allowed set in hex; and the source. */
-static const char *verdict_for(const struct nonet_user *u, const char *table) {
+static const char *verdict_for(const struct account *u, const char *table) {
         static char out[600];
         struct verdict v;
         fresh_dirs();
@@ -180,7 +180,7 @@ static void test_system_accounts(void) {
 
 /* UID_MIN and UID_MAX come from login.defs; what cannot be read is an error, not a default. */
 static void test_login_defs(void) {
-        struct nonet_paths p;
+        struct admin_paths p;
         struct settings s;
         fresh_dirs();
         p = paths();
@@ -348,7 +348,7 @@ static void test_trust(void) {
                 chmod(at(etc, "nonet.conf"), 0644);
         }
         /* a table owned by another user */
-        struct nonet_paths p = paths();
+        struct admin_paths p = paths();
         p.owner = getuid() + 1;
         struct table *t;
         CHECK(table_load(&p, &t, &D) < 0 && table_is_closed(t), "foreign owner refused: the table is closed");
@@ -362,7 +362,7 @@ static int load_table(void) {
 }
 
 static int load_settings(void) {
-        struct nonet_paths p = paths();
+        struct admin_paths p = paths();
         struct settings s;
         return settings_load(&p, &s, &D);
 }
@@ -437,7 +437,7 @@ static void test_many_lines(void) {
 }
 
 static void test_settings(void) {
-        struct nonet_paths p;
+        struct admin_paths p;
         struct settings s;
 
         fresh_dirs();
@@ -470,14 +470,14 @@ static void test_settings(void) {
  * end reads it: "alice=off daemon=on ...". */
 static gid_t svc_groups[] = { 200 };
 static char *svc_group_names[] = { "svc" };
-static const struct nonet_user svc = {
+static const struct account svc = {
         .name = "svc", .uid = 200, .gid = 200, .groups = svc_groups, .group_names = svc_group_names, .n_groups = 1,
 };
 
 static const char *who_is_off(int *ret_r) {
-        static const struct nonet_user *const users[] = { &alice, &daemon_, &svc, &root, &nobody };
+        static const struct account *const users[] = { &alice, &daemon_, &svc, &root, &nobody };
         static char out[256];
-        struct nonet_paths p = paths();
+        struct admin_paths p = paths();
         struct settings s;
         struct table *t = NULL;
         messages[0] = '\0';
@@ -567,7 +567,7 @@ static void test_long_settings(void) {
                 fprintf(f, "# line %d\nErrno=eperm\n", i);
         fprintf(f, "Colour=blue\n");
         fclose(f);
-        struct nonet_paths p = paths();
+        struct admin_paths p = paths();
         struct settings s;
         messages[0] = '\0';
         CHECK_EQ(settings_load(&p, &s, &D), 0);
@@ -577,11 +577,11 @@ static void test_long_settings(void) {
 
 /* sshd and display managers may decide for several users at once: threads share nothing. */
 static void *decide_many(void *arg) {
-        struct nonet_paths p = paths();
+        struct admin_paths p = paths();
         intptr_t wrong = 0;
         for (int i = 0; i < 100; i++) {
                 struct verdict v;
-                nonet_decide_user(&p, (const char *) arg, NULL, &v);
+                decide_user(&p, (const char *) arg, NULL, &v);
                 wrong += !(v.restricted && strstr(v.source, "nonet.conf:2") && v.policy.error == EPERM);
         }
         return (void *) wrong;

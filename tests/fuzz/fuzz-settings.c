@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "admin.h"
 #include "fuzz.h"
 
 static char dir[64], file[128];
@@ -18,7 +18,7 @@ static void cleanup(void) {
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-        struct nonet_paths paths;
+        struct admin_paths paths;
         struct settings s;
 
         if (!dir[0]) {
@@ -32,7 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 abort();
         fwrite(data, 1, size, f);
         fclose(f);
-        paths = (struct nonet_paths) { .etc_dir = dir, .vendor_dir = dir, .owner = getuid() };
+        paths = (struct admin_paths) { .etc_dir = dir, .vendor_dir = dir, .owner = getuid() };
         settings_load(&paths, &s, NULL);
         if ((s.error != 97 && s.error != 1) || !nonet_landlock_to_name(s.landlock) || !nonet_unix_to_name(s.unix_reach) ||
             (s.unix_reach == NONET_UNIX_NO_ABSTRACT && s.landlock == NONET_LANDLOCK_OFF))

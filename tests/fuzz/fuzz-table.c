@@ -4,13 +4,13 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "config.h"
+#include "admin.h"
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         static gid_t groups[] = { 1000, 10 };
         static char *names[] = { "alice", "wheel" };
-        static const struct nonet_user users[] = {
+        static const struct account users[] = {
                 { .name = "alice", .uid = 1000, .gid = 1000, .groups = groups, .group_names = names, .n_groups = 2 },
                 { .name = "root", .uid = 0, .gid = 0, .groups = groups, .group_names = names, .n_groups = 1 },
         };

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "admin.h"
 #include "nonet-exec.h"
 #include "units.h"
 #include "util.h"
@@ -35,8 +35,8 @@ static void print_diag(void *userdata, enum diag_level level, const char *messag
 }
 
 /* The table decides; when it cannot, the network is off (closed). */
-static void staged_paths(const struct table_files *files, struct nonet_paths *ret) {
-        nonet_paths_default(ret);
+static void staged_paths(const struct table_files *files, struct admin_paths *ret) {
+        paths_default(ret);
         ret->table = files->table;
         ret->settings = files->settings;
 }
@@ -45,11 +45,11 @@ int table_user_policy(char **argv, const char *user, const struct table_files *f
                       struct nonet_policy *policy, bool *ret_restricted) {
         struct diag_ctx c = { .verbose = verbose };
         struct diag d = { print_diag, &c };
-        struct nonet_paths paths;
+        struct admin_paths paths;
         struct verdict v;
 
         staged_paths(files, &paths);
-        int r = nonet_decide_user(&paths, user, &d, &v);
+        int r = decide_user(&paths, user, &d, &v);
         if (r == -ESRCH)
                 return r; /* already said: no such user */
         if (verbose)
@@ -136,7 +136,7 @@ static void check_sshd(void) {
 int table_check_config(char **argv, const struct table_files *files) {
         struct diag_ctx c = { .verbose = true, .reads_to_stdout = true };
         struct diag d = { print_diag, &c };
-        struct nonet_paths paths;
+        struct admin_paths paths;
         struct settings s;
         struct table *t = NULL;
 
@@ -280,12 +280,12 @@ static void audit_one(struct audit *a, pid_t pid) {
 int table_audit(char **argv, bool json) {
         struct diag_ctx c = { .verbose = false };
         struct diag d = { print_diag, &c };
-        struct nonet_paths paths;
+        struct admin_paths paths;
         struct settings s;
         struct table *t = NULL;
         struct dirent *de;
 
-        nonet_paths_default(&paths);
+        paths_default(&paths);
         /* An unusable table is a closed one: the audit reads it as the logins do. */
         if (config_load(&paths, &s, &t, &d) < 0 && t)
                 say("warning: the table or its settings cannot be used: every login account's network should be "

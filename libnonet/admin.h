@@ -16,7 +16,7 @@
 #include "nonet.h"
 #include "policy.h"
 
-struct nonet_paths {
+struct admin_paths {
         const char *etc_dir;    /* /etc/security */
         const char *vendor_dir; /* the package's vendor directory */
         const char *table;      /* the main table file; NULL: etc_dir/nonet.conf */
@@ -24,7 +24,7 @@ struct nonet_paths {
         const char *login_defs; /* UID_MIN and UID_MAX: /etc/login.defs; NULL: their defaults */
         uid_t owner;            /* who may own (and alone write) them: root */
 };
-void nonet_paths_default(struct nonet_paths *ret);
+void paths_default(struct admin_paths *ret);
 
 enum diag_level { DIAG_ERROR, DIAG_WARNING, DIAG_DEBUG };
 struct diag {
@@ -50,9 +50,9 @@ struct settings {
                 .services = true, .login_min = LOGIN_UID_MIN, .login_max = LOGIN_UID_MAX,                        \
         }
 /* Defaults, then the files. On error *ret still holds usable (default) values. */
-int settings_load(const struct nonet_paths *paths, struct settings *ret, const struct diag *d);
+int settings_load(const struct admin_paths *paths, struct settings *ret, const struct diag *d);
 
-struct nonet_user {
+struct account {
         char *name;
         uid_t uid;
         gid_t gid;
@@ -61,13 +61,13 @@ struct nonet_user {
         size_t n_groups;
 };
 /* By name or, for "1000", by number. -ESRCH if there is no such user. */
-int nonet_user_lookup(const char *name_or_uid, struct nonet_user *ret);
-void nonet_user_done(struct nonet_user *u);
+int user_lookup(const char *name_or_uid, struct account *ret);
+void user_done(struct account *u);
 
 struct table;
 /* -errno if the table cannot be trusted or read: *ret is then a closed table (but for -ENOMEM,
  * which leaves it unset). Bad lines are skipped. */
-int table_load(const struct nonet_paths *paths, struct table **ret, const struct diag *d);
+int table_load(const struct admin_paths *paths, struct table **ret, const struct diag *d);
 /* Unusable, for why: as if it said '* hard network off', and off for every account a line names. */
 void table_close(struct table *t, const char *why);
 /* What --check-config says beyond the errors: a user's name that is a group's (an error: the
@@ -89,7 +89,7 @@ struct verdict {
         char passed[256];           /* a unit: an inet socket systemd passes it, which nothing polices */
 };
 /* What the table says of one user. */
-void table_decide(const struct table *t, const struct nonet_user *u, const struct settings *s, struct verdict *ret);
+void table_decide(const struct table *t, const struct account *u, const struct settings *s, struct verdict *ret);
 
 /* The policy the settings give the table's users, keeping the families in allow (and AF_UNIX). */
 void settings_policy(const struct settings *s, uint64_t allow, struct nonet_policy *ret);
@@ -106,11 +106,11 @@ int verdict_for_user(const struct table *t, const struct settings *s, const char
 
 /* The settings and the table, for every front end alike: where either cannot be used, the table
  * comes back closed (table_close()) and -errno is returned; *ret_table is set but for -ENOMEM. */
-int config_load(const struct nonet_paths *paths, struct settings *ret_settings, struct table **ret_table,
+int config_load(const struct admin_paths *paths, struct settings *ret_settings, struct table **ret_table,
                 const struct diag *d);
 
 /*
  * All of it for one user: settings, table, user, decision. Where the configuration cannot be
  * used, the verdict is the closed table's and -errno is returned.
  */
-int nonet_decide_user(const struct nonet_paths *paths, const char *user, const struct diag *d, struct verdict *ret);
+int decide_user(const struct admin_paths *paths, const char *user, const struct diag *d, struct verdict *ret);
