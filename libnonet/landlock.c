@@ -38,7 +38,10 @@
 #ifndef LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET
 #define LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET (1ULL << 0)
 #endif
-/* ABI 8 (Linux 7.0) and 10 (7.2), as in 7.2's uapi linux/landlock.h. */
+/* ABI 7 (Linux 6.15), 8 (7.0) and 10 (7.2), as in 7.2's uapi linux/landlock.h. */
+#ifndef LANDLOCK_RESTRICT_SELF_LOG_NEW_EXEC_ON
+#define LANDLOCK_RESTRICT_SELF_LOG_NEW_EXEC_ON (1U << 1)
+#endif
 #ifndef LANDLOCK_RESTRICT_SELF_TSYNC
 #define LANDLOCK_RESTRICT_SELF_TSYNC (1U << 3)
 #endif
@@ -66,6 +69,7 @@ struct path_beneath_attr {
 } __attribute__((packed));
 
 #define LANDLOCK_RULE_PATH_BENEATH_ 1
+#define LANDLOCK_ABI_LOG 7 /* the restrict_self flags for Landlock's audit records */
 
 int landlock_abi(void) {
         long abi = syscall(__NR_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
@@ -121,8 +125,13 @@ int landlock_apply(int abi, const struct nonet_policy *p) {
                 r = allow_beneath(fd, p->unix_paths[i], LANDLOCK_ACCESS_FS_RESOLVE_UNIX);
         if (r < 0)
                 return r;
-        /* With the threads row the domain reaches every thread, those already running too. */
-        if (syscall(__NR_landlock_restrict_self, fd, rows & NONET_ROW_THREADS ? LANDLOCK_RESTRICT_SELF_TSYNC : 0) < 0)
+        /* With the threads row the domain reaches every thread, those already running too. Logged
+         * refusals: Landlock's own too, of the programs executed after (ABI 7), not only ours. */
+        unsigned flags = (rows & NONET_ROW_THREADS ? LANDLOCK_RESTRICT_SELF_TSYNC : 0) |
+                         (abi >= LANDLOCK_ABI_LOG && p->refusals == NONET_REFUSE_AND_LOG
+                                  ? LANDLOCK_RESTRICT_SELF_LOG_NEW_EXEC_ON
+                                  : 0);
+        if (syscall(__NR_landlock_restrict_self, fd, flags) < 0)
                 return negative_errno();
         return abi;
 }

@@ -60,8 +60,23 @@ def files_land_where_debian_puts_them():
                  "/usr/share/bash-completion/completions/nonet-exec",
                  "/usr/share/man/man1/nonet-exec.1.gz",
                  "/usr/share/man/man8/pam_nonet.8.gz",
+                 "/usr/share/man/man5/nonet.conf.5.gz",
+                 "/usr/share/man/man3/nonet_restrict.3.gz",
+                 "/usr/share/man/man3/nonet_check.3.gz",
+                 "/usr/share/zsh/vendor-completions/_nonet-exec",
+                 "/usr/share/fish/vendor_completions.d/nonet-exec.fish",
+                 "/lib/systemd/system/nonet-audit.timer",
                  "/etc/security/nonet.conf"):
         check(os.path.exists(path), path)
+    # nonet.conf(5) ships with nonet, which reads the table too; libpam-nonet depends on it
+    owner = run(["dpkg", "-S", "/usr/share/man/man5/nonet.conf.5.gz"]).stdout
+    check(owner.startswith("nonet:"), "nonet.conf(5) is nonet's: " + owner)
+    # man nonet_check finds the page it links to
+    link = run(["zcat", "/usr/share/man/man3/nonet_check.3.gz"]).stdout.strip()
+    check_eq(link, ".so man3/nonet_restrict.3", "nonet_check(3) is a link to nonet_restrict(3)")
+    if os.path.exists("/usr/bin/man"):
+        r = run(["man", "-w", "nonet_check"])
+        check(r.returncode == 0 and "nonet_" in r.stdout, "man -w nonet_check: " + r.stdout + r.stderr)
     r = run(["nonet-exec", "--version"])
     check(r.returncode == 0 and r.stdout.startswith("nonet-exec "), "installed nonet-exec runs")
     # the table side is nonet-exec-table, found where the package put it

@@ -49,6 +49,9 @@ def expected(abi, tiocsti_allowed):
         "reaim_fastopen_control": 0,
         "reaim_fastopen": EPERM if abi >= 4 else 125,
         "udp_connected": 0 if abi >= 10 else 125,
+        # --log: Landlock's records of the executed command's refusals (ABI 7), none without it
+        "landlock_nolog": 0,
+        "landlock_log": 1 if abi >= 7 else 0,
         # devices, rings, the keyring: the same on every kernel
         "tun_control": 0,
         "tun": EPERM,
@@ -101,7 +104,7 @@ class Matrix:
         subprocess.run([os.path.join(KERNELS, "make-initramfs"), modules, initrd], check=True)
         cmd = ["qemu-system-x86_64", "-accel", "tcg", "-cpu", "max", "-m", "1024", "-smp", "2", "-nographic",
                "-no-reboot", "-kernel", vmlinuz, "-initrd", initrd,
-               "-append", f"console=ttyS0 panic=-1 quiet nonet.run={self.run_script}",
+               "-append", f"console=ttyS0 panic=-1 quiet audit=1 nonet.run={self.run_script}",
                "-virtfs", "local,path=/,mount_tag=root,security_model=none,readonly=on,multidevs=remap"]
         r = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                            timeout=600)

@@ -143,6 +143,22 @@ def main():
     u.connect(("127.0.0.1", udp_port))
     row("udp_connected", as_nobody("true", fds=[u.fileno()]))
     u.close()
+    # --log: Landlock's own records of the command's refusals too (ABI 7), with audit on (audit=1)
+    for opts, name in ((["--inherited=accept"], "landlock_nolog"), (["--inherited=accept", "--log"], "landlock_log")):
+        kmsg = os.open("/dev/kmsg", os.O_RDONLY | os.O_NONBLOCK)
+        os.lseek(kmsg, 0, os.SEEK_END)
+        s = socket.socket()
+        as_nobody(PROBE, "connect-fd", s.fileno(), port, fds=[s.fileno()], opts=opts)
+        s.close()
+        time.sleep(0.5)
+        text = b""
+        while True:
+            try:
+                text += os.read(kmsg, 65536)
+            except BlockingIOError:
+                break
+        os.close(kmsg)
+        row(name, int(b"type=1423" in text and b'comm="probe"' in text))
     doors()
 
     # unix: whole by default, no-abstract by choice
