@@ -7,6 +7,7 @@ complete -c nonet-exec -l unix -x -d 'how far unix sockets reach' -a 'all no-abs
 complete -c nonet-exec -l unix-path -r -F -d 'with --unix=listed: a socket or directory kept'
 complete -c nonet-exec -l dry-run -d 'refuse nothing: the kernel logs what would be'
 complete -c nonet-exec -l log -d 'refuse, and have the kernel log each refusal'
+complete -c nonet-exec -l trace -d 'refuse, and say each refusal on stderr'
 complete -c nonet-exec -l inherited -x -d 'a held descriptor that could reach the network' -a 'refuse accept'
 complete -c nonet-exec -l private-loopback -d 'a network namespace of its own with only lo'
 complete -c nonet-exec -s u -l user -x -d "apply USER's policy from the table" -a '(__fish_complete_users)'

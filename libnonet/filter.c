@@ -12,6 +12,9 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <linux/audit.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "calls.h"
 #include "internal.h"
@@ -39,9 +42,12 @@ int seccomp_available(void) {
 /* Whether socket()'s family is in a register seccomp can read, or behind socketcall()'s pointer. */
 enum family_arg { FAMILY_IN_REGISTER, FAMILY_BEHIND_POINTER };
 
-/* A refusal: the errno, or in a dry run the kernel's log and nothing refused. */
+/* A refusal: the errno, or in a dry run the kernel's log and nothing refused, or a notification
+ * the supervisor answers with the same errno (refusal_errno()). */
 static uint32_t refusal(const struct nonet_policy *p, int error) {
-        return p->refusals == NONET_LOG_ONLY ? SCMP_ACT_LOG : SCMP_ACT_ERRNO((uint32_t) error);
+        return p->refusals == NONET_LOG_ONLY            ? SCMP_ACT_LOG
+               : p->refusals == NONET_REFUSE_AND_NOTIFY ? SCMP_ACT_NOTIFY
+                                                        : SCMP_ACT_ERRNO((uint32_t) error);
 }
 
 /* The action for a refused family. libaudit (libpam, login, su, sshd) takes any errno but "no
@@ -140,7 +146,8 @@ static int arch_setup(scmp_filter_ctx ctx, const uint32_t *arches, size_t n, con
         int r;
         if ((r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0)) < 0 || /* nonet_restrict() sets it itself */
             (r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_LOG, p->refusals == NONET_REFUSE_AND_LOG)) < 0 ||
-            (r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1)) < 0 ||
+            /* a listener goes with one thread: the supervised program is started single-threaded */
+            (r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, p->refusals != NONET_REFUSE_AND_NOTIFY)) < 0 ||
             /* A network switch is no speculation sandbox: with spec_store_bypass_disable=seccomp a
              * filter would force the store-bypass mitigation on everything it wraps (README). */
             (r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_SSB, 1)) < 0 ||
@@ -242,6 +249,42 @@ int prebuilt_load(const struct sock_fprog *prog, bool log_refusals) {
 int filter_load(scmp_filter_ctx ctx) {
         int r = seccomp_load(ctx);
         return r > 0 ? -ESRCH : r; /* TSYNC failed on thread r */
+}
+
+int refusal_errno(const struct nonet_policy *p, uint32_t arch, int nr, uint64_t a0, uint64_t a1,
+                  char *call, size_t size) {
+        uint32_t scmp = arch == AUDIT_ARCH_I386 ? SCMP_ARCH_X86 : arch == AUDIT_ARCH_X86_64 && (nr & 0x40000000)
+                                                                       ? SCMP_ARCH_X32 : seccomp_arch_native();
+        _cleanup_free_ char *name = seccomp_syscall_resolve_num_arch(scmp, nr);
+        const char *n = name ? name : "?";
+        if (strcmp(n, "socket") == 0 || strcmp(n, "socketpair") == 0) {
+                static const char *const types[] = { [1] = "SOCK_STREAM", [2] = "SOCK_DGRAM", [3] = "SOCK_RAW",
+                                                     [5] = "SOCK_SEQPACKET", [10] = "SOCK_PACKET" };
+                const char *family = a0 < NONET_FAMILY_MAX ? nonet_family_to_name((int) a0) : NULL;
+                const char *type = (a1 & 0xf) < ELEMENTSOF(types) ? types[a1 & 0xf] : NULL;
+                char fam[32];
+                snprintf(fam, sizeof(fam), "AF_%s", family ? family : "?");
+                for (char *c = fam; *c; c++)
+                        *c = *c >= 'a' && *c <= 'z' ? (char) (*c - 32) : *c;
+                snprintf(call, size, "%s(%s, %s)", n, family ? fam : "?", type ? type : "?");
+                return a0 == AF_NETLINK ? EAFNOSUPPORT : p->error;
+        }
+        if (strcmp(n, "ioctl") == 0) {
+                for (size_t i = 0; i < n_refused_ioctls; i++)
+                        if ((uint32_t) a1 == refused_ioctls[i].cmd) {
+                                snprintf(call, size, "ioctl(%s)", refused_ioctls[i].name);
+                                return EPERM;
+                        }
+                snprintf(call, size, "ioctl(%#llx)", (unsigned long long) a1);
+                return EPERM;
+        }
+        for (size_t i = 0; i < n_refused_calls; i++)
+                if (strcmp(n, refused_calls[i].name) == 0) {
+                        snprintf(call, size, "%s()", n);
+                        return refused_calls[i].error;
+                }
+        snprintf(call, size, "%s(MSG_FASTOPEN)", n); /* the send calls: Fast Open */
+        return EPERM;
 }
 
 int filter_program(const struct nonet_policy *policy, bool ptrace_scoped, struct sock_filter **ret, size_t *ret_n) {

@@ -16,6 +16,9 @@ int filter_build(const struct nonet_policy *p, bool ptrace_scoped, scmp_filter_c
 /* The same, with sendto/sendmsg/sendmmsg(MSG_FASTOPEN) refused too. */
 int filter_build_full(const struct nonet_policy *p, bool ptrace_scoped, bool fastopen, scmp_filter_ctx *ret);
 int filter_load(scmp_filter_ctx ctx);
+/* The errno the filter's refusal of this call gives, and the call in words (for a supervisor). */
+int refusal_errno(const struct nonet_policy *p, uint32_t arch, int nr, uint64_t a0, uint64_t a1, char *call,
+                  size_t size);
 /* filter_build()'s program as the kernel gets it (malloc'd), for the build helper and tests. */
 struct sock_filter;
 int filter_program(const struct nonet_policy *p, bool ptrace_scoped, struct sock_filter **ret, size_t *ret_n);

@@ -60,6 +60,10 @@ enum nonet_refusals {
         NONET_LOG_ONLY = 2,       /* a dry run: nothing refused, each logged; no Landlock and no descriptor
                                    * audit, so it cannot be combined with NONET_LANDLOCK_REQUIRE or a unix
                                    * level but NONET_UNIX_ALL */
+        NONET_REFUSE_AND_NOTIFY = 3, /* refused, each first told to a supervisor through a seccomp
+                                      * notification descriptor (nonet_result.notify_fd), which answers
+                                      * with the refusal (nonet_refusal_next()); without a supervisor
+                                      * the calls fail with ENOSYS (since 0.2) */
         _NONET_REFUSALS_MAX,
 };
 
@@ -182,7 +186,21 @@ struct nonet_result {
         uint64_t rows_needed;    /* the rows the policy demands: without one, nothing is restricted */
         int held;                /* NONET_LAYER_INHERITED: enum nonet_held */
         int conflict;            /* NONET_LAYER_POLICY: enum nonet_conflict */
+        int notify_fd;           /* NONET_REFUSE_AND_NOTIFY: the supervisor's descriptor, else -1 */
 };
+
+/* A refusal told to the supervisor. Filled up to the size the caller passes. */
+struct nonet_refusal {
+        int pid;          /* the process that made the call */
+        int error;        /* the errno it was answered */
+        uint32_t arch;    /* AUDIT_ARCH_* of the call */
+        int nr;           /* its number on that ABI */
+        char call[96];    /* "socket(AF_INET, SOCK_STREAM)", "ioctl(TIOCSTI)", "io_uring_setup()" */
+};
+/* Wait for the next refused call on fd (from nonet_restrict() with NONET_REFUSE_AND_NOTIFY), answer
+ * it with the refusal the policy gives it (never anything else: the caller's memory is never
+ * read), and describe it. -ENOENT if the process was gone before the answer. */
+int nonet_refusal_next(int fd, const struct nonet_policy *p, struct nonet_refusal *ret, size_t size);
 
 /* "inet", "AF_INET", "Inet", "2" -> 2. -EINVAL for an unknown name. */
 int nonet_family_from_name(const char *name);

@@ -13,7 +13,8 @@ const struct sock_fprog *prebuilt_filter(const struct nonet_policy *p, bool ptra
         static const struct sock_fprog scoped = { ELEMENTSOF(prebuilt_scoped), (struct sock_filter *) prebuilt_scoped };
         static const struct sock_fprog unscoped = { ELEMENTSOF(prebuilt_unscoped),
                                                     (struct sock_filter *) prebuilt_unscoped };
-        if (p->allow != (UINT64_C(1) << AF_UNIX) || p->error != EAFNOSUPPORT || p->refusals == NONET_LOG_ONLY)
+        if (p->allow != (UINT64_C(1) << AF_UNIX) || p->error != EAFNOSUPPORT ||
+            (p->refusals != NONET_REFUSE && p->refusals != NONET_REFUSE_AND_LOG))
                 return NULL;
         return ptrace_scoped ? &scoped : &unscoped;
 }

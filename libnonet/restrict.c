@@ -60,7 +60,7 @@ static int seccomp_in_force(const struct plan *pl) {
         return fd < 0 && errno != EINVAL ? 0 : -ENOTRECOVERABLE;
 }
 
-static int load_seccomp(const struct plan *pl, bool scoped) {
+static int load_seccomp(const struct plan *pl, bool scoped, int *ret_notify_fd) {
         const struct nonet_policy *p = &pl->policy;
         const struct sock_fprog *prog = pl->tcp_held ? NULL : prebuilt_filter(p, scoped);
         scmp_filter_ctx ctx;
@@ -72,7 +72,15 @@ static int load_seccomp(const struct plan *pl, bool scoped) {
         if (e < 0)
                 return e;
         e = filter_load(ctx);
+        int listener = e >= 0 && p->refusals == NONET_REFUSE_AND_NOTIFY ? seccomp_notify_fd(ctx) : -1;
+        /* ours to keep, whether or not libseccomp closes its own at release */
+        int kept = listener >= 0 ? fcntl(listener, F_DUPFD_CLOEXEC, 3) : -1;
         seccomp_release(ctx);
+        if (listener >= 0 && fcntl(listener, F_GETFD) >= 0)
+                close(listener);
+        if (e >= 0 && p->refusals == NONET_REFUSE_AND_NOTIFY && kept < 0)
+                return -EIO;
+        *ret_notify_fd = kept;
         return e;
 }
 
@@ -94,7 +102,7 @@ static int enforce(const struct plan *pl, struct nonet_result *r) {
                 r->landlock_applied = e;
         }
         /* Without a Landlock domain, seccomp refuses ptrace and friends outright. */
-        e = load_seccomp(pl, r->landlock_applied > 0);
+        e = load_seccomp(pl, r->landlock_applied > 0, &r->notify_fd);
         if (e >= 0)
                 e = seccomp_in_force(pl);
         if (e < 0)
@@ -105,7 +113,7 @@ static int enforce(const struct plan *pl, struct nonet_result *r) {
 enum step { PLAN_ONLY, PLAN_AND_ENFORCE };
 
 static int plan_then(enum step step, const struct nonet_policy *policy, struct nonet_result *ret_result, size_t size) {
-        struct nonet_result r = { 0 };
+        struct nonet_result r = { .notify_fd = -1 };
         struct plan pl;
         if (ret_result && size < RESULT_SIZE_MIN)
                 return -EINVAL;

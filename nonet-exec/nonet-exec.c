@@ -9,6 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 
 #include "nonet-exec.h"
 
@@ -25,17 +29,26 @@ struct args {
         pid_t pid;           /* --status --pid */
         bool all;            /* --status --all */
         bool json;           /* --status --json */
+        bool trace;          /* --trace: supervise, telling each refusal */
         bool unix_paths;     /* --unix-path given */
         char **command;
         char **argv;         /* as given, for nonet-exec-table */
 };
 
+/* One write a message: lines from the command and from a supervising nonet-exec never mix. */
+static void vsay(const char *fmt, va_list ap) {
+        char buf[2048];
+        int n = vsnprintf(buf + 12, sizeof(buf) - 13, fmt, ap);
+        memcpy(buf, "nonet-exec: ", 12);
+        size_t len = 12 + (n < 0 ? 0 : (size_t) n < sizeof(buf) - 13 ? (size_t) n : sizeof(buf) - 14);
+        buf[len++] = '\n';
+        fwrite(buf, 1, len, stderr);
+}
+
 void say(const char *fmt, ...) {
         va_list ap;
         va_start(ap, fmt);
-        fputs("nonet-exec: ", stderr);
-        vfprintf(stderr, fmt, ap);
-        fputc('\n', stderr);
+        vsay(fmt, ap);
         va_end(ap);
 }
 
@@ -61,6 +74,9 @@ static void usage(FILE *f) {
               "      --dry-run                   refuse nothing: the kernel logs each call the policy\n"
               "                                  would refuse (journalctl -k, dmesg); no Landlock\n"
               "      --log                       refuse, and have the kernel log each refusal\n"
+              "      --trace                     refuse, and say each refusal on standard error (what,\n"
+              "                                  by which program and pid), without root or the kernel\n"
+              "                                  log: nonet-exec stays as the command's supervisor\n"
               "      --inherited=refuse|accept   a descriptor held that could still reach the network\n"
               "                                  (a socket that could be re-aimed, a tap device, an\n"
               "                                  io_uring ring): refuse to run (default, exit 125), or\n"
@@ -98,7 +114,7 @@ static int parse_option(int c, const char *arg, struct args *a) {
         uint64_t set;
         int r;
 
-        if (c == 'a' || c == 'e' || c == 'l' || c == 'x' || c == 'd' || c == 'L' || c == 'I' || c == 'U' || c == 'N')
+        if (strchr("aelxdLIUNt", c))
                 a->policy_options = true;
         switch (c) {
         case 'a': {
@@ -145,12 +161,29 @@ static int parse_option(int c, const char *arg, struct args *a) {
                 }
                 return nonet_policy_set(a->policy, NONET_ATTR_INHERITED,
                                         arg[0] == 'a' ? NONET_INHERITED_ACCEPT : NONET_INHERITED_REFUSE);
-        case 'd':
+        case 'd': {
+                uint64_t was;
+                nonet_policy_get(a->policy, NONET_ATTR_REFUSALS, &was);
+                if (was != NONET_REFUSE) {
+                        say("--dry-run, --log and --trace each say what becomes of a refusal: give one");
+                        return -EINVAL;
+                }
                 return nonet_policy_set(a->policy, NONET_ATTR_REFUSALS, NONET_LOG_ONLY);
+        }
         case 'N':
                 return nonet_policy_set(a->policy, NONET_ATTR_NETNS, NONET_NETNS_PRIVATE_LOOPBACK);
         case 'L':
-                return nonet_policy_set(a->policy, NONET_ATTR_REFUSALS, NONET_REFUSE_AND_LOG);
+        case 't': {
+                uint64_t was;
+                nonet_policy_get(a->policy, NONET_ATTR_REFUSALS, &was);
+                if (was != NONET_REFUSE) {
+                        say("--dry-run, --log and --trace each say what becomes of a refusal: give one");
+                        return -EINVAL;
+                }
+                a->trace = c == 't';
+                return nonet_policy_set(a->policy, NONET_ATTR_REFUSALS,
+                                        c == 't' ? NONET_REFUSE_AND_NOTIFY : NONET_REFUSE_AND_LOG);
+        }
         case 'P': {
                 char *end;
                 long v = strtol(arg, &end, 10);
@@ -208,9 +241,7 @@ static int refuse(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int refuse(const char *fmt, ...) {
         va_list ap;
         va_start(ap, fmt);
-        fputs("nonet-exec: ", stderr);
-        vfprintf(stderr, fmt, ap);
-        fputc('\n', stderr);
+        vsay(fmt, ap);
         va_end(ap);
         return -EINVAL;
 }
@@ -228,6 +259,7 @@ static int parse_args(int argc, char **argv, struct args *a) {
                 { "private-loopback", no_argument, NULL, 'N' },
                 { "unix-path", required_argument, NULL, 'U' },
                 { "log", no_argument, NULL, 'L' },
+                { "trace", no_argument, NULL, 't' },
                 { "pid", required_argument, NULL, 'P' },
                 { "all", no_argument, NULL, 'A' },
                 { "json", no_argument, NULL, 'J' },
@@ -524,6 +556,103 @@ static bool found_on_path(const char *name) {
         return false;
 }
 
+static int exec_command(struct args *a);
+
+static int send_fd(int sock, int fd) {
+        char data = 0, control[CMSG_SPACE(sizeof(int))] = { 0 };
+        struct iovec iov = { &data, 1 };
+        struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control,
+                              .msg_controllen = sizeof(control) };
+        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+        c->cmsg_level = SOL_SOCKET, c->cmsg_type = SCM_RIGHTS, c->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(c), &fd, sizeof(int));
+        return sendmsg(sock, &msg, MSG_NOSIGNAL) == 1 ? 0 : -errno;
+}
+
+static int recv_fd(int sock) {
+        char data, control[CMSG_SPACE(sizeof(int))];
+        struct iovec iov = { &data, 1 };
+        struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control,
+                              .msg_controllen = sizeof(control) };
+        int fd = -1;
+        if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) != 1)
+                return -1;
+        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+        if (c && c->cmsg_type == SCM_RIGHTS)
+                memcpy(&fd, CMSG_DATA(c), sizeof(int));
+        return fd;
+}
+
+static void comm_of(int pid, char *buf, size_t size) {
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+        FILE *f = fopen(path, "re");
+        if (!f || !fgets(buf, (int) size, f))
+                snprintf(buf, size, "?");
+        buf[strcspn(buf, "\n")] = '\0';
+        if (f)
+                fclose(f);
+}
+
+static int exit_status_of(int status) {
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* --trace: the command runs restricted in a child, and this process stays outside as its
+ * supervisor, answering each refused call with its refusal and saying so on standard error. */
+static int run_traced(struct args *a) {
+        int sv[2], status;
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+                say("cannot trace: %s", strerror(errno));
+                return EXIT_FAILED;
+        }
+        fflush(NULL);
+        pid_t pid = fork();
+        if (pid < 0) {
+                say("cannot trace: %s", strerror(errno));
+                return EXIT_FAILED;
+        }
+        if (pid == 0) {
+                struct nonet_result result;
+                char why[512];
+                close(sv[0]);
+                int r = nonet_restrict(a->policy, &result, sizeof(result));
+                if (r < 0) {
+                        nonet_describe_failure_sized(r, &result, sizeof(result), why, sizeof(why));
+                        say("cannot restrict: %s", why);
+                        _exit(EXIT_FAILED);
+                }
+                if (send_fd(sv[1], result.notify_fd) < 0)
+                        _exit(EXIT_FAILED);
+                close(result.notify_fd);
+                close(sv[1]);
+                _exit(exec_command(a));
+        }
+        close(sv[1]);
+        int fd = recv_fd(sv[0]);
+        close(sv[0]);
+        /* the terminal's signals are the command's: this supervisor must outlive it */
+        signal(SIGINT, SIG_IGN);
+        signal(SIGQUIT, SIG_IGN);
+        while (fd >= 0) {
+                struct pollfd pfd = { fd, POLLIN, 0 };
+                if (poll(&pfd, 1, 200) > 0 && (pfd.revents & POLLIN)) {
+                        struct nonet_refusal rf;
+                        char comm[32];
+                        if (nonet_refusal_next(fd, a->policy, &rf, sizeof(rf)) >= 0 || rf.pid > 0) {
+                                comm_of(rf.pid, comm, sizeof(comm));
+                                say("refused %s by %s[%d]: %s", rf.call, comm, rf.pid, strerror(rf.error));
+                        }
+                }
+                if (waitpid(pid, &status, WNOHANG) == pid)
+                        return exit_status_of(status);
+        }
+        while (waitpid(pid, &status, 0) < 0)
+                if (errno != EINTR)
+                        return EXIT_FAILED;
+        return exit_status_of(status);
+}
+
 static int run(struct args *a) {
         struct nonet_result result;
         bool restricted = true;
@@ -533,7 +662,9 @@ static int run(struct args *a) {
         if (a->user && table_user_policy(a->argv, a->user, &a->files, a->verbose, a->policy, &restricted) < 0)
                 return EXIT_FAILED;
         if (!restricted)
-                goto exec;
+                return exec_command(a);
+        if (a->trace)
+                return run_traced(a);
         r = nonet_restrict(a->policy, &result, sizeof(result));
         if (r < 0) {
                 nonet_describe_failure_sized(r, &result, sizeof(result), why, sizeof(why));
@@ -544,7 +675,10 @@ static int run(struct args *a) {
         }
         if (a->verbose)
                 report(a, &result);
-exec:
+        return exec_command(a);
+}
+
+static int exec_command(struct args *a) {
         execvp(a->command[0], a->command);
         int e = errno;
         if (e == ENOENT && found_on_path(a->command[0])) {

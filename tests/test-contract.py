@@ -7,6 +7,7 @@ work, so the row can fail) and under nonet-exec (which must be refused).
 """
 
 import os
+import re
 import socket
 import socketserver
 import subprocess
@@ -869,6 +870,36 @@ def status_speaks_json_and_self_agrees_with_pid():
     r = run(as_user([E, "--inherited=accept", E, "--status"]), pass_fds=[fd])
     s.close()
     check(f"held: descriptor {fd} (inet socket, MPTCP): no Landlock polices it" in r.stdout, r.stdout)
+
+
+@test
+def trace_tells_the_user_who_hit_a_refusal():
+    # no root, no kernel log: nonet-exec stays outside as the command's supervisor
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    web = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
+    threading.Thread(target=web.serve_forever, daemon=True).start()
+    url = "http://127.0.0.1:%d/" % web.server_address[1]
+    try:
+        r = run(as_user([P.nonet_exec, "--trace", "curl", "-sS", "-o", "/dev/null", url]))
+        check(r.returncode == 7 and re.search(r"nonet-exec: refused socket\(AF_INET6?, SOCK_STREAM\) by curl\[\d+\]: "
+                                              "Address family not supported by protocol", r.stderr), r.stderr)
+    finally:
+        web.shutdown()
+    # the answers are the refusals nonet-exec gives without --trace
+    for args, want in ((("socket", "netlink"), EAFNOSUPPORT), (("io_uring",), ENOSYS), (("socket", "inet"), EAFNOSUPPORT),
+                       (("request-key",), EPERM)):
+        check_eq(probe(*args, opts=["--trace"]), want, f"{args} under --trace")
+    r = run(as_user([P.nonet_exec, "--trace", P.probe, "socket", "inet6"]))
+    check("refused socket(AF_INET6, SOCK_DGRAM) by probe[" in r.stderr, r.stderr)
+    # the supervisor gone, the calls stay refused (the kernel's ENOSYS for an unanswered one)
+    script = f"kill -9 $PPID; sleep 0.3; {P.probe} socket inet; echo $?"
+    r = run(as_user([P.nonet_exec, "--trace", "sh", "-c", script]))
+    check_eq(r.stdout.strip(), str(ENOSYS), "refused after the supervisor died")
+    r = run([P.nonet_exec, "--trace", "--log", "true"])
+    check(r.returncode == 125 and "give one" in r.stderr, r.stderr)
 
 
 @test
