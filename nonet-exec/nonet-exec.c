@@ -109,6 +109,17 @@ static void usage(FILE *f) {
               f);
 }
 
+/* --dry-run, --log, --trace: what becomes of a refusal, said once. */
+static int set_refusals(struct args *a, enum nonet_refusals refusals) {
+        uint64_t was;
+        nonet_policy_get(a->policy, NONET_ATTR_REFUSALS, &was);
+        if (was != NONET_REFUSE) {
+                say("--dry-run, --log and --trace each say what becomes of a refusal: give one");
+                return -EINVAL;
+        }
+        return nonet_policy_set(a->policy, NONET_ATTR_REFUSALS, refusals);
+}
+
 static int parse_option(int c, const char *arg, struct args *a) {
         char bad[64];
         uint64_t set;
@@ -161,29 +172,13 @@ static int parse_option(int c, const char *arg, struct args *a) {
                 }
                 return nonet_policy_set(a->policy, NONET_ATTR_INHERITED,
                                         arg[0] == 'a' ? NONET_INHERITED_ACCEPT : NONET_INHERITED_REFUSE);
-        case 'd': {
-                uint64_t was;
-                nonet_policy_get(a->policy, NONET_ATTR_REFUSALS, &was);
-                if (was != NONET_REFUSE) {
-                        say("--dry-run, --log and --trace each say what becomes of a refusal: give one");
-                        return -EINVAL;
-                }
-                return nonet_policy_set(a->policy, NONET_ATTR_REFUSALS, NONET_LOG_ONLY);
-        }
+        case 'd':
+        case 'L':
+        case 't':
+                a->trace = c == 't';
+                return set_refusals(a, c == 'd' ? NONET_LOG_ONLY : c == 'L' ? NONET_REFUSE_AND_LOG : NONET_REFUSE_AND_NOTIFY);
         case 'N':
                 return nonet_policy_set(a->policy, NONET_ATTR_NETNS, NONET_NETNS_PRIVATE_LOOPBACK);
-        case 'L':
-        case 't': {
-                uint64_t was;
-                nonet_policy_get(a->policy, NONET_ATTR_REFUSALS, &was);
-                if (was != NONET_REFUSE) {
-                        say("--dry-run, --log and --trace each say what becomes of a refusal: give one");
-                        return -EINVAL;
-                }
-                a->trace = c == 't';
-                return nonet_policy_set(a->policy, NONET_ATTR_REFUSALS,
-                                        c == 't' ? NONET_REFUSE_AND_NOTIFY : NONET_REFUSE_AND_LOG);
-        }
         case 'P': {
                 char *end;
                 long v = strtol(arg, &end, 10);

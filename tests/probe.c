@@ -361,6 +361,15 @@ static int do_request_key(int argc, char **argv) {
         return result(syscall(__NR_request_key, "user", "nonet-probe-no-such-key", NULL, 0));
 }
 
+/* ioctl(open(PATH), CMD, a zeroed buffer): the kernel's answer, or the filter's EPERM. */
+static int do_ioctl_path(int argc, char **argv) {
+        unsigned char buf[256] = { 0 };
+        int fd = open(argv[0], O_RDWR | O_CLOEXEC);
+        if (fd < 0)
+                return SETUP_FAILED + 12;
+        return result(syscall(__NR_ioctl, fd, strtoul(argv[1], NULL, 0), buf));
+}
+
 /* request_key("dns_resolver", NAME): the kernel's upcall resolves NAME, as root, outside. */
 static int do_dns_key(int argc, char **argv) {
         return result(syscall(__NR_request_key, "dns_resolver", argv[0], "", -2 /* KEY_SPEC_PROCESS_KEYRING */));
@@ -456,6 +465,7 @@ static const struct probe probes[] = {
         { "reaim-fd", 3, do_reaim_fd },
         { "request-key", 0, do_request_key },
         { "dns-key", 1, do_dns_key },
+        { "ioctl-path", 2, do_ioctl_path },
         { "count-rt-signals", 1, do_count_rt_signals },
         { "read-status", 2, do_read_status },
 };

@@ -59,6 +59,13 @@ def expected(abi, tiocsti_allowed):
         "ring_held": 125,
         "request_key_control": ENOKEY,
         "request_key": EPERM,
+        # RDMA (soft-RoCE): a held verbs or rdma_cm descriptor runs nothing; the verbs' ioctl refused
+        "rdma_verbs_held_control": 0,
+        "rdma_verbs_held": 125,
+        "rdma_cm_held_control": 0,
+        "rdma_cm_held": 125,
+        "rdma_ioctl_control": "kernel",
+        "rdma_ioctl": EPERM,
         "dns_control": 1,
         "dns_restricted": f"{EPERM},0",
         "abstract": 0,

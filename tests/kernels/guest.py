@@ -56,6 +56,35 @@ def abi():
     return 0
 
 
+def rdma():
+    for cmd in (["ip", "link", "add", "nnra", "type", "veth", "peer", "name", "nnrb"], ["ip", "link", "set", "nnra", "up"],
+                ["ip", "link", "set", "nnrb", "up"], ["ip", "addr", "add", "198.51.100.1/24", "dev", "nnra"],
+                ["rdma", "link", "add", "nnrxe0", "type", "rxe", "netdev", "nnra"]):
+        if subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode != 0:
+            break
+    for _ in range(50):
+        if os.path.exists("/dev/infiniband/uverbs0"):
+            break
+        time.sleep(0.1)
+    holder = ("import os,sys; fd=os.open(sys.argv[1], os.O_RDWR); os.dup2(fd, 3); os.set_inheritable(3, True);"
+              "os.execvp(sys.argv[2], sys.argv[2:])")
+    for node, name in (("/dev/infiniband/uverbs0", "rdma_verbs"), ("/dev/infiniband/rdma_cm", "rdma_cm")):
+        if not os.path.exists(node):
+            row(f"{name}_held_control", "unavailable")
+            row(f"{name}_held", "unavailable")
+            continue
+        row(f"{name}_held_control", status(NOBODY + ["python3", "-c", holder, node, "true"]))
+        row(f"{name}_held", status(NOBODY + ["python3", "-c", holder, node, E, "true"]))
+    verbs = "/dev/infiniband/uverbs0"
+    if os.path.exists(verbs):  # the verbs' ioctl: the kernel's own answer, and the filter's EPERM
+        control = status(NOBODY + [PROBE, "ioctl-path", verbs, "0xc0181b01"])
+        row("rdma_ioctl_control", "kernel" if control not in (1, 200 + 12) else control)
+        row("rdma_ioctl", as_nobody(PROBE, "ioctl-path", verbs, "0xc0181b01"))
+    else:
+        row("rdma_ioctl_control", "unavailable")
+        row("rdma_ioctl", "unavailable")
+
+
 def doors():
     """Network devices, rings and the keyring's upcall, each with its control."""
     os.chmod("/dev/net/tun", 0o666)  # as Debian's udev makes it
@@ -70,6 +99,8 @@ def doors():
     row("ring_held", status(ring + [E, "true"]))
     row("request_key_control", status(NOBODY + [PROBE, "request-key"]))
     row("request_key", as_nobody(PROBE, "request-key"))
+    # RDMA through soft-RoCE on a veth pair of this VM's own: the device nodes are 0666
+    rdma()
     # the DNS resolver's upcall, against a listener on this VM's own 127.0.0.1
     with open("/run/resolv.conf", "w") as f:
         f.write("nameserver 127.0.0.1\noptions timeout:1 attempts:1\n")
