@@ -20,14 +20,11 @@ static int fail(struct nonet_result *r, enum nonet_layer layer, int error) {
 
 /* Everything that can be decided without changing the process. */
 static int plan(const struct nonet_policy *policy, bool check_netns, struct plan *pl, struct nonet_result *r) {
-        int e = seccomp_available();
-        if (e < 0) {
-                e = e == -EINVAL ? -ENOSYS : e; /* prctl(PR_GET_SECCOMP): no CONFIG_SECCOMP */
-                /* still say what the policy needs */
-                plan_make(policy, landlock_abi(), pl, r);
-                return fail(r, NONET_LAYER_SECCOMP, e);
-        }
-        e = plan_make(policy, landlock_abi(), pl, r);
+        int seccomp = seccomp_available();
+        /* made even without seccomp, so that the result still says what the policy needs */
+        int e = plan_make(policy, landlock_abi(), pl, r);
+        if (seccomp < 0) /* -EINVAL from prctl(PR_GET_SECCOMP): no CONFIG_SECCOMP */
+                return fail(r, NONET_LAYER_SECCOMP, seccomp == -EINVAL ? -ENOSYS : seccomp);
         if (e < 0)
                 return e;
         r->rows = pl->rows;
