@@ -72,8 +72,12 @@ def files_land_where_debian_puts_them():
     owner = run(["dpkg", "-S", "/usr/share/man/man5/nonet.conf.5.gz"]).stdout
     check(owner.startswith("nonet:"), "nonet.conf(5) is nonet's: " + owner)
     # man nonet_check finds the page it links to
-    link = run(["zcat", "/usr/share/man/man3/nonet_check.3.gz"]).stdout.strip()
-    check_eq(link, ".so man3/nonet_restrict.3", "nonet_check(3) is a link to nonet_restrict(3)")
+    # dh_installman makes the .so page a symbolic link to the page it names
+    page = "/usr/share/man/man3/nonet_check.3.gz"
+    text = run(["zcat", page]).stdout
+    check(os.path.realpath(page).endswith("/nonet_restrict.3.gz") or text.strip() == ".so man3/nonet_restrict.3",
+          f"nonet_check(3) leads to nonet_restrict(3): {os.path.realpath(page)}")
+    check('.TH "nonet_restrict" "3"' in text or text.startswith(".so"), "the page itself")
     if os.path.exists("/usr/bin/man"):
         r = run(["man", "-w", "nonet_check"])
         check(r.returncode == 0 and "nonet_" in r.stdout, "man -w nonet_check: " + r.stdout + r.stderr)
