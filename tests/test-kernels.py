@@ -66,6 +66,8 @@ def expected(abi, tiocsti_allowed):
         "rdma_cm_held": 125,
         "rdma_ioctl_control": "kernel",
         "rdma_ioctl": EPERM,
+        "macvtap_control": 0,
+        "macvtap_held": 125,
         "dns_control": 1,
         "dns_restricted": f"{EPERM},0",
         "abstract": 0,
