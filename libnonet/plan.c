@@ -64,7 +64,7 @@ int nonet_rows_format(uint64_t set, char *buf, size_t size) {
 /* Whether Landlock's TCP and UDP rights apply: only where the policy refuses inet and inet6;
  * handled without a rule they would refuse every connect of a socket the policy lets it make. */
 static bool polices_net(const struct nonet_policy *p) {
-        return !(p->allow & ((UINT64_C(1) << 2 /* AF_INET */) | (UINT64_C(1) << 10 /* AF_INET6 */)));
+        return !(p->allow & POLICY_INET_FAMILIES);
 }
 
 /* The Landlock rows the policy asks of a domain (NULL: every one there is). */
@@ -91,13 +91,10 @@ uint64_t plan_landlock_rows(int abi, const struct nonet_policy *p) {
 
 /* The Landlock rows without which nothing is restricted: asked for explicitly, never dropped. */
 static uint64_t landlock_rows_needed(const struct nonet_policy *p) {
-        uint64_t need = 0;
         if (p->landlock == NONET_LANDLOCK_OFF)
                 return 0;
-        if (p->unix_reach != NONET_UNIX_ALL)
-                need |= NONET_ROW_NO_ABSTRACT;
-        if (p->unix_reach == NONET_UNIX_LISTED)
-                need |= NONET_ROW_LISTED;
+        /* a unix level is asked for explicitly: its rows are needed whatever landlock says */
+        uint64_t need = landlock_rows_wanted(p) & (NONET_ROW_NO_ABSTRACT | NONET_ROW_LISTED);
         if (p->landlock == NONET_LANDLOCK_REQUIRE)
                 need |= NONET_ROW_SCOPED | (polices_net(p) ? NONET_ROW_TCP : 0);
         return need;
@@ -119,7 +116,7 @@ uint64_t plan_held_allowed(const struct plan *pl) {
         uint64_t allow = pl->policy.allow;
         /* a held inet socket belongs to the host's namespace, however the private one is kept */
         if (pl->policy.netns == NONET_NETNS_PRIVATE_LOOPBACK)
-                allow &= ~((UINT64_C(1) << 2 /* AF_INET */) | (UINT64_C(1) << 10 /* AF_INET6 */));
+                allow &= ~POLICY_INET_FAMILIES;
         return allow;
 }
 

@@ -51,7 +51,7 @@ int policy_normalize(const struct nonet_policy *p, struct nonet_policy *ret, int
         ret->allow |= FAMILY_BIT(AF_UNIX);
         /* In a namespace of its own, inet and inet6 reach its own lo and nothing else. */
         if (p->netns == NONET_NETNS_PRIVATE_LOOPBACK)
-                ret->allow |= FAMILY_BIT(AF_INET) | FAMILY_BIT(AF_INET6);
+                ret->allow |= POLICY_INET_FAMILIES;
         if (p->refusals == NONET_LOG_ONLY)
                 ret->landlock = NONET_LANDLOCK_OFF;
         return 0;

@@ -27,6 +27,9 @@ void policy_init(struct nonet_policy *p);
  * *ret_conflict if it cannot be enforced as asked. */
 int policy_normalize(const struct nonet_policy *p, struct nonet_policy *ret, int *ret_conflict);
 
+/* inet and inet6: what Landlock's net rules and a private loopback are about. */
+#define POLICY_INET_FAMILIES ((UINT64_C(1) << 2 /* AF_INET */) | (UINT64_C(1) << 10 /* AF_INET6 */))
+
 /* Whether the policy refuses abstract unix sockets created outside. */
 static inline bool policy_scopes_abstract(const struct nonet_policy *p) {
         return p->unix_reach != NONET_UNIX_ALL;

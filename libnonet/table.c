@@ -16,7 +16,6 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <grp.h>
-#include <pthread.h>
 #include <pwd.h>
 
 #include "admin.h"
@@ -437,11 +436,10 @@ static void value_text(const struct rule *r, char *buf, size_t size) {
                 snprintf(buf, size, "?");
 }
 
-static const struct table *sort_table; /* qsort has no context: the lint holds this lock's worth */
-
 /* Lines of the same domain together, in the order written. */
-static int by_domain(const void *a, const void *b) {
-        const struct rule *x = &sort_table->rules[*(const size_t *) a], *y = &sort_table->rules[*(const size_t *) b];
+static int by_domain(const void *a, const void *b, void *table) {
+        const struct table *t = table;
+        const struct rule *x = &t->rules[*(const size_t *) a], *y = &t->rules[*(const size_t *) b];
         if (x->kind != y->kind)
                 return x->kind < y->kind ? -1 : 1;
         int c = x->name && y->name ? strcmp(x->name, y->name) : 0;
@@ -495,7 +493,6 @@ static int lint_name(const struct table *t, const struct rule *r, const struct d
 }
 
 int table_lint(const struct table *t, const struct diag *d) {
-        static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
         size_t *order = malloc((t->n_rules ? t->n_rules : 1) * sizeof(*order));
         size_t looked_up = 0;
         int errors = 0;
@@ -505,10 +502,7 @@ int table_lint(const struct table *t, const struct diag *d) {
                 return -ENOMEM;
         for (size_t i = 0; i < t->n_rules; i++)
                 order[i] = i;
-        pthread_mutex_lock(&lock);
-        sort_table = t;
-        qsort(order, t->n_rules, sizeof(*order), by_domain);
-        pthread_mutex_unlock(&lock);
+        qsort_r(order, t->n_rules, sizeof(*order), by_domain, (void *) t);
         for (size_t k = 0; k < t->n_rules; k++) {
                 const struct rule *r = &t->rules[order[k]];
                 const struct rule *prev = k > 0 ? &t->rules[order[k - 1]] : NULL;

@@ -153,7 +153,7 @@ int unit_network_off(const struct unit_value *v, uint64_t *ret_allow, const stru
         if (!v->set)
                 return -ENOENT;
         if (strcasecmp(v->value, "loopback") == 0) { /* a private loopback: inet there, and only lo */
-                *ret_allow = (UINT64_C(1) << AF_UNIX) | (UINT64_C(1) << AF_INET) | (UINT64_C(1) << AF_INET6);
+                *ret_allow = (UINT64_C(1) << AF_UNIX) | POLICY_INET_FAMILIES;
                 return 2;
         }
         int b = parse_boolean(v->value);

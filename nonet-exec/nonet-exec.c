@@ -480,7 +480,8 @@ static const char *unix_text(uint64_t reach) {
 
 /* The policy in the words of the options. */
 static void policy_text(const struct nonet_policy *p, char *buf, size_t size) {
-        static const char *const refusals_text[] = { "refused", "refused and logged", "logged only (dry run)" };
+        static const char *const refusals_text[] = { "refused", "refused and logged", "logged only (dry run)",
+                                                     "refused and told to nonet-exec (--trace)" };
         uint64_t allow = 0, error = 0, landlock = 0, reach = 0, refusals = 0, netns = 0;
         char families[512];
 
@@ -490,14 +491,13 @@ static void policy_text(const struct nonet_policy *p, char *buf, size_t size) {
         nonet_policy_get(p, NONET_ATTR_UNIX, &reach);
         nonet_policy_get(p, NONET_ATTR_REFUSALS, &refusals);
         nonet_policy_get(p, NONET_ATTR_NETNS, &netns);
-        if (netns == NONET_NETNS_PRIVATE_LOOPBACK)
-                allow |= (UINT64_C(1) << 2) | (UINT64_C(1) << 10); /* inet, inet6: in its own namespace */
         if (nonet_families_format(allow, families, sizeof(families)) < 0)
                 strcpy(families, "?");
         snprintf(buf, size, "allowed: %s; errno: %s; landlock: %s; unix: %s; refusals: %s%s", families,
                  nonet_errno_to_name((int) error), nonet_landlock_to_name((enum nonet_landlock) landlock),
-                 unix_text(reach), refusals_text[refusals < 3 ? refusals : 0],
-                 netns == NONET_NETNS_PRIVATE_LOOPBACK ? "; network: a private loopback (only lo, its own)" : "");
+                 unix_text(reach), refusals_text[refusals < 4 ? refusals : 0],
+                 netns == NONET_NETNS_PRIVATE_LOOPBACK ? "; network: a private loopback (inet and inet6 on its own lo only)"
+                                                       : "");
 }
 
 static void report(const struct args *a, const struct nonet_result *r) {
