@@ -144,6 +144,11 @@ static int judge(struct plan *pl, int fd, struct nonet_result *r) {
         return is_io_uring(fd) ? held(r, fd, NONET_HELD_IO_URING) : 0;
 }
 
+static bool closed_on_exec(int fd) {
+        int flags = fcntl(fd, F_GETFD);
+        return flags >= 0 && (flags & FD_CLOEXEC);
+}
+
 struct linux_dirent64 {
         uint64_t d_ino;
         int64_t d_off;
@@ -168,7 +173,9 @@ int descriptors_audit(struct plan *pl, struct nonet_result *r) {
                         if (de->d_name[0] < '0' || de->d_name[0] > '9')
                                 continue;
                         int fd = (int) strtol(de->d_name, NULL, 10);
-                        if (fd != dir && judge(pl, fd, r))
+                        if (fd == dir || (pl->policy.inherited == NONET_INHERITED_EXEC && closed_on_exec(fd)))
+                                continue;
+                        if (judge(pl, fd, r))
                                 return 1;
                 }
         return n < 0 ? negative_errno() : 0;

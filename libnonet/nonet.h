@@ -73,6 +73,8 @@ enum nonet_refusals {
 enum nonet_inherited {
         NONET_INHERITED_REFUSE = 0, /* fail with NONET_LAYER_INHERITED (default) */
         NONET_INHERITED_ACCEPT = 1, /* the caller accepts the risk: no descriptor is judged */
+        NONET_INHERITED_EXEC = 2,   /* as REFUSE, for a caller that execs next: a descriptor closed
+                                     * on exec never reaches the program and is not judged (since 0.2) */
         _NONET_INHERITED_MAX,
 };
 

@@ -147,7 +147,7 @@ int plan_make(const struct nonet_policy *policy, int kernel_abi, struct plan *re
         r->landlock_needed = rows_abi(landlock_need);
         uint64_t netns = p->netns == NONET_NETNS_PRIVATE_LOOPBACK ? NONET_ROW_LOOPBACK : 0;
         ret->needed = SECCOMP_ROWS | landlock_need | netns |
-                      (p->inherited == NONET_INHERITED_REFUSE ? NONET_ROW_DESCRIPTORS : 0);
+                      (p->inherited != NONET_INHERITED_ACCEPT ? NONET_ROW_DESCRIPTORS : 0);
         ret->abi = p->landlock == NONET_LANDLOCK_OFF || kernel_abi <= 0 ? 0 : kernel_abi;
         uint64_t landlock_given = plan_landlock_rows(ret->abi, p);
         ret->rows = SECCOMP_ROWS | landlock_given | (landlock_given & NONET_ROW_SCOPED ? 0 : NONET_ROW_PTRACE) |

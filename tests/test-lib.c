@@ -655,6 +655,32 @@ static int child_restrict_netlink(void *arg) {
         return errno_of(socket(AF_INET, SOCK_STREAM, 0)) == EAFNOSUPPORT ? 0 : 2;
 }
 
+/* An unconnected TCP socket could listen(): refused, unless it is closed on exec and the
+ * caller execs next (NONET_INHERITED_EXEC, as spank_nonet's task does). arg: the mode | 4 for
+ * CLOEXEC. Returns 0 if restricted, 1 if refused for the socket. */
+static int child_inherited(void *arg) {
+        intptr_t how = (intptr_t) arg;
+        int fd = socket(AF_INET, SOCK_STREAM | ((how & 4) ? SOCK_CLOEXEC : 0), 0);
+        struct nonet_policy p;
+        struct nonet_result r;
+        policy_init(&p);
+        p.inherited = (enum nonet_inherited) (how & 3);
+        int e = nonet_restrict(&p, &r, sizeof(r));
+        if (e == -EBADFD)
+                return r.unpoliced_fd == fd ? 1 : 101;
+        if (e < 0)
+                return 100;
+        return errno_of(socket(AF_INET, SOCK_STREAM, 0)) == EAFNOSUPPORT ? 0 : 102;
+}
+
+static void test_inherited_exec(void) {
+        CHECK_EQ(in_child(child_inherited, (void *) (intptr_t) NONET_INHERITED_REFUSE), 1);
+        CHECK_EQ(in_child(child_inherited, (void *) (intptr_t) (NONET_INHERITED_REFUSE | 4)), 1);
+        CHECK_EQ(in_child(child_inherited, (void *) (intptr_t) NONET_INHERITED_EXEC), 1);
+        CHECK_EQ(in_child(child_inherited, (void *) (intptr_t) (NONET_INHERITED_EXEC | 4)), 0);
+        CHECK_EQ(in_child(child_inherited, (void *) (intptr_t) NONET_INHERITED_ACCEPT), 0);
+}
+
 static void test_restrict_live_other_policy(void) {
         CHECK_EQ(in_child(child_restrict_netlink, NULL), 0);
 }
@@ -814,6 +840,7 @@ int main(void) {
         RUN(test_restrict_live);
         RUN(test_restrict_live_other_policy);
         RUN(test_restrict_threads);
+        RUN(test_inherited_exec);
         RUN(test_landlock_abis);
         RUN(test_status_pid_is_harmless);
         return tap_done();
