@@ -40,7 +40,7 @@ def stack_has_module():
 @test
 def packages_install():
     debs = [d for d in glob.glob(os.path.join(DEBS, "*.deb")) if "dbgsym" not in d]
-    check_eq(len(debs), 4, "four packages")
+    check_eq(len(debs), 5, "five packages")
     r = run(["dpkg", "-i"] + debs, env=ENV, timeout=300)
     check_eq(r.returncode, 0, r.stdout + r.stderr)
 
@@ -66,7 +66,10 @@ def files_land_where_debian_puts_them():
                  "/usr/share/zsh/vendor-completions/_nonet-exec",
                  "/usr/share/fish/vendor_completions.d/nonet-exec.fish",
                  "/lib/systemd/system/nonet-audit.timer",
-                 "/etc/security/nonet.conf"):
+                 "/etc/security/nonet.conf",
+                 "/usr/lib/x86_64-linux-gnu/slurm-wlm/spank_nonet.so",
+                 "/usr/share/man/man8/spank_nonet.8.gz",
+                 "/etc/slurm/plugstack.conf.d/nonet.conf"):
         check(os.path.exists(path), path)
     # nonet.conf(5) ships with nonet, which reads the table too; libpam-nonet depends on it
     owner = run(["dpkg", "-S", "/usr/share/man/man5/nonet.conf.5.gz"]).stdout
@@ -87,6 +90,23 @@ def files_land_where_debian_puts_them():
     r = run(["nonet-exec", "--check-config"])
     check(r.returncode == 0 and "rules" in r.stdout, "--check-config through nonet-exec-table: " + r.stderr)
     check("statically linked" in run(["ldd", "/usr/bin/nonet-exec"]).stdout, "nonet-exec loads no library")
+
+
+@test
+def the_slurm_plugin_loads_into_srun_once_enabled():
+    conf = "/etc/slurm/plugstack.conf.d/nonet.conf"
+    text = open(conf).read()
+    check("#required spank_nonet.so" in text, "shipped commented out: " + text)
+    depends = run(["dpkg-query", "-W", "-f=${Depends}", "slurm-spank-nonet"]).stdout
+    check("slurmd (>= 22.05), slurmd (<< 22.05.99)" in depends, "only the Slurm it was built for: " + depends)
+    R.write("/etc/slurm/slurm.conf", "ClusterName=deb\nSlurmctldHost=localhost\n")
+    R.write("/etc/slurm/plugstack.conf", "include /etc/slurm/plugstack.conf.d/*.conf\n")
+    r = run(["srun", "--help"])
+    check("--nonet" not in r.stdout, "commented out: no option")
+    R.write(conf, text.replace("#required", "required"))
+    r = run(["srun", "--help"])
+    check("--nonet" in r.stdout and "Turn the network off" in r.stdout,
+          "srun --help lists the plugin's option: " + r.stdout[-1500:] + r.stderr)
 
 
 @test

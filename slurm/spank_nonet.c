@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * spank_nonet: Slurm jobs follow the node's nonet table.
+ *   slurm_spank_init:      --nonet, for srun, sbatch and salloc (network off, never on)
+ *   slurm_spank_task_init: in each task, as the job's user, before exec: restrict it
+ * A guest in slurmstepd: logs through slurm_error/slurm_debug only, never exits.
+ * A non-zero return fails the task when plugstack.conf says "required".
+ */
+
+#include <errno.h>
+#include <pwd.h>
+#include <slurm/spank.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "admin.h"
+
+SPANK_PLUGIN(nonet, 1);
+
+static int opt_nonet_cb(int val, const char *optarg, int remote) {
+        return 0; /* asked for again with spank_option_getopt() in the task */
+}
+
+static struct spank_option opt_nonet = {
+        .name = "nonet",
+        .usage = "Turn the network off for the job's tasks (AF_UNIX is kept; see spank_nonet(8)).",
+        .has_arg = 0,
+        .cb = opt_nonet_cb,
+};
+
+struct options {
+        struct admin_paths paths;
+        bool debug;
+};
+
+static void parse_options(int ac, char **av, struct options *o) {
+        paths_default(&o->paths);
+        o->debug = false;
+        for (int i = 0; i < ac; i++) {
+                if (strcmp(av[i], "debug") == 0)
+                        o->debug = true;
+                else if (strncmp(av[i], "conf=", 5) == 0 && av[i][5] != '\0')
+                        o->paths.table = av[i] + 5;
+                else
+                        slurm_error("nonet: unknown option in plugstack.conf: %s", av[i]);
+        }
+}
+
+static void log_diag(void *userdata, enum diag_level level, const char *message) {
+        const struct options *o = userdata;
+        if (level == DIAG_ERROR)
+                slurm_error("nonet: %s", message);
+        else if (level == DIAG_WARNING)
+                slurm_info("nonet: %s", message);
+        else if (o->debug)
+                slurm_info("nonet: %s", message);
+}
+
+int slurm_spank_init(spank_t sp, int ac, char **av) {
+        spank_context_t ctx = spank_context();
+        if (ctx != S_CTX_LOCAL && ctx != S_CTX_ALLOCATOR && ctx != S_CTX_REMOTE)
+                return 0;
+        if (spank_option_register(sp, &opt_nonet) != ESPANK_SUCCESS) {
+                slurm_error("nonet: cannot register --nonet");
+                return -1;
+        }
+        return 0;
+}
+
+/* The job user's verdict from the table; closed where anything it needs fails. */
+static void job_verdict(spank_t sp, const struct options *o, char *user, size_t size, struct verdict *ret) {
+        struct diag d = { log_diag, (void *)o };
+        char buf[4096];
+        struct passwd pw, *found = NULL;
+        uid_t uid;
+
+        if (spank_get_item(sp, S_JOB_UID, &uid) != ESPANK_SUCCESS ||
+            getpwuid_r(uid, &pw, buf, sizeof(buf), &found) != 0 || !found) {
+                struct settings s;
+                settings_load(&o->paths, &s, &d);
+                verdict_fail_closed(&s, "the job's user is unknown", ret);
+                snprintf(user, size, "(uid %u)", (unsigned)uid);
+                return;
+        }
+        snprintf(user, size, "%s", pw.pw_name);
+        decide_user(&o->paths, pw.pw_name, &d, ret);
+}
+
+int slurm_spank_task_init(spank_t sp, int ac, char **av) {
+        struct nonet_result result;
+        struct options o;
+        struct verdict v;
+        char user[256], why[256];
+
+        parse_options(ac, av, &o);
+        job_verdict(sp, &o, user, sizeof(user), &v);
+        bool asked = spank_option_getopt(sp, &opt_nonet, NULL) == ESPANK_SUCCESS;
+        if (!v.restricted && asked) {
+                policy_init(&v.policy); /* what nonet-exec gives */
+                snprintf(v.source, sizeof(v.source), "--nonet");
+        } else if (!v.restricted) {
+                if (o.debug)
+                        slurm_info("nonet: user %s: network on (%s)", user, v.source);
+                return 0;
+        }
+        /* slurmstepd's own descriptors (its log, its connections) are closed on exec */
+        v.policy.inherited = NONET_INHERITED_EXEC;
+        int r = nonet_restrict(&v.policy, &result, sizeof(result));
+        if (r < 0) {
+                nonet_describe_failure_sized(r, &result, sizeof(result), why, sizeof(why));
+                slurm_error("nonet: cannot turn the network off for user %s (%s): %s", user, v.source, why);
+                return -1;
+        }
+        if (o.debug)
+                slurm_info("nonet: network off for user %s (%s)", user, v.source);
+        return 0;
+}

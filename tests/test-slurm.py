@@ -1,0 +1,251 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""spank_nonet.so in a real single-node Slurm (Debian's munged, slurmctld and slurmd, see
+slurmcluster.py), in a private root with its own users, table and Slurm configuration.
+Each job tries a real client (curl) against a listener the test runs on 127.0.0.1."""
+
+import http.server
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+import privroot  # noqa: E402
+
+privroot.reexec_in_namespace()
+
+from nonettest import BUILD, Programs, check, check_eq, main, run, test  # noqa: E402
+import slurmcluster  # noqa: E402
+
+R = privroot.PrivateRoot()
+P = Programs()
+TABLE = "/etc/security/nonet.conf"
+SETTINGS = "/etc/security/nonet-settings.conf"
+REPLY = "reply-from-the-listener"
+UNIX_REPLY = "reply-over-unix"
+
+R.add_user("nn-lab", ["nn-students"])
+R.add_user("nn-free")
+GOOD_TABLE = "@nn-students  hard  network  off\n"
+R.write(TABLE, GOOD_TABLE)
+
+
+class Reply(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(REPLY.encode() + b"\n")
+
+    def log_message(self, *args):
+        pass
+
+
+HTTP = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Reply)
+threading.Thread(target=HTTP.serve_forever, daemon=True).start()
+URL = f"http://127.0.0.1:{HTTP.server_address[1]}/"
+CURL = f"curl -sS --max-time 10 {URL}; echo curl-exit=$?"
+
+UNIX_PATH = P.writable("unix.sock")
+UNIX = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+UNIX.bind(UNIX_PATH)
+os.chmod(UNIX_PATH, 0o666)
+UNIX.listen(16)
+
+
+def unix_server():
+    while True:
+        c, _ = UNIX.accept()
+        c.sendall(UNIX_REPLY.encode() + b"\n")
+        c.close()
+
+
+threading.Thread(target=unix_server, daemon=True).start()
+
+C = slurmcluster.Cluster(os.path.join(BUILD, "slurm", "spank_nonet.so"))
+
+
+def user_argv(user, *cmd):
+    # setpriv execs: a signal sent to it is srun's
+    return ["setpriv", "--reuid=" + user, "--regid=" + user, "--init-groups", "--"] + list(cmd)
+
+
+def as_user(user, *cmd, **kw):
+    kw.setdefault("cwd", "/tmp")
+    kw.setdefault("timeout", 60)
+    try:
+        return run(user_argv(user, *cmd), **kw)
+    except subprocess.TimeoutExpired:
+        cancel_all()  # a job left running would hold the node for the next test
+        raise
+
+
+def cancel_all():
+    subprocess.run(["scancel", "--partition=test"], stderr=subprocess.DEVNULL)
+
+
+def srun(user, script, *opts, **kw):
+    return as_user(user, "srun", "--quiet", *opts, "sh", "-c", script, **kw)
+
+
+def reached(r):
+    return REPLY in r.stdout
+
+
+@test
+def restricted_users_task_cannot_reach_the_listener_but_its_output_reaches_srun():
+    r = srun("nn-lab", "echo task-$SLURM_PROCID-ran; " + CURL, "-n2")
+    check(not reached(r), "the restricted task reached the listener: " + r.stdout)
+    check("task-0-ran" in r.stdout and "task-1-ran" in r.stdout, "both tasks' output reaches srun: " + r.stdout + r.stderr)
+    check_eq(r.stdout.count("curl-exit=7"), 2, "curl in each task fails to connect: " + r.stdout + r.stderr)
+    check("user nn-lab: network off" in C.log("slurmd") or "network off for user nn-lab" in C.log("slurmd"),
+          "slurmd's log names the verdict")
+
+
+@test
+def unrestricted_users_task_reaches_the_listener():
+    r = srun("nn-free", CURL)
+    check(reached(r), "the control reaches the listener: " + r.stdout + r.stderr)
+    check("curl-exit=0" in r.stdout, r.stdout)
+
+
+@test
+def nonet_option_turns_any_users_network_off():
+    r = srun("nn-free", CURL, "--nonet")
+    check(not reached(r), "--nonet: the task reached the listener: " + r.stdout)
+    check("curl-exit=7" in r.stdout, r.stdout + r.stderr)
+    h = as_user("nn-free", "srun", "--help")
+    check("--nonet" in h.stdout, "srun --help lists --nonet: " + h.stdout[-2000:])
+
+
+@test
+def a_tasks_unix_sockets_work_munge_included():
+    script = ("python3 -c \"import socket; s = socket.socket(socket.AF_UNIX); s.connect('%s'); "
+              "print(s.recv(100).decode().strip())\"; munge -n | unmunge | grep '^STATUS'" % UNIX_PATH)
+    r = srun("nn-lab", script)
+    check(UNIX_REPLY in r.stdout, "the restricted task's unix socket: " + r.stdout + r.stderr)
+    check("STATUS:          Success (0)" in r.stdout, "munge through its unix socket: " + r.stdout + r.stderr)
+
+
+@test
+def stdin_and_signals_reach_a_restricted_task():
+    r = as_user("nn-lab", "srun", "--quiet", "tr", "a-z", "A-Z", input="through srun's stdin\n")
+    check_eq(r.stdout.strip(), "THROUGH SRUN'S STDIN", "stdin forwarded: " + r.stderr)
+    task = 'trap "echo got-usr1; exit 3" USR1; echo ready; while :; do sleep 0.1; done'
+    p = subprocess.Popen(user_argv("nn-lab", "srun", "--quiet", "sh", "-c", task), cwd="/tmp",
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        check_eq(p.stdout.readline().strip(), "ready", "the task started")
+        p.send_signal(signal.SIGUSR1)  # srun passes it to the task
+        out, err = p.communicate(timeout=30)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            cancel_all()
+    check("got-usr1" in out, "the signal reached the task: " + out + err)
+
+
+def sbatch(user, script, *opts):
+    out = P.writable("batch-%s-%d.out" % (user, time.monotonic_ns()))
+    r = as_user(user, "sbatch", "--wait", "--output=" + out, *opts, input="#!/bin/sh\n" + script + "\n")
+    with open(out) as f:
+        text = f.read()
+    os.unlink(out)
+    return r, text
+
+
+@test
+def a_batch_script_is_restricted_and_so_is_every_step():
+    # The step started from outside, into the running job: the same verdict.
+    script = CURL + "; echo batch-ran; srun --quiet echo inner-step-ran; echo srun-exit=$?; sleep 20"
+    out = P.writable("batch-steps.out")
+    r = as_user("nn-lab", "sbatch", "--parsable", "--output=" + out, input="#!/bin/sh\n" + script + "\n")
+    check_eq(r.returncode, 0, "sbatch: " + r.stderr)
+    job = r.stdout.strip().split(";")[0]
+    deadline = time.monotonic() + 60
+    while "srun-exit=" not in (open(out).read() if os.path.exists(out) else ""):
+        if time.monotonic() > deadline:
+            subprocess.run(["scancel", job])
+            raise AssertionError("the batch script did not get to its srun: " + C.log("slurmd")[-3000:])
+        time.sleep(0.2)
+    try:
+        step = srun("nn-lab", CURL, "--jobid=" + job, "--overlap")
+    finally:
+        subprocess.run(["scancel", job])
+    text = open(out).read()
+    check("batch-ran" in text and not reached_text(text), "the batch script is restricted: " + text)
+    check("curl-exit=7" in text, text)
+    # srun talks to the controller over TCP: inside a restricted job it cannot start a step.
+    check("inner-step-ran" not in text and "srun-exit=0" not in text, "an inner step escaped: " + text)
+    check(not reached(step), "a step added to the job from outside is restricted too: " + step.stdout)
+    check("curl-exit=7" in step.stdout, step.stdout + step.stderr)
+
+
+def reached_text(text):
+    return REPLY in text
+
+
+@test
+def sbatch_nonet_restricts_the_batch_script_of_any_user():
+    r, text = sbatch("nn-free", CURL, "--nonet")
+    check_eq(r.returncode, 0, "sbatch --wait: " + r.stderr)
+    check(not reached_text(text) and "curl-exit=7" in text, "sbatch --nonet: " + text)
+    r, text = sbatch("nn-free", CURL)
+    check(reached_text(text), "the control, without --nonet: " + text)
+
+
+@test
+def salloc_steps_are_restricted():
+    r = as_user("nn-lab", "salloc", "--quiet", "srun", "--quiet", "sh", "-c", CURL)
+    check(not reached(r) and "curl-exit=7" in r.stdout, "a restricted user's salloc step: " + r.stdout + r.stderr)
+    r = as_user("nn-free", "salloc", "--quiet", "--nonet", "srun", "--quiet", "sh", "-c", CURL)
+    check(not reached(r) and "curl-exit=7" in r.stdout, "salloc --nonet's step: " + r.stdout + r.stderr)
+
+
+@test
+def an_unusable_table_turns_every_login_accounts_network_off():
+    os.chmod(TABLE, 0o666)
+    try:
+        r = srun("nn-free", CURL)
+    finally:
+        os.chmod(TABLE, 0o644)
+    check(not reached(r) and "curl-exit=7" in r.stdout, "nn-free under a closed table: " + r.stdout + r.stderr)
+    check("writable by others" in C.log("slurmd") or "nonet.conf" in C.log("slurmd"), "slurmd's log says why")
+
+
+@test
+def a_task_that_cannot_be_restricted_does_not_run():
+    R.write(SETTINGS, "Landlock=require\n")
+    C.restart_slurmd([P.fake_kernel, "--no-landlock", "--"])
+    try:
+        r = srun("nn-lab", "echo task-ran; " + CURL)
+        free = srun("nn-free", CURL)
+    finally:
+        os.unlink(SETTINGS)
+        C.restart_slurmd()
+    check("task-ran" not in r.stdout and not reached(r), "the task ran: " + r.stdout)
+    check_eq(r.returncode != 0, True, "srun's exit status")
+    check("cannot turn the network off for user nn-lab" in r.stderr, "the job's stderr says why: " + r.stderr)
+    check("cannot turn the network off for user nn-lab" in C.log("slurmd"), "so does slurmd's log")
+    check(reached(free), "an unrestricted user's job still runs: " + free.stdout + free.stderr)
+
+
+@test
+def a_task_is_restricted_where_landlock_polices_no_tcp():
+    # slurmstepd's own TCP connection is open in the task until exec (close-on-exec): without
+    # Landlock's TCP rules it could be re-aimed, but the program never holds it.
+    C.restart_slurmd([P.fake_kernel, "--no-landlock", "--"])
+    try:
+        r = srun("nn-lab", "echo task-ran; " + CURL)
+        held = as_user("nn-lab", "srun", "--quiet", "sh", "-c", "ls -l /proc/self/fd/ | grep -c socket:")
+    finally:
+        C.restart_slurmd()
+    check("task-ran" in r.stdout and not reached(r), "the task ran, restricted: " + r.stdout + r.stderr)
+    check("curl-exit=7" in r.stdout, r.stdout)
+    check_eq(held.stdout.strip(), "0", "sockets the program holds")
+
+
+main(C.cleanup, P.cleanup, R.cleanup)
