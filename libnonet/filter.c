@@ -18,6 +18,7 @@
 
 #include "calls.h"
 #include "internal.h"
+#include "oci.h"
 #include "util.h"
 
 int seccomp_available(void) {
@@ -57,6 +58,17 @@ static uint32_t family_action(const struct nonet_policy *p, int f, enum family_a
         return f == AF_NETLINK && family == FAMILY_IN_REGISTER ? refusal(p, EAFNOSUPPORT) : refusal(p, p->error);
 }
 
+/* Where rules go: libseccomp's context, or a seccomp profile being written (oci.c). */
+struct rule_sink {
+        scmp_filter_ctx ctx;
+        filter_rule_fn add;
+        void *userdata;
+};
+
+static int rule_add(struct rule_sink *s, uint32_t action, int sys, unsigned n, const struct scmp_arg_cmp *cmp) {
+        return s->add ? s->add(s->userdata, action, sys, n, cmp) : seccomp_rule_add_array(s->ctx, action, sys, n, cmp);
+}
+
 /* Whether families [start, start + n) are all refused, with one action. */
 static bool one_block(const struct nonet_policy *p, int start, int n, enum family_arg family) {
         for (int f = start; f < start + n; f++)
@@ -70,7 +82,7 @@ static bool one_block(const struct nonet_policy *p, int start, int n, enum famil
  * so that the default policy is seven comparisons rather than sixty-three: a shorter filter
  * costs less to attach (the kernel runs it for every system call to fill its cache) and to run.
  */
-static int refuse_families(scmp_filter_ctx ctx, int sys, const struct nonet_policy *p, enum family_arg family) {
+static int refuse_families(struct rule_sink *out, int sys, const struct nonet_policy *p, enum family_arg family) {
         for (int f = 0; f < NONET_FAMILY_MAX;) {
                 if (p->allow & (UINT64_C(1) << f)) {
                         f++;
@@ -83,17 +95,18 @@ static int refuse_families(scmp_filter_ctx ctx, int sys, const struct nonet_poli
                                                  : (struct scmp_arg_cmp) SCMP_A0(SCMP_CMP_MASKED_EQ,
                                                                                  ~(scmp_datum_t) (n - 1),
                                                                                  (scmp_datum_t) f);
-                int r = seccomp_rule_add_array(ctx, family_action(p, f, family), sys, 1, &cmp);
+                int r = rule_add(out, family_action(p, f, family), sys, 1, &cmp);
                 if (r < 0)
                         return r;
                 f += n;
         }
         /* and any value past the last family, the upper 32 bits set too */
-        return seccomp_rule_add(ctx, refusal(p, p->error), sys, 1, SCMP_A0(SCMP_CMP_GE, NONET_FAMILY_MAX));
+        struct scmp_arg_cmp past = SCMP_A0(SCMP_CMP_GE, NONET_FAMILY_MAX);
+        return rule_add(out, refusal(p, p->error), sys, 1, &past);
 }
 
 /* The calls refused whatever their arguments; with a Landlock domain, not those it scopes. */
-static int refuse_calls(scmp_filter_ctx ctx, const struct nonet_policy *p, bool ptrace_scoped) {
+static int refuse_calls(struct rule_sink *out, const struct nonet_policy *p, bool ptrace_scoped) {
         for (size_t i = 0; i < n_refused_calls; i++) {
                 const struct refused_call *c = &refused_calls[i];
                 if (c->when == REFUSED_WITHOUT_LANDLOCK && ptrace_scoped)
@@ -101,17 +114,17 @@ static int refuse_calls(scmp_filter_ctx ctx, const struct nonet_policy *p, bool 
                 int sys = seccomp_syscall_resolve_name(c->name);
                 if (sys == __NR_SCMP_ERROR)
                         return -EINVAL;
-                int r = seccomp_rule_add(ctx, refusal(p, c->error), sys, 0);
+                int r = rule_add(out, refusal(p, c->error), sys, 0, NULL);
                 if (r < 0)
                         return r;
         }
         return 0;
 }
 
-static int refuse_ioctls(scmp_filter_ctx ctx, const struct nonet_policy *p) {
+static int refuse_ioctls(struct rule_sink *out, const struct nonet_policy *p) {
         for (size_t i = 0; i < n_refused_ioctls; i++) {
-                int r = seccomp_rule_add(ctx, refusal(p, EPERM), SCMP_SYS(ioctl), 1,
-                                         SCMP_A1(SCMP_CMP_MASKED_EQ, UINT32_MAX, refused_ioctls[i].cmd));
+                struct scmp_arg_cmp cmd = SCMP_A1(SCMP_CMP_MASKED_EQ, UINT32_MAX, refused_ioctls[i].cmd);
+                int r = rule_add(out, refusal(p, EPERM), SCMP_SYS(ioctl), 1, &cmd);
                 if (r < 0)
                         return r;
         }
@@ -123,14 +136,14 @@ static int refuse_ioctls(scmp_filter_ctx ctx, const struct nonet_policy *p) {
  * see: refused where the audit passed a TCP socket, the only kind it could be used on (no new
  * one can be made). Not by default: send calls would leave the kernel's constant-action cache.
  */
-static int refuse_fastopen(scmp_filter_ctx ctx, const struct nonet_policy *p) {
+static int refuse_fastopen(struct rule_sink *out, const struct nonet_policy *p) {
         static const struct {
                 int sys;
                 unsigned arg;
         } calls[] = { { SCMP_SYS(sendto), 3 }, { SCMP_SYS(sendmsg), 2 }, { SCMP_SYS(sendmmsg), 3 } };
         for (size_t i = 0; i < ELEMENTSOF(calls); i++) {
                 struct scmp_arg_cmp cmp = { calls[i].arg, SCMP_CMP_MASKED_EQ, MSG_FASTOPEN, MSG_FASTOPEN };
-                int r = seccomp_rule_add_array(ctx, refusal(p, EPERM), calls[i].sys, 1, &cmp);
+                int r = rule_add(out, refusal(p, EPERM), calls[i].sys, 1, &cmp);
                 if (r < 0)
                         return r;
         }
@@ -171,22 +184,35 @@ struct filter_spec {
         bool fastopen;      /* refuse MSG_FASTOPEN */
 };
 
+static int spec_rules(struct rule_sink *out, const struct filter_spec *spec, enum family_arg family) {
+        const struct nonet_policy *p = spec->policy;
+        int r;
+        if ((r = refuse_families(out, SCMP_SYS(socket), p, family)) < 0 ||
+            (r = refuse_families(out, SCMP_SYS(socketpair), p, family)) < 0 ||
+            (r = refuse_calls(out, p, spec->ptrace_scoped)) < 0 || (r = refuse_ioctls(out, p)) < 0 ||
+            (spec->fastopen && (r = refuse_fastopen(out, p)) < 0))
+                return r;
+        return 0;
+}
+
 static int arch_filter(const uint32_t *arches, size_t n, const struct filter_spec *spec, enum family_arg family,
                        scmp_filter_ctx *ret) {
-        const struct nonet_policy *p = spec->policy;
         _cleanup_(seccomp_releasep) scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
         int r;
 
         if (!ctx)
                 return -ENOMEM;
-        if ((r = arch_setup(ctx, arches, n, p)) < 0 ||
-            (r = refuse_families(ctx, SCMP_SYS(socket), p, family)) < 0 ||
-            (r = refuse_families(ctx, SCMP_SYS(socketpair), p, family)) < 0 ||
-            (r = refuse_calls(ctx, p, spec->ptrace_scoped)) < 0 || (r = refuse_ioctls(ctx, p)) < 0 ||
-            (spec->fastopen && (r = refuse_fastopen(ctx, p)) < 0))
+        struct rule_sink out = { .ctx = ctx };
+        if ((r = arch_setup(ctx, arches, n, spec->policy)) < 0 || (r = spec_rules(&out, spec, family)) < 0)
                 return r;
         *ret = steal_pointer(&ctx);
         return 0;
+}
+
+int filter_rules(const struct nonet_policy *p, bool ptrace_scoped, filter_rule_fn add, void *userdata) {
+        const struct filter_spec spec = { p, ptrace_scoped, false };
+        struct rule_sink out = { .add = add, .userdata = userdata };
+        return spec_rules(&out, &spec, FAMILY_IN_REGISTER);
 }
 
 /*
@@ -325,6 +351,8 @@ int nonet_filter_export(const struct nonet_policy *policy, enum nonet_filter_for
 
         if ((unsigned) format >= _NONET_FILTER_MAX)
                 return -EINVAL;
+        if (format == NONET_FILTER_OCI)
+                return oci_export(policy, fd);
         int e = plan_make(policy, landlock_abi(), &pl, &r);
         if (e < 0 && r.failed == NONET_LAYER_POLICY)
                 return e;

@@ -16,6 +16,10 @@ int filter_build(const struct nonet_policy *p, bool ptrace_scoped, scmp_filter_c
 /* The same, with sendto/sendmsg/sendmmsg(MSG_FASTOPEN) refused too. */
 int filter_build_full(const struct nonet_policy *p, bool ptrace_scoped, bool fastopen, scmp_filter_ctx *ret);
 int filter_load(scmp_filter_ctx ctx);
+/* The same rules one by one, for the native ABI (the family in a register), to write them in
+ * another form: a seccomp profile (oci.c). sys is the native number. */
+typedef int (*filter_rule_fn)(void *userdata, uint32_t action, int sys, unsigned n, const struct scmp_arg_cmp *cmp);
+int filter_rules(const struct nonet_policy *p, bool ptrace_scoped, filter_rule_fn add, void *userdata);
 /* The errno the filter's refusal of this call gives, and the call in words (for a supervisor). */
 int refusal_errno(const struct nonet_policy *p, uint32_t arch, int nr, uint64_t a0, uint64_t a1, char *call,
                   size_t size);

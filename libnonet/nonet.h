@@ -237,9 +237,9 @@ int nonet_check(const struct nonet_policy *p, struct nonet_result *ret_result, s
 void nonet_describe_failure(int error, const struct nonet_result *r, char *buf, size_t size);
 void nonet_describe_failure_sized(int error, const struct nonet_result *r, size_t r_size, char *buf, size_t size);
 
-/* The seccomp filter of a policy, as libseccomp's readable pseudo code or raw BPF; -EINVAL for
- * another format. */
-enum nonet_filter_format { NONET_FILTER_PFC = 0, NONET_FILTER_BPF = 1, _NONET_FILTER_MAX };
+/* The seccomp filter of a policy, as libseccomp's readable pseudo code or raw BPF, or as an OCI
+ * runtime's seccomp profile (JSON, since 0.2); -EINVAL for another format. */
+enum nonet_filter_format { NONET_FILTER_PFC = 0, NONET_FILTER_BPF = 1, NONET_FILTER_OCI = 2, _NONET_FILTER_MAX };
 int nonet_filter_export(const struct nonet_policy *p, enum nonet_filter_format format, int fd);
 
 enum nonet_network {

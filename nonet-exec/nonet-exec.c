@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 
 #include "nonet-exec.h"
+#include "oci.h"
 
 enum action { ACTION_EXEC, ACTION_STATUS, ACTION_PRINT_FILTER, ACTION_CHECK_CONFIG, ACTION_HELP, ACTION_VERSION };
 
@@ -31,6 +32,8 @@ struct args {
         bool json;           /* --status --json */
         bool trace;          /* --trace: supervise, telling each refusal */
         bool unix_paths;     /* --unix-path given */
+        enum nonet_filter_format format; /* --print-filter=FORMAT */
+        const char *base;    /* --base: the profile the OCI one is merged onto */
         char **command;
         char **argv;         /* as given, for nonet-exec-table */
 };
@@ -54,7 +57,7 @@ void say(const char *fmt, ...) {
 
 static void usage(FILE *f) {
         fputs("Usage: nonet-exec [OPTIONS] [--] COMMAND [ARG]...\n"
-              "       nonet-exec --status [--pid=PID | --all] | --print-filter [OPTIONS]\n"
+              "       nonet-exec --status [--pid=PID | --all] | --print-filter[=oci] [OPTIONS]\n"
               "       nonet-exec --check-config [--table=FILE] [--settings=FILE]\n"
               "Run COMMAND with the network off: socket() of any family but AF_UNIX is refused,\n"
               "for COMMAND and everything it starts, irreversibly.\n"
@@ -98,8 +101,9 @@ static void usage(FILE *f) {
               "                                  the table restricts that still have network; exit 1\n"
               "                                  if any\n"
               "      --json                      with --status: one JSON object (see nonet-exec(1))\n"
-              "      --print-filter              print the seccomp filter in readable form (of USER's\n"
-              "                                  policy with --user)\n"
+              "      --print-filter[=pfc|oci]    print the seccomp filter in readable form (of USER's\n"
+              "                                  policy with --user), or as an OCI seccomp profile\n"
+              "      --base=FILE                 with --print-filter=oci: merged onto this profile\n"
               "  -v, --verbose                   say what is applied, and why, before running COMMAND\n"
               "  -h, --help                      show this help\n"
               "  -V, --version                   show the version\n"
@@ -210,11 +214,24 @@ static int parse_option(int c, const char *arg, struct args *a) {
                 }
                 *(c == 'T' ? &a->files.table : &a->files.settings) = arg;
                 return 0;
+        case 'p':
+                if (arg && strcmp(arg, "oci") != 0 && strcmp(arg, "pfc") != 0) {
+                        say("invalid --print-filter '%s': use pfc or oci", arg);
+                        return -EINVAL;
+                }
+                a->format = arg && strcmp(arg, "oci") == 0 ? NONET_FILTER_OCI : NONET_FILTER_PFC;
+                /* fall through */
         case 'c':
         case 's':
-        case 'p':
                 a->action = c == 'c' ? ACTION_CHECK_CONFIG : c == 's' ? ACTION_STATUS : ACTION_PRINT_FILTER;
                 a->actions++;
+                return 0;
+        case 'B':
+                if (!*arg) {
+                        say("--base needs a file");
+                        return -EINVAL;
+                }
+                a->base = arg;
                 return 0;
         case 'v':
                 a->verbose = true;
@@ -263,7 +280,8 @@ static int parse_args(int argc, char **argv, struct args *a) {
                 { "table", required_argument, NULL, 'T' },
                 { "settings", required_argument, NULL, 'S' },
                 { "status", no_argument, NULL, 's' },
-                { "print-filter", no_argument, NULL, 'p' },
+                { "print-filter", optional_argument, NULL, 'p' },
+                { "base", required_argument, NULL, 'B' },
                 { "verbose", no_argument, NULL, 'v' },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, 'V' },
@@ -314,6 +332,10 @@ static int check_combination(const struct args *a) {
                               "--verbose");
         if (a->action == ACTION_CHECK_CONFIG && (a->policy_options || a->user))
                 return refuse("--check-config checks the table and settings: it takes no policy options or --user");
+        if (a->base && (a->action != ACTION_PRINT_FILTER || a->format != NONET_FILTER_OCI))
+                return refuse("--base goes with --print-filter=oci");
+        if (a->action == ACTION_PRINT_FILTER && a->format == NONET_FILTER_OCI && (a->trace || a->verbose))
+                return refuse("--print-filter=oci writes a profile: it takes no --trace or --verbose");
         if (files && a->action != ACTION_CHECK_CONFIG && !a->user)
                 return refuse("--table and --settings go with --check-config or --user");
         return 0;
@@ -513,10 +535,40 @@ static void report(const struct args *a, const struct nonet_result *r) {
                     policy);
 }
 
+/* The profile alone, or merged onto --base. */
+static int print_oci(const struct args *a) {
+        char why[512];
+        bool no_x86 = false;
+        int r;
+        if (!a->base)
+                r = nonet_filter_export(a->policy, NONET_FILTER_OCI, STDOUT_FILENO);
+        else {
+                r = oci_export_merged_file(a->policy, a->base, STDOUT_FILENO, why, sizeof(why), &no_x86);
+                if (r < 0 && *why) {
+                        say("%s: %s", a->base, why);
+                        return EXIT_FAILED;
+                }
+                if (r >= 0 && no_x86)
+                        say("the profile leaves out SCMP_ARCH_X86: i386's socketcall() would take its socket() "
+                            "rules without their arguments (see nonet-exec(1))");
+        }
+        if (r == -EOPNOTSUPP) {
+                say("a profile cannot carry --trace or --private-loopback");
+                return EXIT_FAILED;
+        }
+        if (r < 0) {
+                say("cannot write the profile%s%s: %s", a->base ? " from " : "", a->base ? a->base : "", strerror(-r));
+                return EXIT_FAILED;
+        }
+        return EXIT_SUCCESS;
+}
+
 static int print_filter(const struct args *a) {
         struct nonet_result result;
         char text[1024];
 
+        if (a->format == NONET_FILTER_OCI)
+                return print_oci(a);
         policy_text(a->policy, text, sizeof(text));
         printf("# nonet policy: %s\n", text);
         int r = nonet_check(a->policy, &result, sizeof(result));

@@ -40,7 +40,7 @@ def nonet_exec_options_match_help():
     help_text = run([os.path.join(BUILD, "nonet-exec", "nonet-exec"), "--help"]).stdout
     in_help = set(re.findall(r"--([a-z-]+)", help_text))
     in_man = set(re.findall(r"--([a-z-]+)", rendered("nonet-exec.1")))
-    in_code = set(re.findall(r'\{ "([a-z-]+)", (?:no|required)_argument',
+    in_code = set(re.findall(r'\{ "([a-z-]+)", (?:no|required|optional)_argument',
                              open(os.path.join(SOURCE, "nonet-exec", "nonet-exec.c")).read()))
     check_eq(in_help, in_code, "--help lists every option")
     check(in_code <= in_man, f"man page lacks {in_code - in_man}")
@@ -50,7 +50,7 @@ def nonet_exec_options_match_help():
 
 @test
 def bash_completion_offers_every_option():
-    code = set(re.findall(r'\{ "([a-z-]+)", (?:no|required)_argument',
+    code = set(re.findall(r'\{ "([a-z-]+)", (?:no|required|optional)_argument',
                           open(os.path.join(SOURCE, "nonet-exec", "nonet-exec.c")).read()))
     completion = open(os.path.join(SOURCE, "conf", "nonet-exec.bash-completion")).read()
     offered = set(re.findall(r"--([a-z-]+)=?", completion.split("compgen -W '")[1].split("'")[0]))
@@ -65,7 +65,7 @@ def bash_completion_offers_every_option():
 
 @test
 def zsh_and_fish_completions_offer_every_option():
-    code = set(re.findall(r'\{ "([a-z-]+)", (?:no|required)_argument',
+    code = set(re.findall(r'\{ "([a-z-]+)", (?:no|required|optional)_argument',
                           open(os.path.join(SOURCE, "nonet-exec", "nonet-exec.c")).read()))
     zsh = os.path.join(SOURCE, "conf", "nonet-exec.zsh-completion")
     fish = os.path.join(SOURCE, "conf", "nonet-exec.fish")

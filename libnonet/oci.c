@@ -1,0 +1,528 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The seccomp layer as an OCI runtime's seccomp profile (runtime-spec config-linux.md, the
+ * linux.seccomp object; Docker, podman and Kubernetes' Localhost profiles read the same): the
+ * filter's own rules (filter_rules()), written as JSON, alone or merged onto a base profile.
+ *
+ * Merging keeps the rules of different actions on one call apart: libseccomp lets a rule
+ * without arguments swallow every conditional rule on the same call, whichever came first, so
+ * the base's unconditional socket and ioctl rules are replaced by rules that never overlap.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <seccomp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "calls.h"
+#include "internal.h"
+#include "json.h"
+#include "oci.h"
+#include "util.h"
+
+static const char *const op_names[] = {
+        [SCMP_CMP_NE] = "SCMP_CMP_NE", [SCMP_CMP_LT] = "SCMP_CMP_LT", [SCMP_CMP_LE] = "SCMP_CMP_LE",
+        [SCMP_CMP_EQ] = "SCMP_CMP_EQ", [SCMP_CMP_GE] = "SCMP_CMP_GE", [SCMP_CMP_GT] = "SCMP_CMP_GT",
+        [SCMP_CMP_MASKED_EQ] = "SCMP_CMP_MASKED_EQ",
+};
+
+struct action {
+        const char *name; /* SCMP_ACT_* */
+        int error;        /* errnoRet, for SCMP_ACT_ERRNO; else -1 */
+};
+
+static int action_of(uint32_t a, struct action *ret) {
+        if (a == SCMP_ACT_ALLOW)
+                *ret = (struct action) { "SCMP_ACT_ALLOW", -1 };
+        else if (a == SCMP_ACT_LOG)
+                *ret = (struct action) { "SCMP_ACT_LOG", -1 };
+        else if ((a & 0xffff0000U) == SCMP_ACT_ERRNO(0))
+                *ret = (struct action) { "SCMP_ACT_ERRNO", (int) (a & 0xffff) };
+        else
+                return -EINVAL; /* a supervisor's notifications have no place in a profile */
+        return 0;
+}
+
+static bool action_eq(const struct action *a, const struct action *b) {
+        return strcmp(a->name, b->name) == 0 && a->error == b->error;
+}
+
+static struct json *number(uint64_t v) {
+        char text[24];
+        snprintf(text, sizeof(text), "%" PRIu64, v);
+        return json_new(JSON_NUMBER, text);
+}
+
+static struct json *rule_json(const char *name, const struct action *a, unsigned n, const struct scmp_arg_cmp *cmp) {
+        struct json *r = json_new(JSON_OBJECT, NULL), *names = json_new(JSON_ARRAY, NULL), *args = NULL;
+        if (!r || !names || json_add(names, NULL, json_new(JSON_STRING, name)) < 0 || json_add(r, "names", names) < 0)
+                goto fail;
+        names = NULL;
+        if (json_add(r, "action", json_new(JSON_STRING, a->name)) < 0 ||
+            (a->error >= 0 && json_add(r, "errnoRet", number((uint64_t) a->error)) < 0))
+                goto fail;
+        if (n > 0) {
+                if (!(args = json_new(JSON_ARRAY, NULL)))
+                        goto fail;
+                for (unsigned i = 0; i < n; i++) {
+                        struct json *c = json_new(JSON_OBJECT, NULL);
+                        if (json_add(args, NULL, c) < 0 || json_add(c, "index", number(cmp[i].arg)) < 0 ||
+                            json_add(c, "value", number(cmp[i].datum_a)) < 0 ||
+                            json_add(c, "valueTwo", number(cmp[i].datum_b)) < 0 ||
+                            json_add(c, "op", json_new(JSON_STRING, op_names[cmp[i].op])) < 0)
+                                goto fail;
+                }
+                if (json_add(r, "args", args) < 0) {
+                        args = NULL;
+                        goto fail;
+                }
+        }
+        return r;
+fail:
+        json_free(names);
+        json_free(args);
+        json_free(r);
+        return NULL;
+}
+
+/* Two rules the same but for their names: one entry, as profiles list them. */
+static bool same_but_names(const struct json *a, const struct json *b) {
+        if (a->n != b->n)
+                return false;
+        for (size_t i = 1; i < a->n; i++) /* [0] is "names" */
+                if (strcmp(a->keys[i], b->keys[i]) != 0 || !json_equal(a->items[i], b->items[i]))
+                        return false;
+        return true;
+}
+
+struct writer {
+        struct json *syscalls;
+        struct action deflt; /* rules with the default's action are left out: runtimes refuse them */
+        size_t socket_actions; /* socket() and socketpair() rules seen */
+        uint32_t first_socket_action;
+        bool socket_mixed;
+        size_t first_new; /* entries before this are the base's: never joined */
+};
+
+static int add_rule(struct writer *w, const char *name, uint32_t action, unsigned n, const struct scmp_arg_cmp *cmp) {
+        struct action a;
+        int r = action_of(action, &a);
+        if (r < 0)
+                return r;
+        if (strcmp(name, "socket") == 0 || strcmp(name, "socketpair") == 0) {
+                if (w->socket_actions++ == 0)
+                        w->first_socket_action = action;
+                w->socket_mixed = w->socket_mixed || action != w->first_socket_action;
+        }
+        if (action_eq(&a, &w->deflt))
+                return 0;
+        struct json *rule = rule_json(name, &a, n, cmp);
+        if (!rule)
+                return -ENOMEM;
+        for (size_t i = w->first_new; i < w->syscalls->n; i++)
+                if (same_but_names(w->syscalls->items[i], rule)) {
+                        json_free(rule);
+                        return json_add(json_get(w->syscalls->items[i], "names"), NULL, json_new(JSON_STRING, name));
+                }
+        return json_add(w->syscalls, NULL, rule);
+}
+
+static int filter_rule(void *userdata, uint32_t action, int sys, unsigned n, const struct scmp_arg_cmp *cmp) {
+        _cleanup_free_ char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, sys);
+        return name ? add_rule(userdata, name, action, n, cmp) : -EINVAL;
+}
+
+static const char *arch_name(uint32_t arch) {
+        switch (arch) {
+        case SCMP_ARCH_X86_64:
+                return "SCMP_ARCH_X86_64";
+        case SCMP_ARCH_X86:
+                return "SCMP_ARCH_X86";
+        case SCMP_ARCH_X32:
+                return "SCMP_ARCH_X32";
+        case SCMP_ARCH_AARCH64:
+                return "SCMP_ARCH_AARCH64";
+        case SCMP_ARCH_ARM:
+                return "SCMP_ARCH_ARM";
+        default:
+                return NULL;
+        }
+}
+
+/* The ABIs the filter covers (filter_build_full()). i386 reaches socket() through socketcall()
+ * too, where libseccomp drops a rule's arguments: one action for every socket() rule there, or
+ * one rule overwrites another. Without that, i386 is left out and gets the runtime's
+ * bad-architecture action. */
+static int architectures(bool x86_ok, struct json **ret) {
+        static const uint32_t x86_64[] = { SCMP_ARCH_X86_64, SCMP_ARCH_X86, SCMP_ARCH_X32 };
+        static const uint32_t aarch64[] = { SCMP_ARCH_AARCH64, SCMP_ARCH_ARM };
+        uint32_t native = seccomp_arch_native();
+        const uint32_t *list = native == SCMP_ARCH_X86_64 ? x86_64 : native == SCMP_ARCH_AARCH64 ? aarch64 : &native;
+        size_t n = native == SCMP_ARCH_X86_64 ? ELEMENTSOF(x86_64) : native == SCMP_ARCH_AARCH64 ? ELEMENTSOF(aarch64) : 1;
+        struct json *a = json_new(JSON_ARRAY, NULL);
+        if (!a)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                if (list[i] == SCMP_ARCH_X86 && !x86_ok)
+                        continue;
+                if (!arch_name(list[i])) {
+                        json_free(a);
+                        return -EOPNOTSUPP;
+                }
+                int r = json_add(a, NULL, json_new(JSON_STRING, arch_name(list[i])));
+                if (r < 0) {
+                        json_free(a);
+                        return r;
+                }
+        }
+        *ret = a;
+        return 0;
+}
+
+/* The policy a profile carries: no Landlock in a container's spec, so ptrace is refused too. */
+static int profile_policy(const struct nonet_policy *p, struct nonet_policy *ret) {
+        int r = policy_normalize(p, ret, NULL);
+        if (r < 0)
+                return r;
+        return ret->refusals == NONET_REFUSE_AND_NOTIFY || ret->netns != NONET_NETNS_HOST ? -EOPNOTSUPP : 0;
+}
+
+static int add_flags(struct json *profile, const struct nonet_policy *p, bool spec_allow) {
+        struct json *flags = json_get(profile, "flags");
+        const char *want[2] = { p->refusals == NONET_REFUSE_AND_LOG ? "SECCOMP_FILTER_FLAG_LOG" : NULL,
+                                spec_allow ? "SECCOMP_FILTER_FLAG_SPEC_ALLOW" : NULL };
+        int r;
+        if (!flags && (r = json_add(profile, "flags", flags = json_new(JSON_ARRAY, NULL))) < 0)
+                return r;
+        if (flags->type != JSON_ARRAY)
+                return -EINVAL;
+        for (size_t i = 0; i < ELEMENTSOF(want); i++) {
+                bool have = false;
+                for (size_t k = 0; k < flags->n; k++)
+                        have = have || (flags->items[k]->type == JSON_STRING && want[i] &&
+                                        strcmp(flags->items[k]->text, want[i]) == 0);
+                if (want[i] && !have && (r = json_add(flags, NULL, json_new(JSON_STRING, want[i]))) < 0)
+                        return r;
+        }
+        if (flags->n == 0)
+                json_free(json_take(profile, "flags"));
+        return 0;
+}
+
+int oci_profile(const struct nonet_policy *policy, struct json **ret) {
+        struct nonet_policy p;
+        struct json *profile = json_new(JSON_OBJECT, NULL), *archs = NULL;
+        struct writer w = { .deflt = { "SCMP_ACT_ALLOW", -1 } };
+        int r = profile_policy(policy, &p);
+
+        if (r < 0 || !profile || json_add(profile, "defaultAction", json_new(JSON_STRING, "SCMP_ACT_ALLOW")) < 0 ||
+            json_add(profile, "syscalls", w.syscalls = json_new(JSON_ARRAY, NULL)) < 0 ||
+            (r = filter_rules(&p, false, filter_rule, &w)) < 0 || (r = architectures(!w.socket_mixed, &archs)) < 0 ||
+            (r = json_add(profile, "architectures", archs)) < 0 ||
+            (r = add_flags(profile, &p, true)) < 0 || /* SPEC_ALLOW: as the filter (README, Speculation) */
+            (r = json_add(profile, "syscalls", json_take(profile, "syscalls"))) < 0) { /* last, as profiles have it */
+                json_free(profile);
+                return r < 0 ? r : -ENOMEM;
+        }
+        *ret = profile;
+        return 0;
+}
+
+enum touched { TOUCHED_NONE, TOUCHED_FAMILY, TOUCHED_SOCKETCALL, TOUCHED_IOCTL, TOUCHED_CALL };
+
+static enum touched touched(const char *name) {
+        if (strcmp(name, "socket") == 0 || strcmp(name, "socketpair") == 0)
+                return TOUCHED_FAMILY;
+        if (strcmp(name, "socketcall") == 0)
+                return TOUCHED_SOCKETCALL;
+        if (strcmp(name, "ioctl") == 0)
+                return TOUCHED_IOCTL;
+        for (size_t i = 0; i < n_refused_calls; i++)
+                if (strcmp(name, refused_calls[i].name) == 0)
+                        return TOUCHED_CALL;
+        return TOUCHED_NONE;
+}
+
+/* An action as a profile writes it; ERRNO and TRACE default to EPERM (runtime-spec). */
+static int parse_action(const struct json *name, const struct json *error, struct action *ret) {
+        if (!name || name->type != JSON_STRING || strncmp(name->text, "SCMP_ACT_", 9) != 0)
+                return -EINVAL;
+        ret->name = name->text;
+        ret->error = -1;
+        if (strcmp(name->text, "SCMP_ACT_ERRNO") == 0 || strcmp(name->text, "SCMP_ACT_TRACE") == 0) {
+                char *end;
+                unsigned long e = error ? strtoul(error->text ?: "", &end, 10) : EPERM;
+                if (error && (error->type != JSON_NUMBER || *end || e > 4095))
+                        return -EINVAL;
+                ret->error = (int) e;
+        }
+        return 0;
+}
+
+struct merge {
+        const struct nonet_policy *p;
+        struct action deflt;
+        bool allowed[2]; /* socket(), socketpair(): allowed by some rule of the base */
+        bool ioctl_allowed;
+        char *why;
+        size_t why_size;
+};
+
+static int refuse_merge(struct merge *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int refuse_merge(struct merge *m, const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(m->why, m->why_size, fmt, ap);
+        va_end(ap);
+        return -EINVAL;
+}
+
+/* A base rule refusing some socket() calls: harmless where it names a family the policy
+ * refuses anyway (index 0, SCMP_CMP_EQ); else it refuses calls the policy keeps. */
+static bool about_refused_family(const struct merge *m, const struct json *args) {
+        for (size_t i = 0; args && i < args->n; i++) {
+                const struct json *a = args->items[i], *index = json_get(a, "index"), *op = json_get(a, "op"),
+                                  *value = json_get(a, "value");
+                if (!index || index->type != JSON_NUMBER || strcmp(index->text, "0") != 0 || !op ||
+                    op->type != JSON_STRING || strcmp(op->text, "SCMP_CMP_EQ") != 0 || !value ||
+                    value->type != JSON_NUMBER)
+                        continue;
+                char *end;
+                unsigned long long f = strtoull(value->text, &end, 10);
+                if (!*end && (f >= NONET_FAMILY_MAX || !(m->p->allow & (UINT64_C(1) << f))))
+                        return true;
+        }
+        return false;
+}
+
+/* One base rule's name the policy decides: what the base said of it, and whether it can go. */
+static int judge_name(struct merge *m, size_t entry, const char *name, const struct action *a,
+                      const struct json *args) {
+        bool conditional = args && args->type == JSON_ARRAY && args->n > 0;
+        bool allow = strcmp(a->name, "SCMP_ACT_ALLOW") == 0;
+        switch (touched(name)) {
+        case TOUCHED_FAMILY:
+                if (allow)
+                        m->allowed[strcmp(name, "socketpair") == 0] = true;
+                else if (!conditional || !about_refused_family(m, args))
+                        return refuse_merge(m, "syscalls[%zu]: %s %s() calls of a family the policy keeps: "
+                                               "merged, they would be allowed", entry, a->name, name);
+                return 0;
+        case TOUCHED_IOCTL:
+                if (conditional)
+                        return refuse_merge(m, "syscalls[%zu]: ioctl() rules with arguments: the policy's "
+                                               "ioctl() rules would overlap them", entry);
+                if (!allow && !action_eq(a, &m->deflt))
+                        return refuse_merge(m, "syscalls[%zu]: ioctl() gets %s, not the default action", entry,
+                                            a->name);
+                m->ioctl_allowed = m->ioctl_allowed || allow;
+                return 0;
+        default:
+                return 0; /* socketcall() (i386 is left out) and the calls the policy refuses whole */
+        }
+}
+
+static int strip_base(struct merge *m, struct json *syscalls) {
+        for (size_t i = syscalls->n; i-- > 0;) {
+                struct json *e = syscalls->items[i], *names = json_get(e, "names");
+                struct action a;
+                if (e->type != JSON_OBJECT || !names || names->type != JSON_ARRAY)
+                        return refuse_merge(m, "syscalls[%zu]: no \"names\" list", i);
+                if (parse_action(json_get(e, "action"), json_get(e, "errnoRet"), &a) < 0)
+                        return refuse_merge(m, "syscalls[%zu]: no action nonet knows", i);
+                for (size_t k = names->n; k-- > 0;) {
+                        if (names->items[k]->type != JSON_STRING)
+                                return refuse_merge(m, "syscalls[%zu]: a name that is not a string", i);
+                        if (touched(names->items[k]->text) == TOUCHED_NONE)
+                                continue;
+                        int r = judge_name(m, i, names->items[k]->text, &a, json_get(e, "args"));
+                        if (r < 0)
+                                return r;
+                        json_remove(names, k);
+                }
+                if (names->n == 0)
+                        json_remove(syscalls, i);
+        }
+        return 0;
+}
+
+/* ioctl() for every command but the refused ones: the complement of a few 32-bit values as
+ * aligned blocks (value & mask == prefix), one rule each, none overlapping a refused one. */
+static int ioctl_allow_rest(struct writer *w, uint32_t prefix, unsigned bits) {
+        bool inside = false;
+        for (size_t i = 0; i < n_refused_ioctls && !inside; i++)
+                inside = bits == 0 || (refused_ioctls[i].cmd >> (32 - bits)) == prefix;
+        if (!inside) {
+                uint32_t mask = (uint32_t) (UINT32_MAX << (32 - bits));
+                struct scmp_arg_cmp c = SCMP_A1(SCMP_CMP_MASKED_EQ, mask, (scmp_datum_t) prefix << (32 - bits));
+                return add_rule(w, "ioctl", SCMP_ACT_ALLOW, 1, &c);
+        }
+        if (bits == 32)
+                return 0;
+        int r = ioctl_allow_rest(w, prefix << 1, bits + 1);
+        return r < 0 ? r : ioctl_allow_rest(w, (prefix << 1) | 1, bits + 1);
+}
+
+static void drop_x86(struct json *list) {
+        for (size_t i = list && list->type == JSON_ARRAY ? list->n : 0; i-- > 0;)
+                if (list->items[i]->type == JSON_STRING && strcmp(list->items[i]->text, "SCMP_ARCH_X86") == 0)
+                        json_remove(list, i);
+}
+
+static void leave_out_x86(struct json *profile) {
+        struct json *map = json_get(profile, "archMap"); /* Docker's and containers' form */
+        drop_x86(json_get(profile, "architectures"));
+        for (size_t i = map && map->type == JSON_ARRAY ? map->n : 0; i-- > 0;) {
+                const struct json *arch = json_get(map->items[i], "architecture");
+                if (arch && arch->type == JSON_STRING && strcmp(arch->text, "SCMP_ARCH_X86") == 0)
+                        json_remove(map, i);
+                else
+                        drop_x86(json_get(map->items[i], "subArchitectures"));
+        }
+}
+
+static int merge_rules(struct merge *m, const struct nonet_policy *p, struct json *syscalls, bool *ret_no_x86) {
+        struct writer w = { .syscalls = syscalls, .deflt = m->deflt, .first_new = syscalls->n };
+        bool default_allows = strcmp(m->deflt.name, "SCMP_ACT_ALLOW") == 0;
+        int r;
+        for (int k = 0; k < 2; k++)
+                if (!m->allowed[k] && !default_allows)
+                        return refuse_merge(m, "%s() is never allowed: keeping AF_UNIX would allow it",
+                                            k ? "socketpair" : "socket");
+        for (int f = 0; f < NONET_FAMILY_MAX && !default_allows; f++)
+                if (p->allow & (UINT64_C(1) << f)) {
+                        struct scmp_arg_cmp c = SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t) f);
+                        if ((r = add_rule(&w, "socket", SCMP_ACT_ALLOW, 1, &c)) < 0 ||
+                            (r = add_rule(&w, "socketpair", SCMP_ACT_ALLOW, 1, &c)) < 0)
+                                return r;
+                }
+        if ((r = filter_rules(p, false, filter_rule, &w)) < 0)
+                return r;
+        if (m->ioctl_allowed && !default_allows && (r = ioctl_allow_rest(&w, 0, 0)) < 0)
+                return r;
+        /* socketcall() would take the allowing socket() rules without their arguments */
+        *ret_no_x86 = !default_allows || w.socket_mixed;
+        return 0;
+}
+
+int oci_merge(const struct nonet_policy *policy, const char *base, size_t size, struct json **ret, char *why,
+              size_t why_size, bool *ret_no_x86) {
+        struct nonet_policy p;
+        struct json *profile = NULL, *syscalls;
+        unsigned line = 0, column = 0;
+        struct merge m = { .p = &p, .why = why, .why_size = why_size };
+        int r = profile_policy(policy, &p);
+
+        if (r < 0)
+                return r;
+        *why = '\0';
+        r = json_parse(base, size, &profile, &line, &column);
+        if (r == -EINVAL)
+                snprintf(why, why_size, "line %u, column %u: not JSON", line, column);
+        if (r < 0)
+                return r;
+        syscalls = json_get(profile, "syscalls");
+        if (profile->type != JSON_OBJECT)
+                r = refuse_merge(&m, "not a JSON object");
+        else if (parse_action(json_get(profile, "defaultAction"), json_get(profile, "defaultErrnoRet"), &m.deflt) < 0)
+                r = refuse_merge(&m, "no defaultAction nonet knows");
+        else if (json_get(profile, "listenerPath"))
+                r = refuse_merge(&m, "a listenerPath: a supervisor decides some calls, which nonet cannot see");
+        else if (!syscalls && (r = json_add(profile, "syscalls", syscalls = json_new(JSON_ARRAY, NULL))) < 0)
+                ;
+        else if (syscalls->type != JSON_ARRAY)
+                r = refuse_merge(&m, "\"syscalls\" is not a list");
+        if (r >= 0)
+                r = strip_base(&m, syscalls);
+        if (r >= 0)
+                r = merge_rules(&m, &p, syscalls, ret_no_x86);
+        if (r >= 0 && *ret_no_x86)
+                leave_out_x86(profile);
+        if (r >= 0)
+                r = add_flags(profile, &p, false); /* the base's speculation choice stays */
+        if (r < 0) {
+                json_free(profile);
+                return r;
+        }
+        *ret = profile;
+        return 0;
+}
+
+static int write_fd(const struct json *j, int fd) {
+        int copy = dup(fd);
+        FILE *f = copy < 0 ? NULL : fdopen(copy, "w");
+        if (!f) {
+                if (copy >= 0)
+                        close(copy);
+                return -errno;
+        }
+        int r = json_write(j, f);
+        return fclose(f) != 0 && r >= 0 ? -EIO : r;
+}
+
+int oci_export(const struct nonet_policy *p, int fd) {
+        struct json *profile;
+        int r = oci_profile(p, &profile);
+        if (r < 0)
+                return r;
+        r = write_fd(profile, fd);
+        json_free(profile);
+        return r;
+}
+
+/* A profile: a regular file, at most max bytes. */
+static int read_profile(const char *path, size_t max, char **ret, size_t *ret_size) {
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        struct stat st;
+        if (fd < 0 || fstat(fd, &st) < 0)
+                return negative_errno();
+        if (!S_ISREG(st.st_mode))
+                return -EISDIR;
+        if ((uint64_t) st.st_size > max)
+                return -EFBIG;
+        char *buf = malloc((size_t) st.st_size + 1);
+        size_t n = 0;
+        ssize_t k;
+        if (!buf)
+                return -ENOMEM;
+        while (n <= (size_t) st.st_size && (k = read(fd, buf + n, (size_t) st.st_size + 1 - n)) > 0)
+                n += (size_t) k;
+        if (k < 0 || n > (size_t) st.st_size) { /* an error, or it grew: read again later */
+                free(buf);
+                return k < 0 ? negative_errno() : -EAGAIN;
+        }
+        *ret = buf;
+        *ret_size = n;
+        return 0;
+}
+
+int oci_export_merged_file(const struct nonet_policy *p, const char *base, int fd, char *why, size_t why_size,
+                           bool *ret_no_x86) {
+        _cleanup_free_ char *text = NULL;
+        size_t size;
+        struct json *profile;
+        *why = '\0';
+        int r = read_profile(base, 16 << 20, &text, &size);
+        if (r < 0) {
+                snprintf(why, why_size, "cannot read it: %s", strerror(-r));
+                return r;
+        }
+        r = oci_merge(p, text, size, &profile, why, why_size, ret_no_x86);
+        if (r == -EINVAL && *why) {
+                char detail[256];
+                snprintf(detail, sizeof(detail), "%s", why);
+                snprintf(why, why_size, "cannot merge onto it: %s", detail);
+        }
+        if (r < 0)
+                return r;
+        r = write_fd(profile, fd);
+        json_free(profile);
+        return r;
+}
