@@ -194,10 +194,11 @@ static int profile_policy(const struct nonet_policy *p, struct nonet_policy *ret
         return ret->refusals == NONET_REFUSE_AND_NOTIFY || ret->netns != NONET_NETNS_HOST ? -EOPNOTSUPP : 0;
 }
 
-static int add_flags(struct json *profile, const struct nonet_policy *p, bool spec_allow) {
+/* Only what --log asks: runc before 1.2 (Debian 12's) refuses a profile with any flag, and the
+ * speculation choice (SPEC_ALLOW) is the runtime's. */
+static int add_flags(struct json *profile, const struct nonet_policy *p) {
         struct json *flags = json_get(profile, "flags");
-        const char *want[2] = { p->refusals == NONET_REFUSE_AND_LOG ? "SECCOMP_FILTER_FLAG_LOG" : NULL,
-                                spec_allow ? "SECCOMP_FILTER_FLAG_SPEC_ALLOW" : NULL };
+        const char *want[1] = { p->refusals == NONET_REFUSE_AND_LOG ? "SECCOMP_FILTER_FLAG_LOG" : NULL };
         int r;
         if (!flags && (r = json_add(profile, "flags", flags = json_new(JSON_ARRAY, NULL))) < 0)
                 return r;
@@ -212,7 +213,7 @@ static int add_flags(struct json *profile, const struct nonet_policy *p, bool sp
                         return r;
         }
         if (flags->n == 0)
-                json_free(json_take(profile, "flags"));
+                json_free(json_take(profile, "flags")); /* as runc 1.1 takes it */
         return 0;
 }
 
@@ -226,7 +227,7 @@ int oci_profile(const struct nonet_policy *policy, struct json **ret) {
             json_add(profile, "syscalls", w.syscalls = json_new(JSON_ARRAY, NULL)) < 0 ||
             (r = filter_rules(&p, false, filter_rule, &w)) < 0 || (r = architectures(!w.socket_mixed, &archs)) < 0 ||
             (r = json_add(profile, "architectures", archs)) < 0 ||
-            (r = add_flags(profile, &p, true)) < 0 || /* SPEC_ALLOW: as the filter (README, Speculation) */
+            (r = add_flags(profile, &p)) < 0 ||
             (r = json_add(profile, "syscalls", json_take(profile, "syscalls"))) < 0) { /* last, as profiles have it */
                 json_free(profile);
                 return r < 0 ? r : -ENOMEM;
@@ -446,7 +447,7 @@ int oci_merge(const struct nonet_policy *policy, const char *base, size_t size, 
         if (r >= 0 && *ret_no_x86)
                 leave_out_x86(profile);
         if (r >= 0)
-                r = add_flags(profile, &p, false); /* the base's speculation choice stays */
+                r = add_flags(profile, &p);
         if (r < 0) {
                 json_free(profile);
                 return r;

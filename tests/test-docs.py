@@ -11,7 +11,8 @@ sys.path.insert(0, os.path.dirname(__file__))
 from nonettest import BUILD, SOURCE, check, check_eq, main, run, test  # noqa: E402
 
 MAN = os.path.join(BUILD, "man")
-PAGES = ["nonet-exec.1", "nonet_restrict.3", "nonet.conf.5", "pam_nonet.8", "nonet-generator.8"]
+PAGES = ["nonet-exec.1", "nonet_restrict.3", "nonet.conf.5", "pam_nonet.8", "nonet-generator.8"] + \
+    (["spank_nonet.8"] if os.path.exists(os.path.join(BUILD, "man", "spank_nonet.8")) else [])
 # scdoc 1.11 writes a .PP after every .SH and before blank lines; mandoc notes each.
 SCDOC_NOISE = re.compile(r"WARNING: skipping paragraph macro: PP (empty|after SH)")
 
@@ -118,6 +119,96 @@ def pam_arguments_are_documented():
     text = rendered("pam_nonet.8")
     for a in args:
         check(a in text, a)
+
+
+# The runtime spec's schema for linux.seccomp (schema/config-linux.json and defs-linux.json of
+# runtime-spec 1.1): the enums, the required members and the integer ranges.
+SECCOMP_SCHEMA = {
+    "SeccompArch": {"SCMP_ARCH_X86", "SCMP_ARCH_X86_64", "SCMP_ARCH_X32", "SCMP_ARCH_ARM", "SCMP_ARCH_AARCH64",
+                    "SCMP_ARCH_MIPS", "SCMP_ARCH_MIPS64", "SCMP_ARCH_MIPS64N32", "SCMP_ARCH_MIPSEL",
+                    "SCMP_ARCH_MIPSEL64", "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PPC", "SCMP_ARCH_PPC64",
+                    "SCMP_ARCH_PPC64LE", "SCMP_ARCH_S390", "SCMP_ARCH_S390X", "SCMP_ARCH_PARISC",
+                    "SCMP_ARCH_PARISC64", "SCMP_ARCH_RISCV64"},
+    "SeccompAction": {"SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD", "SCMP_ACT_TRAP",
+                      "SCMP_ACT_ERRNO", "SCMP_ACT_TRACE", "SCMP_ACT_ALLOW", "SCMP_ACT_LOG", "SCMP_ACT_NOTIFY"},
+    "SeccompFlag": {"SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW",
+                    "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"},
+    "SeccompOperators": {"SCMP_CMP_NE", "SCMP_CMP_LT", "SCMP_CMP_LE", "SCMP_CMP_EQ", "SCMP_CMP_GE", "SCMP_CMP_GT",
+                         "SCMP_CMP_MASKED_EQ"},
+}
+
+
+def check_seccomp_schema(p, what):
+    uint = lambda v, bits: isinstance(v, int) and not isinstance(v, bool) and 0 <= v < 2 ** bits  # noqa: E731
+    check(set(p) <= {"defaultAction", "defaultErrnoRet", "architectures", "flags", "listenerPath",
+                     "listenerMetadata", "syscalls"}, f"{what}: members {set(p)}")
+    check(p.get("defaultAction") in SECCOMP_SCHEMA["SeccompAction"], what + ": defaultAction")
+    check(all(a in SECCOMP_SCHEMA["SeccompArch"] for a in p.get("architectures", [])), what + ": architectures")
+    check(all(f in SECCOMP_SCHEMA["SeccompFlag"] for f in p.get("flags", [])), what + ": flags")
+    for i, rule in enumerate(p.get("syscalls", [])):
+        where = f"{what}: syscalls[{i}]"
+        check(set(rule) <= {"names", "action", "errnoRet", "args"}, where + f": members {set(rule)}")
+        check(rule.get("names") and all(isinstance(n, str) for n in rule["names"]), where + ": names")
+        check(rule.get("action") in SECCOMP_SCHEMA["SeccompAction"], where + ": action")
+        check("errnoRet" not in rule or uint(rule["errnoRet"], 32), where + ": errnoRet")
+        for a in rule.get("args", []):
+            check(set(a) <= {"index", "value", "valueTwo", "op"} and {"index", "value", "op"} <= set(a), where)
+            check(uint(a["index"], 32) and uint(a["value"], 64) and uint(a.get("valueTwo", 0), 64), where + ": args")
+            check(a["op"] in SECCOMP_SCHEMA["SeccompOperators"], where + ": op")
+
+
+@test
+def oci_profiles_match_the_runtime_spec_schema():
+    import json
+    nonet_exec = os.path.join(BUILD, "nonet-exec", "nonet-exec")
+    for opts in ([], ["--allow=inet6"], ["--errno=eperm"], ["--dry-run"], ["--log"]):
+        r = run([nonet_exec, "--print-filter=oci"] + opts)
+        check_eq(r.returncode, 0, "--print-filter=oci " + " ".join(opts) + ": " + r.stderr)
+        check_seccomp_schema(json.loads(r.stdout), "profile " + " ".join(opts))
+    # merged, the base's own form (archMap, includes, excludes) stays: only nonet's rules are checked
+    base = "/usr/share/containers/seccomp.json"
+    if os.path.exists(base):
+        r = run([nonet_exec, "--print-filter=oci", "--base=" + base])
+        merged, original = json.loads(r.stdout), json.load(open(base))
+        plain = {"names", "action", "errnoRet", "args"}
+        ours = [rule for rule in merged["syscalls"] if set(rule) <= plain]
+        check(len(ours) > 140 and not any(set(rule) <= plain for rule in original["syscalls"]), "nonet's rules")
+        ours = {"syscalls": ours, "defaultAction": merged["defaultAction"]}
+        check_seccomp_schema(ours, "merged onto " + base)
+
+
+def yaml_blocks(text):
+    return re.findall(r"```yaml\n(.*?)```", text, re.S)
+
+
+@test
+def kubernetes_example_matches_the_api_schema():
+    import yaml
+    # io.k8s.api.core.v1.SeccompProfile: type (required) Localhost, RuntimeDefault or Unconfined;
+    # localhostProfile, a relative path, exactly when the type is Localhost.
+    blocks = yaml_blocks(open(os.path.join(SOURCE, "README.md")).read())
+    man = open(os.path.join(SOURCE, "man", "nonet-exec.1.scd")).read()
+    blocks += [b for b in re.findall(r"```\n(spec:.*?)```", man, re.S)]
+    check(len(blocks) >= 2, "the README's and the man page's examples")
+    for block in blocks:
+        doc = yaml.safe_load(block)
+        spec = doc.get("spec", {})
+        if "kind" in doc:
+            check_eq((doc["apiVersion"], doc["kind"]), ("v1", "Pod"), "a Pod")
+            check(isinstance(doc["metadata"]["name"], str), "metadata.name")
+        profiles = 0
+        for c in spec["containers"]:
+            check(isinstance(c["name"], str) and isinstance(c["image"], str), "a container's name and image")
+            check(set(c) <= {"name", "image", "securityContext", "command", "args"}, f"container fields {set(c)}")
+            sp = c.get("securityContext", {}).get("seccompProfile")
+            if sp is None:
+                continue
+            profiles += 1
+            check(set(sp) <= {"type", "localhostProfile"}, f"seccompProfile fields {set(sp)}")
+            check(sp["type"] in ("Localhost", "RuntimeDefault", "Unconfined"), "seccompProfile.type")
+            check((sp["type"] == "Localhost") == ("localhostProfile" in sp), "localhostProfile with Localhost")
+            check(not sp.get("localhostProfile", "x").startswith("/"), "localhostProfile is relative")
+        check_eq(profiles, 1, "one container network-off, its sidecar not")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,232 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""The OCI profile and the entrypoint form under real runtimes: Debian's runc (a bundle from
+`runc spec`) and podman (`--rootfs`), offline, with a root filesystem made of the host's own
+/usr, in a private root (privroot.py). Containers share the host's network namespace, so
+that the control reaches a listener the test runs on 127.0.0.1."""
+
+import http.server
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+
+sys.path.insert(0, os.path.dirname(__file__))
+import privroot  # noqa: E402
+
+privroot.reexec_in_namespace()
+
+from nonettest import BUILD, EAFNOSUPPORT, EPERM, Programs, check, check_eq, main, run, test  # noqa: E402
+
+R = privroot.PrivateRoot()
+P = Programs()
+REPLY = "reply-from-the-listener"
+BASE = "/usr/share/containers/seccomp.json"  # Debian's containers profile (golang-github-containers-common)
+
+
+class Reply(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(REPLY.encode() + b"\n")
+
+    def log_message(self, *args):
+        pass
+
+
+HTTP = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Reply)
+threading.Thread(target=HTTP.serve_forever, daemon=True).start()
+PORT = HTTP.server_address[1]
+
+# What the container tries: each family, a unix socket and a pair, the socket it was given
+# (fd 3), and curl. One JSON line.
+PROBE = r"""
+import json, os, socket, subprocess, sys
+out = {}
+for name, fam, typ in (("inet", 2, 1), ("inet6", 10, 1), ("netlink", 16, 3), ("packet", 17, 3)):
+    try:
+        socket.socket(fam, typ).close(); out[name] = 0
+    except OSError as e:
+        out[name] = e.errno
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind("\0nonet-probe"); s.listen(); c = socket.socket(socket.AF_UNIX); c.connect("\0nonet-probe")
+a, _ = s.accept(); c.sendall(b"unix-ok"); out["unix"] = a.recv(16).decode()
+x, y = socket.socketpair(); x.sendall(b"pair-ok"); out["socketpair"] = y.recv(16).decode()
+try:
+    held = socket.socket(fileno=3)
+    held.sendall(b"GET / HTTP/1.0\r\n\r\n"); reply = b""
+    while True:
+        chunk = held.recv(4096)
+        if not chunk:
+            break
+        reply += chunk
+    out["held"] = reply.decode().splitlines()[-1]
+except OSError as e:
+    out["held"] = "errno %d" % e.errno
+r = subprocess.run(["curl", "-sS", "--max-time", "10", "http://127.0.0.1:%s/" % sys.argv[1]], capture_output=True, text=True)
+out["curl"] = r.stdout.strip() or "exit %d" % r.returncode
+import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+# personality(ADDR_NO_RANDOMIZE): Debian's containers profile allows five personas, not this one
+out["personality"] = ctypes.get_errno() if libc.syscall(135, 0x0040000) < 0 else 0
+print(json.dumps(out))
+"""
+
+ROOT = tempfile.mkdtemp(prefix="nonet-containers-")
+ROOTFS = os.path.join(ROOT, "rootfs")
+
+
+def make_rootfs():
+    """The host's /usr, read-only, and the usual links to it: nothing fetched."""
+    for d in ("usr", "etc", "tmp", "proc", "dev", "sys", "nonet"):
+        os.makedirs(os.path.join(ROOTFS, d))
+    for link in ("bin", "lib", "lib64", "sbin"):
+        os.symlink("usr/" + link, os.path.join(ROOTFS, link))
+    with open(os.path.join(ROOTFS, "etc", "passwd"), "w") as f:
+        f.write("root:x:0:0:root:/:/bin/sh\n")
+    with open(os.path.join(ROOTFS, "etc", "group"), "w") as f:
+        f.write("root:x:0:\n")
+    with open(os.path.join(ROOTFS, "nonet", "probe.py"), "w") as f:
+        f.write(PROBE)
+    shutil.copy2(os.path.join(BUILD, "nonet-exec", "nonet-exec"), os.path.join(ROOTFS, "nonet"))
+    subprocess.run(["mount", "--bind", "-o", "ro", "/usr", os.path.join(ROOTFS, "usr")], check=True)
+    subprocess.run(["mount", "-o", "remount,bind,ro", os.path.join(ROOTFS, "usr")], check=True)
+
+
+make_rootfs()
+
+
+def profile(*args):
+    r = run([P.nonet_exec, "--print-filter=oci"] + list(args))
+    check_eq(r.returncode, 0, "nonet-exec --print-filter=oci: " + r.stderr)
+    path = os.path.join(ROOT, "profile-%d.json" % len(os.listdir(ROOT)))
+    with open(path, "w") as f:
+        f.write(r.stdout)
+    return path, r
+
+
+def with_fd3(cmd):
+    """cmd with a TCP connection to the listener, made before the container starts, as fd 3."""
+    held = socket.create_connection(("127.0.0.1", PORT))
+    fd = held.fileno()
+    try:
+        return run(["sh", "-c", f'exec 3<&{fd} {fd}<&-; exec "$@"', "sh"] + cmd, pass_fds=(fd,), timeout=180)
+    finally:
+        held.close()
+
+
+def result(r):
+    lines = [line for line in r.stdout.splitlines() if line.startswith("{")]
+    check(lines, "the container ran the probe: " + r.stdout + r.stderr)
+    return json.loads(lines[-1])
+
+
+def runc(seccomp=None, argv=None):
+    bundle = tempfile.mkdtemp(dir=ROOT, prefix="bundle-")
+    subprocess.run(["runc", "spec"], cwd=bundle, check=True)
+    with open(os.path.join(bundle, "config.json")) as f:
+        config = json.load(f)
+    config["root"] = {"path": ROOTFS, "readonly": True}
+    config["process"]["terminal"] = False
+    config["process"]["args"] = argv or ["python3", "/nonet/probe.py", str(PORT)]
+    config["process"]["env"].append("LC_ALL=C.UTF-8")
+    # the host's network: the listener is the test's
+    config["linux"]["namespaces"] = [n for n in config["linux"]["namespaces"] if n["type"] != "network"]
+    if seccomp:
+        with open(seccomp) as f:
+            config["linux"]["seccomp"] = json.load(f)
+    with open(os.path.join(bundle, "config.json"), "w") as f:
+        json.dump(config, f)
+    return with_fd3(["runc", "--root", os.path.join(ROOT, "runc-state"), "run", "--preserve-fds", "1", "--bundle",
+                     bundle, os.path.basename(bundle)])
+
+
+def podman(security=(), argv=None):
+    cmd = ["podman", "--root", os.path.join(ROOT, "storage"), "--runroot", os.path.join(ROOT, "runroot"),
+           "--cgroup-manager=cgroupfs", "--events-backend=file", "--runtime=runc",
+           "run", "--rm", "--network=host", "--ulimit=nofile=1024:1024", "--ulimit=nproc=4096:4096", "--preserve-fds=1", "--env=LC_ALL=C.UTF-8"]
+    for s in security:
+        cmd += ["--security-opt", s]
+    cmd += ["--rootfs", ROOTFS] + (argv or ["python3", "/nonet/probe.py", str(PORT)])
+    return with_fd3(cmd)
+
+
+def check_network_off(out, errno, what):
+    for family in ("inet", "inet6", "netlink", "packet"):
+        want = EAFNOSUPPORT if family == "netlink" else errno
+        check_eq(out[family], want, f"{what}: socket({family})")
+    check_eq(out["unix"], "unix-ok", what + ": a unix socket")
+    check_eq(out["socketpair"], "pair-ok", what + ": socketpair")
+    check_eq(out["held"], REPLY, what + ": the socket opened before")
+    check(REPLY not in out["curl"], what + ": curl reached the listener: " + out["curl"])
+
+
+@test
+def runc_without_a_profile_reaches_the_listener():
+    out = result(runc())
+    check_eq(out["curl"], REPLY, "the control's curl")
+    check_eq(out["inet"], 0, "the control's socket(inet)")
+
+
+@test
+def runc_with_the_profile_has_no_network_but_unix_and_held_sockets():
+    path, _ = profile()
+    out = result(runc(path))
+    check_network_off(out, EAFNOSUPPORT, "runc")
+    path, _ = profile("--errno=eperm")
+    check_network_off(result(runc(path)), EPERM, "runc, --errno=eperm")
+
+
+@test
+def podman_without_a_profile_and_with_its_own_reaches_the_listener():
+    check_eq(result(podman(["seccomp=unconfined"]))["curl"], REPLY, "podman, no profile")
+    out = result(podman())  # Debian's containers profile, podman's default
+    check_eq(out["curl"], REPLY, "podman's default profile")
+    check_eq(out["personality"], 38, "podman's default profile refuses personality(ADDR_NO_RANDOMIZE)")
+    out = result(podman(["seccomp=unconfined"]))
+    check_eq(out["personality"], 0, "without a profile, personality(ADDR_NO_RANDOMIZE) works")
+
+
+@test
+def podman_with_the_profile_alone():
+    path, _ = profile()
+    check_network_off(result(podman(["seccomp=" + path])), EAFNOSUPPORT, "podman, the profile alone")
+
+
+@test
+def podman_with_the_profile_merged_onto_debians_keeps_both():
+    path, r = profile("--base=" + BASE)
+    check("leaves out SCMP_ARCH_X86" in r.stderr, "says i386 is left out: " + r.stderr)
+    out = result(podman(["seccomp=" + path]))
+    check_network_off(out, EAFNOSUPPORT, "podman, merged")
+    # the base's own rules stay: that persona is not on its list, so its defaultErrnoRet (ENOSYS)
+    check_eq(out["personality"], 38, "the base's refusal of personality(ADDR_NO_RANDOMIZE)")
+
+
+@test
+def the_entrypoint_form_gives_the_whole_contract():
+    # nonet-exec inside podman's own profile: the seccomp rows, and Landlock, and the audit
+    argv = ["/nonet/nonet-exec", "--", "python3", "/nonet/probe.py", str(PORT)]
+    out = result(podman(argv=argv))
+    check_network_off(out, EAFNOSUPPORT, "entrypoint")
+    r = podman(argv=["/nonet/nonet-exec", "--", "/nonet/nonet-exec", "--status"])
+    check("network: off" in r.stdout and "landlock" in r.stdout.lower(), "--status inside: " + r.stdout + r.stderr)
+    # what no profile gives: the held TCP socket cannot be re-aimed (Landlock's TCP rules)
+    r = podman(argv=["/nonet/nonet-exec", "--", "python3", "-c",
+                     "import socket, errno\ns = socket.socket(fileno=3)\ntry:\n    s.connect(('127.0.0.1', %d))\n"
+                     "    print('reconnect-ok')\nexcept OSError as e:\n    print('reconnect-errno', e.errno)" % PORT])
+    check("reconnect-errno" in r.stdout and "reconnect-ok" not in r.stdout,
+          "re-aiming the held socket: " + r.stdout + r.stderr)
+
+
+def cleanup():
+    subprocess.run(["umount", "-R", os.path.join(ROOTFS, "usr")], check=False)
+    if not os.path.ismount(os.path.join(ROOTFS, "usr")):
+        shutil.rmtree(ROOT, ignore_errors=True)
+
+
+main(cleanup, P.cleanup, R.cleanup)
