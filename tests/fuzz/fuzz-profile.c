@@ -14,7 +14,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         struct json *merged = NULL, *again = NULL;
         char why[256], *text = NULL;
         size_t n = 0;
-        bool no_x86;
+        bool no_x86 = false;
 
         policy_init(&p);
         if (oci_merge(&p, (const char *) data, size, &merged, why, sizeof(why), &no_x86) < 0)
