@@ -25,6 +25,8 @@ struct admin_paths {
         uid_t owner;            /* who may own (and alone write) them: root */
 };
 void paths_default(struct admin_paths *ret);
+/* An argument of pam_nonet's or spank_nonet's line (conf=FILE, debug); false if unknown. */
+bool module_option(const char *arg, struct admin_paths *paths, bool *debug);
 
 enum diag_level { DIAG_ERROR, DIAG_WARNING, DIAG_DEBUG };
 struct diag {

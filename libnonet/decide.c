@@ -15,6 +15,16 @@ void paths_default(struct admin_paths *ret) {
         };
 }
 
+bool module_option(const char *arg, struct admin_paths *paths, bool *debug) {
+        if (strcmp(arg, "debug") == 0)
+                *debug = true;
+        else if (strncmp(arg, "conf=", 5) == 0 && arg[5] != '\0')
+                paths->table = arg + 5;
+        else
+                return false;
+        return true;
+}
+
 int verdict_for_user(const struct table *t, const struct settings *s, const char *user, enum unknown_user unknown,
                      struct verdict *ret, const struct diag *d) {
         struct account u;

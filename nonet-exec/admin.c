@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <glob.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include "util.h"
 
 #define SSHD "/usr/sbin/sshd"
+#define PLUGSTACK "/etc/slurm/plugstack.conf"
 
 struct diag_ctx {
         bool verbose;
@@ -133,6 +135,33 @@ static void check_sshd(void) {
         pclose(f);
 }
 
+/* Slurm's plugin stack, where Slurm reads it: spank_nonet loaded "optional" fails open. */
+static void check_plugstack(const char *path, int depth) {
+        char line[1024];
+        FILE *f = fopen(path, "re");
+        if (!f)
+                return;
+        for (unsigned n = 1; fgets(line, sizeof(line), f); n++) {
+                char word[16] = "", arg[900] = "";
+                if (sscanf(line, " %15s %899s", word, arg) < 2 || word[0] == '#')
+                        continue;
+                if (strcmp(word, "include") == 0 && depth < 4) {
+                        glob_t g;
+                        if (glob(arg, 0, NULL, &g) == 0)
+                                for (size_t i = 0; i < g.gl_pathc; i++)
+                                        check_plugstack(g.gl_pathv[i], depth + 1);
+                        globfree(&g);
+                        continue;
+                }
+                const char *base = strrchr(arg, '/');
+                if (strcmp(word, "optional") == 0 && strcmp(base ? base + 1 : arg, "spank_nonet.so") == 0)
+                        say("warning: %s:%u: spank_nonet.so is optional: Slurm ignores its failure, so a task the "
+                            "table restricts runs with the network on where it cannot be restricted: make it required",
+                            path, n);
+        }
+        fclose(f);
+}
+
 int table_check_config(char **argv, const struct table_files *files) {
         struct diag_ctx c = { .verbose = true, .reads_to_stdout = true };
         struct diag d = { print_diag, &c };
@@ -155,6 +184,7 @@ int table_check_config(char **argv, const struct table_files *files) {
                        (unsigned) s.login_min, (unsigned) s.login_max);
         check_kernel(&s, &c);
         check_sshd();
+        check_plugstack(PLUGSTACK, 0);
         preview_services(&s, t, &d);
         table_free(t);
         return r < 0 || c.errors > 0 ? EXIT_FAILURE : EXIT_SUCCESS;

@@ -23,14 +23,9 @@ struct options {
 static void parse_options(pam_handle_t *pamh, int argc, const char **argv, struct options *o) {
         paths_default(&o->paths);
         o->debug = false;
-        for (int i = 0; i < argc; i++) {
-                if (strcmp(argv[i], "debug") == 0)
-                        o->debug = true;
-                else if (strncmp(argv[i], "conf=", 5) == 0 && argv[i][5] != '\0')
-                        o->paths.table = argv[i] + 5;
-                else
+        for (int i = 0; i < argc; i++)
+                if (!module_option(argv[i], &o->paths, &o->debug))
                         pam_syslog(pamh, LOG_ERR, "unknown option: %s", argv[i]);
-        }
 }
 
 struct log_ctx {

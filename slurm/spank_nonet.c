@@ -38,14 +38,9 @@ struct options {
 static void parse_options(int ac, char **av, struct options *o) {
         paths_default(&o->paths);
         o->debug = false;
-        for (int i = 0; i < ac; i++) {
-                if (strcmp(av[i], "debug") == 0)
-                        o->debug = true;
-                else if (strncmp(av[i], "conf=", 5) == 0 && av[i][5] != '\0')
-                        o->paths.table = av[i] + 5;
-                else
+        for (int i = 0; i < ac; i++)
+                if (!module_option(av[i], &o->paths, &o->debug))
                         slurm_error("nonet: unknown option in plugstack.conf: %s", av[i]);
-        }
 }
 
 static void log_diag(void *userdata, enum diag_level level, const char *message) {

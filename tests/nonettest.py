@@ -78,6 +78,26 @@ def _run_all():
     sys.exit(1 if failed else 0)
 
 
+def reply_server(text):
+    """A listener on 127.0.0.1 answering every GET with text: what a client in a test reaches,
+    or does not. Returns its port."""
+    import http.server
+    import threading
+
+    class Reply(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(text.encode() + b"\n")
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Reply)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server.server_address[1]
+
+
 class Programs:
     """Copies of the built programs in a directory any user can reach."""
 

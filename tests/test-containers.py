@@ -5,7 +5,6 @@
 /usr, in a private root (privroot.py). Containers share the host's network namespace, so
 that the control reaches a listener the test runs on 127.0.0.1."""
 
-import http.server
 import json
 import os
 import shutil
@@ -13,14 +12,14 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 
 sys.path.insert(0, os.path.dirname(__file__))
 import privroot  # noqa: E402
 
 privroot.reexec_in_namespace()
 
-from nonettest import BUILD, EAFNOSUPPORT, EPERM, Programs, check, check_eq, main, run, test  # noqa: E402
+from nonettest import (BUILD, EAFNOSUPPORT, EPERM, Programs, check, check_eq, main, reply_server, run,  # noqa: E402
+                       test)
 
 R = privroot.PrivateRoot()
 P = Programs()
@@ -28,19 +27,7 @@ REPLY = "reply-from-the-listener"
 BASE = "/usr/share/containers/seccomp.json"  # Debian's containers profile (golang-github-containers-common)
 
 
-class Reply(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        self.send_response(200)
-        self.end_headers()
-        self.wfile.write(REPLY.encode() + b"\n")
-
-    def log_message(self, *args):
-        pass
-
-
-HTTP = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Reply)
-threading.Thread(target=HTTP.serve_forever, daemon=True).start()
-PORT = HTTP.server_address[1]
+PORT = reply_server(REPLY)
 
 # What the container tries: each family, a unix socket and a pair, the socket it was given
 # (fd 3), and curl. One JSON line.

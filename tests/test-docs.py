@@ -112,13 +112,17 @@ def generated_dropin_matches_the_man_page():
 
 
 @test
-def pam_arguments_are_documented():
-    code = open(os.path.join(SOURCE, "pam_nonet", "pam_nonet.c")).read()
-    args = set(re.findall(r'strn?cmp\(argv\[i\], "([a-z=]+)"', code))
+def module_arguments_are_documented():
+    # pam_nonet's and spank_nonet's: module_option() reads both
+    code = open(os.path.join(SOURCE, "libnonet", "decide.c")).read()
+    code = code[code.index("bool module_option("):]
+    args = set(re.findall(r'strn?cmp\(arg, "([a-z=]+)"', code[:code.index("\n}\n")]))
     check_eq(args, {"debug", "conf="}, "arguments in the code")
-    text = rendered("pam_nonet.8")
-    for a in args:
-        check(a in text, a)
+    for name in ("pam_nonet.8", "spank_nonet.8"):
+        if name in PAGES:
+            text = rendered(name)
+            for a in args:
+                check(a in text, f"{a} in {name}")
 
 
 # The runtime spec's schema for linux.seccomp (schema/config-linux.json and defs-linux.json of

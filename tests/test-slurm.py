@@ -4,7 +4,6 @@
 slurmcluster.py), in a private root with its own users, table and Slurm configuration.
 Each job tries a real client (curl) against a listener the test runs on 127.0.0.1."""
 
-import http.server
 import os
 import signal
 import socket
@@ -18,7 +17,7 @@ import privroot  # noqa: E402
 
 privroot.reexec_in_namespace()
 
-from nonettest import BUILD, Programs, check, check_eq, main, run, test  # noqa: E402
+from nonettest import BUILD, Programs, check, check_eq, main, reply_server, run, test  # noqa: E402
 import slurmcluster  # noqa: E402
 
 R = privroot.PrivateRoot()
@@ -34,19 +33,8 @@ GOOD_TABLE = "@nn-students  hard  network  off\n"
 R.write(TABLE, GOOD_TABLE)
 
 
-class Reply(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        self.send_response(200)
-        self.end_headers()
-        self.wfile.write(REPLY.encode() + b"\n")
-
-    def log_message(self, *args):
-        pass
-
-
-HTTP = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Reply)
-threading.Thread(target=HTTP.serve_forever, daemon=True).start()
-URL = f"http://127.0.0.1:{HTTP.server_address[1]}/"
+PORT = reply_server(REPLY)
+URL = f"http://127.0.0.1:{PORT}/"
 CURL = f"curl -sS --max-time 10 {URL}; echo curl-exit=$?"
 
 UNIX_PATH = P.writable("unix.sock")
@@ -246,6 +234,18 @@ def a_task_is_restricted_where_landlock_polices_no_tcp():
     check("task-ran" in r.stdout and not reached(r), "the task ran, restricted: " + r.stdout + r.stderr)
     check("curl-exit=7" in r.stdout, r.stdout)
     check_eq(held.stdout.strip(), "0", "sockets the program holds")
+
+
+@test
+def check_config_warns_of_an_optional_plugin():
+    C.plugstack("debug", control="optional")
+    try:
+        r = run([P.nonet_exec, "--check-config"])
+    finally:
+        C.plugstack("debug")
+    check("/etc/slurm/plugstack.conf:1: spank_nonet.so is optional" in r.stderr, "the warning: " + r.stderr)
+    r = run([P.nonet_exec, "--check-config"])
+    check("plugstack" not in r.stderr, "required: no warning: " + r.stderr)
 
 
 main(C.cleanup, P.cleanup, R.cleanup)
