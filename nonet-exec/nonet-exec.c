@@ -742,6 +742,11 @@ static int print_user_filter(struct args *a) {
         bool restricted = true;
         if (table_user_policy(a->argv, a->user, &a->files, a->verbose, a->policy, &restricted) < 0)
                 return EXIT_FAILED;
+        if (!restricted && a->format == NONET_FILTER_OCI) {
+                /* no JSON at all: a profile written from this would be empty */
+                say("the table leaves %s's network on: no profile", a->user);
+                return EXIT_FAILURE;
+        }
         if (!restricted) {
                 printf("# the table leaves %s's network on: no filter\n", a->user);
                 return EXIT_SUCCESS;

@@ -12,6 +12,7 @@
 #include <slurm/spank.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -64,23 +65,39 @@ int slurm_spank_init(spank_t sp, int ac, char **av) {
         return 0;
 }
 
+/* The job user's name (NSS, thread-safe); false if unknown. */
+static bool job_user(spank_t sp, char *user, size_t size) {
+        uid_t uid = (uid_t) -1;
+        bool found = false;
+        snprintf(user, size, "(uid unknown)");
+        if (spank_get_item(sp, S_JOB_UID, &uid) != ESPANK_SUCCESS)
+                return false;
+        snprintf(user, size, "(uid %u)", (unsigned) uid);
+        for (size_t len = 4096; len <= (1 << 20) && !found; len *= 4) {
+                struct passwd pw, *p = NULL;
+                char *buf = malloc(len);
+                if (!buf)
+                        return false;
+                int r = getpwuid_r(uid, &pw, buf, len, &p);
+                if (r == 0 && p)
+                        found = snprintf(user, size, "%s", pw.pw_name) < (int) size;
+                free(buf);
+                if (r != ERANGE)
+                        break;
+        }
+        return found;
+}
+
 /* The job user's verdict from the table; closed where anything it needs fails. */
 static void job_verdict(spank_t sp, const struct options *o, char *user, size_t size, struct verdict *ret) {
-        struct diag d = { log_diag, (void *)o };
-        char buf[4096];
-        struct passwd pw, *found = NULL;
-        uid_t uid;
-
-        if (spank_get_item(sp, S_JOB_UID, &uid) != ESPANK_SUCCESS ||
-            getpwuid_r(uid, &pw, buf, sizeof(buf), &found) != 0 || !found) {
+        struct diag d = { log_diag, (void *) o };
+        if (!job_user(sp, user, size)) {
                 struct settings s;
                 settings_load(&o->paths, &s, &d);
                 verdict_fail_closed(&s, "the job's user is unknown", ret);
-                snprintf(user, size, "(uid %u)", (unsigned)uid);
                 return;
         }
-        snprintf(user, size, "%s", pw.pw_name);
-        decide_user(&o->paths, pw.pw_name, &d, ret);
+        decide_user(&o->paths, user, &d, ret);
 }
 
 int slurm_spank_task_init(spank_t sp, int ac, char **av) {

@@ -332,6 +332,21 @@ def print_filter_follows_the_user():
     check(r.returncode == 0 and "allowed: unix,netlink" in r.stdout, r.stdout[:300])
     r = run([E, "--print-filter", "--user=nn-nosuch"])
     check(r.returncode == 125 and "no such user" in r.stderr, r.stderr)
+    # as a container's profile: nn-nl's families kept, and nothing at all for a user left alone
+    import json
+    r = run([E, "--print-filter=oci", "--user=nn-nl"])
+    profile = json.loads(r.stdout)
+
+    def refused(family):
+        ops = {"SCMP_CMP_EQ": lambda a: family == a["value"], "SCMP_CMP_GE": lambda a: family >= a["value"],
+               "SCMP_CMP_MASKED_EQ": lambda a: family & a["value"] == a["valueTwo"]}
+        return any("socket" in rule["names"] and all(ops[a["op"]](a) for a in rule["args"])
+                   for rule in profile["syscalls"] if rule.get("args"))
+    check(r.returncode == 0 and not refused(16) and not refused(1) and refused(2) and refused(10),
+          "nn-nl's profile keeps netlink and unix, refuses inet and inet6: " + r.stdout[:400])
+    r = run([E, "--print-filter=oci", "--user=nn-free"])
+    check_eq((r.returncode, r.stdout), (1, ""), "no profile for nn-free: " + r.stderr)
+    check("the table leaves nn-free's network on: no profile" in r.stderr, r.stderr)
 
 
 @test
