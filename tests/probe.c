@@ -336,6 +336,22 @@ static int do_with_ring(int argc, char **argv) {
         return SETUP_FAILED + 9;
 }
 
+/* As a launcher's plugin does (spank_nonet in slurmstepd's task): restrict with
+ * NONET_INHERITED_EXEC while holding descriptor FD, close-on-exec ("cloexec") or not ("kept"),
+ * then exec the command. 125 if nothing runs. */
+static int do_restrict_exec(int argc, char **argv) {
+        struct nonet_policy *p = nonet_policy_new();
+        int fd = atoi(argv[1]);
+        if (!p || fcntl(fd, F_SETFD, strcmp(argv[0], "cloexec") == 0 ? FD_CLOEXEC : 0) < 0 ||
+            nonet_policy_set(p, NONET_ATTR_INHERITED, NONET_INHERITED_EXEC) < 0)
+                return SETUP_FAILED + 11;
+        if (nonet_restrict(p, NULL, 0) < 0)
+                return 125;
+        nonet_policy_free(p);
+        execvp(argv[2], argv + 2);
+        return SETUP_FAILED + 12;
+}
+
 /* An inherited connected TCP socket: disconnected (connect(AF_UNSPEC)), then aimed at the port
  * again with connect(), with TCP Fast Open's sendto(), or made to listen on a port of its own. */
 static int disconnect(int fd) {
@@ -463,6 +479,7 @@ static const struct probe probes[] = {
         { "frame-write-fd", 2, do_frame_write_fd },
         { "with-ring", -2, do_with_ring },
         { "reaim-fd", 3, do_reaim_fd },
+        { "restrict-exec", -3, do_restrict_exec },
         { "request-key", 0, do_request_key },
         { "dns-key", 1, do_dns_key },
         { "ioctl-path", 2, do_ioctl_path },

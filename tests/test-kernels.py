@@ -49,6 +49,17 @@ def expected(abi, tiocsti_allowed):
         "reaim_fastopen_control": 0,
         "reaim_fastopen": EPERM if abi >= 4 else 125,
         "udp_connected": 0 if abi >= 10 else 125,
+        # NONET_INHERITED_EXEC (spank_nonet): a close-on-exec connection is not judged; its
+        # control, kept across exec, is a door where Landlock does not police TCP
+        "exec_held_cloexec": EAFNOSUPPORT,
+        "exec_held_kept": EAFNOSUPPORT if abi >= 4 else 125,
+        # the OCI profile as runc compiles it, alone and merged; Debian's profile is the control
+        "oci_alone_inet": EAFNOSUPPORT,
+        "oci_alone_unix": 0,
+        "oci_merged_inet": EAFNOSUPPORT,
+        "oci_merged_unix": 0,
+        "oci_base_inet": 0,
+        "oci_base_unix": 0,
         # --log: Landlock's records of the executed command's refusals (ABI 7), none without it
         "landlock_nolog": 0,
         "landlock_log": 1 if abi >= 7 else 0,

@@ -104,6 +104,23 @@ def macvtap():
     row("macvtap_held", status(NOBODY + ["python3", "-c", holder, node, E, PROBE, "frame-write-fd", "3", "10"]))
 
 
+def oci():
+    """The OCI profile, compiled as runc compiles it (bench/profile-wrap), on this kernel: alone,
+    and merged onto Debian's containers profile, whose own verdict is the control."""
+    base = "/usr/share/containers/seccomp.json"
+    wrap = os.path.join(BUILD, "bench", "profile-wrap")
+    profiles = {"alone": [], "merged": ["--base=" + base]}
+    for name, extra in profiles.items():
+        path = f"/run/oci-{name}.json"  # the root is read-only here
+        with open(path, "w") as f:
+            subprocess.run([E, "--print-filter=oci"] + extra, stdout=f, stderr=subprocess.DEVNULL, check=True)
+        profiles[name] = path
+    profiles["base"] = base
+    for name, path in profiles.items():
+        row(f"oci_{name}_inet", status(NOBODY + [wrap, path, "--", PROBE, "socket", "inet"]))
+        row(f"oci_{name}_unix", status(NOBODY + [wrap, path, "--", PROBE, "socketpair", "unix"]))
+
+
 def doors():
     """Network devices, rings and the keyring's upcall, each with its control."""
     os.chmod("/dev/net/tun", 0o666)  # as Debian's udev makes it
@@ -191,6 +208,14 @@ def main():
             row(f"reaim_{how}{suffix}", status(NOBODY + [str(a) for a in args], [c.fileno()]) if opts is None
                 else as_nobody(*args, fds=[c.fileno()]))
             c.close()
+    # a launcher's own connection, open until exec (slurmstepd's, in spank_nonet's task): closed
+    # on exec, it never reaches the program and is not judged; kept, it is (its control)
+    for mode in ("cloexec", "kept"):
+        c = socket.create_connection(("127.0.0.1", port))
+        cmd = [PROBE, "restrict-exec", mode, str(c.fileno()), PROBE, "socket", "inet"]
+        row(f"exec_held_{mode}", status(NOBODY + cmd, [c.fileno()]))
+        c.close()
+    oci()
     u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     u.connect(("127.0.0.1", udp_port))
     row("udp_connected", as_nobody("true", fds=[u.fileno()]))
