@@ -759,7 +759,12 @@ def exit_status_and_errors():
                           (["--status", "--allow=inet"], "--status reads what is in force"),
                           (["--check-config", "--allow=inet"], "--check-config checks the table"),
                           (["--table=/x", "touch", marker], "--table and --settings go with"),
-                          (["--allow"], "option '--allow' needs an argument")):
+                          (["--allow"], "option '--allow' needs an argument"),
+                          (["--print-filter=json"], "invalid --print-filter 'json': use pfc or oci"),
+                          (["--print-filter", "--base=/x"], "--base goes with --print-filter=oci"),
+                          (["--base=/x", "touch", marker], "--base goes with --print-filter=oci"),
+                          (["--print-filter=oci", "--trace"], "it takes no --trace or --verbose"),
+                          (["--print-filter=oci", "--base="], "--base needs a file")):
         r = run([E] + args)
         check(r.returncode == 125 and message in r.stderr and r.stderr.endswith("for more information.\n"),
               f"{args}: {r.returncode} {r.stderr}")
@@ -994,6 +999,15 @@ def help_version_status_and_filter():
     check(": ptrace, no_new_privs" in r.stderr or ": ptrace,threads, no_new_privs" in r.stderr,
           "no TCP rule when inet is kept: " + r.stderr)
     check_eq(run([E, "--status", "true"]).returncode, 125, "--status takes no command")
+    # what a profile cannot carry, and bases that are not profiles, each said
+    text = P.writable("not-a-profile")
+    with open(text, "w") as f:
+        f.write("{\n  \"defaultAction\": SCMP_ACT_ALLOW\n}\n")
+    for args, message in ((["--private-loopback"], "a profile cannot carry --trace or --private-loopback"),
+                          (["--base=/nonexistent"], "/nonexistent: cannot read it: No such file or directory"),
+                          (["--base=" + text], text + ": cannot merge onto it: line 2, column 20: not JSON")):
+        r = run([E, "--print-filter=oci"] + args)
+        check(r.returncode == 125 and message in r.stderr and r.stdout == "", f"{args}: {r.returncode} {r.stderr}")
 
 
 if __name__ == "__main__":
