@@ -292,7 +292,8 @@ def ssh_agent_lists_its_key():
 
 @test
 def tmux_client_attaches_to_a_server_started_inside():
-    sock = P.writable("tmux")
+    # a socket of each run's own ($$): the server the run before killed may still be going away
+    sock = P.writable("tmux") + ".$$"
     script = (f"tmux -S {sock} new-session -d -s nonet 'sleep 60' && "
               f"tmux -S {sock} list-sessions -F '#{{session_name}} #{{session_windows}} #{{session_attached}}'; "
               f"s=$?; tmux -S {sock} kill-server; exit $s")
