@@ -267,10 +267,20 @@ static int parse_action(const struct json *name, const struct json *error, struc
         return 0;
 }
 
+#define CAP_NAME_MAX 32
+
 struct merge {
         const struct nonet_policy *p;
         struct action deflt;
-        bool allowed[2]; /* socket(), socketpair(): allowed by some rule of the base */
+        /* socket(), socketpair(): the families the base allows whole, in every container */
+        uint64_t allowed[2];
+        /* Docker's and podman's form: the same, by rules for a container with one capability
+         * (includes) and without it (excludes); a family both allow is allowed either way */
+        struct {
+                char cap[CAP_NAME_MAX];
+                uint64_t with[2], without[2];
+        } caps[8];
+        size_t n_caps;
         bool ioctl_allowed;
         char *why;
         size_t why_size;
@@ -303,15 +313,84 @@ static bool about_refused_family(const struct merge *m, const struct json *args)
         return false;
 }
 
+/* The families an allowing rule allows for every call of theirs: its conditions on the family
+ * (index 0) are SCMP_CMP_EQ or SCMP_CMP_NE, and any on another argument only a SCMP_CMP_NE (as
+ * "not NETLINK_AUDIT"); a rule allowing less is no ground for allowing a family whole. */
+static uint64_t families_allowed(const struct json *args) {
+        uint64_t set = UINT64_MAX;
+        for (size_t i = 0; args && i < args->n; i++) {
+                const struct json *a = args->items[i], *index = json_get(a, "index"), *op = json_get(a, "op"),
+                                  *value = json_get(a, "value");
+                if (!index || index->type != JSON_NUMBER || !op || op->type != JSON_STRING || !value ||
+                    value->type != JSON_NUMBER)
+                        return 0;
+                char *end;
+                unsigned long long v = strtoull(value->text, &end, 10);
+                bool ne = strcmp(op->text, "SCMP_CMP_NE") == 0;
+                if (*end || (strcmp(index->text, "0") != 0 ? !ne : !ne && strcmp(op->text, "SCMP_CMP_EQ") != 0))
+                        return 0;
+                if (strcmp(index->text, "0") != 0)
+                        continue;
+                uint64_t bit = v < NONET_FAMILY_MAX ? UINT64_C(1) << v : 0;
+                set &= ne ? ~bit : bit;
+        }
+        return set;
+}
+
+/* The one capability a rule's "includes" (or "excludes") names, with nothing else in it; "" for
+ * none at all; NULL for any other condition (architectures, kernels, several capabilities). */
+static const char *only_cap(const struct json *cond) {
+        if (!cond || cond->n == 0)
+                return "";
+        const struct json *caps = json_get(cond, "caps");
+        if (cond->type != JSON_OBJECT || cond->n != 1 || !caps || caps->type != JSON_ARRAY)
+                return NULL;
+        if (caps->n == 0)
+                return "";
+        if (caps->n != 1 || caps->items[0]->type != JSON_STRING || strlen(caps->items[0]->text) >= CAP_NAME_MAX)
+                return NULL;
+        return caps->items[0]->text;
+}
+
+static void note_allowed(struct merge *m, const struct json *rule, int call, uint64_t families) {
+        const char *inc = only_cap(json_get(rule, "includes")), *exc = only_cap(json_get(rule, "excludes"));
+        if (!inc || !exc || (*inc && *exc))
+                return; /* applies in some containers only, which nonet cannot tell */
+        if (!*inc && !*exc) {
+                m->allowed[call] |= families;
+                return;
+        }
+        const char *cap = *inc ? inc : exc;
+        size_t i = 0;
+        while (i < m->n_caps && strcmp(m->caps[i].cap, cap) != 0)
+                i++;
+        if (i == m->n_caps) {
+                if (i == ELEMENTSOF(m->caps))
+                        return;
+                snprintf(m->caps[i].cap, sizeof(m->caps[i].cap), "%s", cap);
+                m->n_caps++;
+        }
+        *(*inc ? &m->caps[i].with[call] : &m->caps[i].without[call]) |= families;
+}
+
+static uint64_t allowed_whole(const struct merge *m, int call) {
+        uint64_t set = m->allowed[call];
+        for (size_t i = 0; i < m->n_caps; i++)
+                set |= m->caps[i].with[call] & m->caps[i].without[call];
+        return set;
+}
+
 /* One base rule's name the policy decides: what the base said of it, and whether it can go. */
 static int judge_name(struct merge *m, size_t entry, const char *name, const struct action *a,
-                      const struct json *args) {
+                      const struct json *rule) {
+        const struct json *args = json_get(rule, "args");
         bool conditional = args && args->type == JSON_ARRAY && args->n > 0;
         bool allow = strcmp(a->name, "SCMP_ACT_ALLOW") == 0;
         switch (touched(name)) {
         case TOUCHED_FAMILY:
                 if (allow)
-                        m->allowed[strcmp(name, "socketpair") == 0] = true;
+                        note_allowed(m, rule, strcmp(name, "socketpair") == 0,
+                                     conditional ? families_allowed(args) : UINT64_MAX);
                 else if (!conditional || !about_refused_family(m, args))
                         return refuse_merge(m, "syscalls[%zu]: %s %s() calls of a family the policy keeps: "
                                                "merged, they would be allowed", entry, a->name, name);
@@ -343,7 +422,7 @@ static int strip_base(struct merge *m, struct json *syscalls) {
                                 return refuse_merge(m, "syscalls[%zu]: a name that is not a string", i);
                         if (touched(names->items[k]->text) == TOUCHED_NONE)
                                 continue;
-                        int r = judge_name(m, i, names->items[k]->text, &a, json_get(e, "args"));
+                        int r = judge_name(m, i, names->items[k]->text, &a, e);
                         if (r < 0)
                                 return r;
                         json_remove(names, k);
@@ -393,10 +472,13 @@ static int merge_rules(struct merge *m, const struct nonet_policy *p, struct jso
         struct writer w = { .syscalls = syscalls, .deflt = m->deflt, .first_new = syscalls->n };
         bool default_allows = strcmp(m->deflt.name, "SCMP_ACT_ALLOW") == 0;
         int r;
-        for (int k = 0; k < 2; k++)
-                if (!m->allowed[k] && !default_allows)
-                        return refuse_merge(m, "%s() is never allowed: keeping AF_UNIX would allow it",
-                                            k ? "socketpair" : "socket");
+        for (int k = 0; k < 2; k++) {
+                uint64_t missing = p->allow & ~allowed_whole(m, k);
+                if (missing && !default_allows)
+                        return refuse_merge(m, "%s() is never allowed whole for %s: keeping it would allow it",
+                                            k ? "socketpair" : "socket",
+                                            nonet_family_to_name(__builtin_ctzll(missing)) ?: "a family");
+        }
         for (int f = 0; f < NONET_FAMILY_MAX && !default_allows; f++)
                 if (p->allow & (UINT64_C(1) << f)) {
                         struct scmp_arg_cmp c = SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t) f);

@@ -208,7 +208,19 @@ static void test_unsafe_bases_are_refused(void) {
                 const char *base, *why;
         } cases[] = {
                 { "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": [{\"names\": [\"read\"], \"action\": "
-                  "\"SCMP_ACT_ALLOW\"}]}", "socket() is never allowed" },
+                  "\"SCMP_ACT_ALLOW\"}]}", "socket() is never allowed whole for unix" },
+                /* allowing inet alone is no ground for allowing unix */
+                { "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": [{\"names\": [\"socket\", \"socketpair\"], "
+                  "\"action\": \"SCMP_ACT_ALLOW\", \"args\": [{\"index\": 0, \"value\": 2, \"op\": \"SCMP_CMP_EQ\"}]}]}",
+                  "socket() is never allowed whole for unix" },
+                /* nor allowing it only to containers with a capability */
+                { "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": [{\"names\": [\"socket\", \"socketpair\"], "
+                  "\"action\": \"SCMP_ACT_ALLOW\", \"includes\": {\"caps\": [\"CAP_NET_ADMIN\"]}}]}",
+                  "socket() is never allowed whole for unix" },
+                /* nor allowing one protocol alone */
+                { "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": [{\"names\": [\"socket\", \"socketpair\"], "
+                  "\"action\": \"SCMP_ACT_ALLOW\", \"args\": [{\"index\": 2, \"value\": 0, \"op\": \"SCMP_CMP_EQ\"}]}]}",
+                  "socket() is never allowed whole for unix" },
                 { "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"ioctl\"], \"action\": "
                   "\"SCMP_ACT_ERRNO\", \"args\": [{\"index\": 1, \"value\": 1, \"op\": \"SCMP_CMP_EQ\"}]}]}",
                   "ioctl() rules with arguments" },
