@@ -29,6 +29,9 @@
 #ifndef LANDLOCK_ACCESS_FS_MAKE_BLOCK
 #define LANDLOCK_ACCESS_FS_MAKE_BLOCK (1ULL << 11)
 #endif
+#ifndef LANDLOCK_ACCESS_FS_REFER
+#define LANDLOCK_ACCESS_FS_REFER (1ULL << 13)
+#endif
 #ifndef LANDLOCK_ACCESS_NET_BIND_TCP
 #define LANDLOCK_ACCESS_NET_BIND_TCP (1ULL << 0)
 #endif
@@ -89,38 +92,46 @@ static int allow_beneath(int ruleset_fd, const char *path, uint64_t access) {
         return 0;
 }
 
+/* The filesystem rights a domain handles, for what the plan asks: none where the net rights
+ * make the domain. A domain that handles any filesystem right refuses REFER (a rename or link
+ * into another directory) unless a rule allows it, whether REFER is handled or not (landlock.rst,
+ * "Filesystem flags"); and it refuses mount() and pivot_root() whatever its rules. */
+static uint64_t handled_fs(uint64_t rows) {
+        uint64_t fs = rows & NONET_ROW_TCP ? 0 : LANDLOCK_ACCESS_FS_MAKE_BLOCK;
+        /* listed: connect() and sendmsg() to a named socket outside only beneath the paths listed */
+        if (rows & NONET_ROW_LISTED)
+                fs |= LANDLOCK_ACCESS_FS_RESOLVE_UNIX;
+        return fs ? fs | LANDLOCK_ACCESS_FS_REFER : 0;
+}
+
 int landlock_apply(int abi, const struct nonet_policy *p) {
         struct ruleset_attr attr = { 0 };
         uint64_t rows = plan_landlock_rows(abi, p);
-        size_t size;
+        size_t size = offsetof(struct ruleset_attr, handled_access_net);
 
-        if (abi <= 0)
+        /* ABI 1 cannot allow REFER: the plan gives it no rows, so ptrace is refused by seccomp. */
+        if (abi < 2 || rows == 0)
                 return -EINVAL;
         /* Every domain isolates ptrace, /proc/PID/mem, process_vm_* and pidfd_getfd. The net
          * rights only where the plan gives them: handled without a rule, they refuse every bind
-         * and connect. A ruleset must handle some access, so otherwise it handles one filesystem
-         * right it allows everywhere. */
+         * and connect. A ruleset must handle some access: otherwise it handles MAKE_BLOCK, which
+         * no unprivileged program can use, and allows it beneath / with REFER. */
         if (rows & NONET_ROW_TCP) {
                 attr.handled_access_net = LANDLOCK_ACCESS_NET_BIND_TCP | LANDLOCK_ACCESS_NET_CONNECT_TCP;
                 if (rows & NONET_ROW_UDP)
                         attr.handled_access_net |= LANDLOCK_ACCESS_NET_BIND_UDP | LANDLOCK_ACCESS_NET_CONNECT_SEND_UDP;
                 size = offsetof(struct ruleset_attr, scoped);
-        } else {
-                attr.handled_access_fs = LANDLOCK_ACCESS_FS_MAKE_BLOCK;
-                size = offsetof(struct ruleset_attr, handled_access_net);
         }
         if (rows & NONET_ROW_NO_ABSTRACT) {
                 attr.scoped = LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET;
                 size = sizeof(attr);
         }
-        /* listed: connect() and sendmsg() to a named socket outside only beneath the paths listed */
-        if (rows & NONET_ROW_LISTED)
-                attr.handled_access_fs |= LANDLOCK_ACCESS_FS_RESOLVE_UNIX;
+        attr.handled_access_fs = handled_fs(rows);
 
         _cleanup_close_ int fd = (int) syscall(__NR_landlock_create_ruleset, &attr, size, 0);
         int r = fd < 0 ? negative_errno() : 0;
-        if (r >= 0 && (attr.handled_access_fs & LANDLOCK_ACCESS_FS_MAKE_BLOCK))
-                r = allow_beneath(fd, "/", LANDLOCK_ACCESS_FS_MAKE_BLOCK);
+        if (r >= 0 && attr.handled_access_fs)
+                r = allow_beneath(fd, "/", attr.handled_access_fs & ~LANDLOCK_ACCESS_FS_RESOLVE_UNIX);
         for (size_t i = 0; r >= 0 && (rows & NONET_ROW_LISTED) && i < p->n_unix_paths; i++)
                 r = allow_beneath(fd, p->unix_paths[i], LANDLOCK_ACCESS_FS_RESOLVE_UNIX);
         if (r < 0)

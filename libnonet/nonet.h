@@ -136,7 +136,7 @@ enum nonet_layer {
 #define NONET_ROW_PTRACE       (UINT64_C(1) << 8)  /* ptrace & co. of processes outside: refused by seccomp */
 #define NONET_ROW_LOOPBACK     (UINT64_C(1) << 9)  /* a network namespace of its own, only lo */
 /* Landlock's rows (NONET_ROWS_LANDLOCK), each from a Landlock ABI: */
-#define NONET_ROW_SCOPED       (UINT64_C(1) << 16) /* ABI 1: ptrace, /proc/PID/mem & co. scoped to the sandbox */
+#define NONET_ROW_SCOPED       (UINT64_C(1) << 16) /* ABI 2: ptrace, /proc/PID/mem & co. scoped to the sandbox */
 #define NONET_ROW_TCP          (UINT64_C(1) << 17) /* ABI 4: bind/connect of held TCP sockets */
 #define NONET_ROW_NO_ABSTRACT  (UINT64_C(1) << 18) /* ABI 6: abstract unix sockets outside */
 #define NONET_ROW_THREADS      (UINT64_C(1) << 19) /* ABI 8: threads already running */

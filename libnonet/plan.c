@@ -28,7 +28,9 @@ static const struct row_name {
         { NONET_ROW_FASTOPEN, "fastopen", 0 },
         { NONET_ROW_PTRACE, "ptrace-refused", 0 },
         { NONET_ROW_LOOPBACK, "private-loopback", 0 },
-        { NONET_ROW_SCOPED, "ptrace", 1 },
+        /* a domain without net rights handles a filesystem right, which refuses every rename into
+         * another directory unless REFER (ABI 2) is allowed: on ABI 1 seccomp refuses ptrace */
+        { NONET_ROW_SCOPED, "ptrace", 2 },
         { NONET_ROW_TCP, "tcp", 4 },
         { NONET_ROW_UDP, "udp", 10 },
         { NONET_ROW_THREADS, "threads", 8 },
@@ -150,6 +152,8 @@ int plan_make(const struct nonet_policy *policy, int kernel_abi, struct plan *re
                       (p->inherited != NONET_INHERITED_ACCEPT ? NONET_ROW_DESCRIPTORS : 0);
         ret->abi = p->landlock == NONET_LANDLOCK_OFF || kernel_abi <= 0 ? 0 : kernel_abi;
         uint64_t landlock_given = plan_landlock_rows(ret->abi, p);
+        if (landlock_given == 0)
+                ret->abi = 0; /* no domain: seccomp refuses ptrace and its kin */
         ret->rows = SECCOMP_ROWS | landlock_given | (landlock_given & NONET_ROW_SCOPED ? 0 : NONET_ROW_PTRACE) |
                     (ret->needed & (NONET_ROW_DESCRIPTORS | NONET_ROW_LOOPBACK));
         if ((ret->needed & ~ret->rows) != 0) {

@@ -491,6 +491,41 @@ def a_real_test_suite_that_needs_localhost_passes_inside():
     check(r.returncode == 0 and "Tests result: SUCCESS" in r.stdout, r.stdout[-800:] + r.stderr[-400:])
 
 
+MOVE_ACROSS = """import os, sys
+d = sys.argv[1]
+for sub in ("a", "b"):
+    os.makedirs(os.path.join(d, sub), exist_ok=True)
+open(os.path.join(d, "a", "f"), "w").close()
+out = []
+for name, call in (("rename", lambda: os.rename(d + "/a/f", d + "/b/f")),
+                   ("link", lambda: os.link(d + "/b/f", d + "/a/g")),
+                   ("rename-dir", lambda: os.rename(d + "/b", d + "/a/b"))):
+    try:
+        call()
+        out.append(name + " ok")
+    except OSError as e:
+        out.append(f"{name} errno {e.errno}")
+print(", ".join(out))
+"""
+
+
+@test
+def a_file_moves_into_another_directory_in_every_mode():
+    # Landlock refuses REFER (rename or link into another directory) in any domain that
+    # handles a filesystem right, unless a rule allows it: nothing but the network is cut
+    modes = ([], ["--private-loopback"], ["--allow=inet"], ["--unix=no-abstract"], ["--landlock=off"])
+    want = "rename ok, link ok, rename-dir ok"
+    for n, opts in enumerate((None,) + modes):
+        d = P.writable(f"move-{n}")
+        cmd = ["python3", "-c", MOVE_ACROSS, d]
+        if opts is not None:
+            if "--unix=no-abstract" in opts and landlock_abi() < 6:
+                continue
+            cmd = [P.nonet_exec] + opts + ["--"] + cmd
+        r = run(as_user(cmd))
+        check_eq(r.stdout.strip(), want, f"{'control' if opts is None else opts}: {r.stderr.strip()}")
+
+
 def landlock_abi():
     r = run([P.nonet_exec, "--status"])
     for line in r.stdout.splitlines():
