@@ -26,7 +26,7 @@ int main(int argc, char **argv) {
         size_t size = 0, n = 0;
         struct json *profile = NULL;
         bool x86 = false;
-        if (!f || getdelim(&text, &size, '\0', f) < 0 || json_parse(text, strlen(text), &profile, NULL, NULL) < 0) {
+        if (!f || getdelim(&text, &size, '\0', f) < 0 || json_parse(text, strlen(text), &profile, NULL) < 0) {
                 fprintf(stderr, "profile-wrap: cannot read %s\n", argv[1]);
                 return 2;
         }

@@ -12,6 +12,9 @@
 struct parser {
         const char *p, *start, *end;
         int depth;
+        unsigned line;
+        const char *line_start;
+        struct json_error *error; /* a reason other than "not JSON", and where */
 };
 
 struct json *json_new(enum json_type type, const char *text) {
@@ -115,9 +118,34 @@ void json_remove(struct json *a, size_t i) {
         drop(a, i);
 }
 
+/* Line breaks are only ever in white space: strings refuse control characters. */
 static void skip_space(struct parser *ps) {
         while (ps->p < ps->end && (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\n' || *ps->p == '\r'))
-                ps->p++;
+                if (*ps->p++ == '\n') {
+                        ps->line++;
+                        ps->line_start = ps->p;
+                }
+}
+
+static void mark(const struct parser *ps, struct json *j) {
+        j->line = ps->line;
+        j->column = (unsigned) (ps->p - ps->line_start) + 1;
+}
+
+/* The length of the UTF-8 sequence at p (RFC 3629: no overlong forms, surrogates or values past
+ * U+10FFFF), or 0. */
+static size_t utf8_length(const unsigned char *p, const unsigned char *end) {
+        size_t n = *p < 0x80 ? 1 : *p >= 0xc2 && *p <= 0xdf ? 2 : *p >= 0xe0 && *p <= 0xef ? 3
+                 : *p >= 0xf0 && *p <= 0xf4 ? 4 : 0;
+        if (n == 0 || (size_t) (end - p) < n)
+                return 0;
+        for (size_t i = 1; i < n; i++)
+                if ((p[i] & 0xc0) != 0x80)
+                        return 0;
+        if ((*p == 0xe0 && p[1] < 0xa0) || (*p == 0xed && p[1] >= 0xa0) || (*p == 0xf0 && p[1] < 0x90) ||
+            (*p == 0xf4 && p[1] >= 0x90))
+                return 0;
+        return n;
 }
 
 static int hex4(struct parser *ps, unsigned *ret) {
@@ -161,6 +189,17 @@ static int parse_string(struct parser *ps, char **ret) {
                         break;
                 if (c < 0x20)
                         return -EINVAL;
+                if (c >= 0x80) { /* Go reads a byte that is not UTF-8 as U+FFFD */
+                        size_t k = utf8_length((const unsigned char *) ps->p - 1, (const unsigned char *) ps->end);
+                        if (k == 0) {
+                                ps->p--;
+                                return -EINVAL;
+                        }
+                        memcpy(s + n, ps->p - 1, k);
+                        n += k;
+                        ps->p += k - 1;
+                        continue;
+                }
                 if (c != '\\') {
                         s[n++] = (char) c;
                         continue;
@@ -228,6 +267,38 @@ static int parse_number(struct parser *ps, struct json **ret) {
 
 static int parse_value(struct parser *ps, struct json **ret);
 
+static int by_key(const void *a, const void *b, void *userdata) {
+        char *const *keys = userdata;
+        size_t x = *(const size_t *) a, y = *(const size_t *) b;
+        int c = strcmp(keys[x], keys[y]);
+        return c != 0 ? c : x < y ? -1 : x > y;
+}
+
+/* Go's decoder keeps the last of two equal keys (and merges two objects given under one), a C
+ * reader often the first: an object with a key twice is read by neither. */
+static int check_keys_once(struct parser *ps, const struct json *o) {
+        size_t second = SIZE_MAX;
+        if (o->n < 2)
+                return 0;
+        _cleanup_free_ size_t *order = malloc(o->n * sizeof(*order));
+        if (!order)
+                return -ENOMEM;
+        for (size_t i = 0; i < o->n; i++)
+                order[i] = i;
+        qsort_r(order, o->n, sizeof(*order), by_key, o->keys);
+        for (size_t i = 1; i < o->n; i++)
+                if (strcmp(o->keys[order[i - 1]], o->keys[order[i]]) == 0 && order[i] < second)
+                        second = order[i];
+        if (second == SIZE_MAX)
+                return 0;
+        char key[48];
+        json_quote(o->keys[second], key, sizeof(key));
+        ps->error->line = o->items[second]->line;
+        ps->error->column = o->items[second]->column;
+        snprintf(ps->error->reason, sizeof(ps->error->reason), "%s twice: runc reads the last of these", key);
+        return -EINVAL;
+}
+
 static int parse_container(struct parser *ps, enum json_type type, struct json **ret) {
         char close = type == JSON_ARRAY ? ']' : '}';
         struct json *c = json_new(type, NULL);
@@ -245,8 +316,9 @@ static int parse_container(struct parser *ps, enum json_type type, struct json *
         }
         for (;;) {
                 _cleanup_free_ char *key = NULL;
-                struct json *item;
+                struct json *item, where;
                 skip_space(ps);
+                mark(ps, &where);
                 if (type == JSON_OBJECT) {
                         if (ps->p >= ps->end || *ps->p++ != '"' || (r = parse_string(ps, &key)) < 0)
                                 goto fail_einval;
@@ -254,7 +326,13 @@ static int parse_container(struct parser *ps, enum json_type type, struct json *
                         if (ps->p >= ps->end || *ps->p++ != ':')
                                 goto fail_einval;
                 }
-                if ((r = parse_value(ps, &item)) < 0 || (r = json_add(c, key, item)) < 0) {
+                if ((r = parse_value(ps, &item)) < 0) {
+                        json_free(c);
+                        return r;
+                }
+                item->line = where.line;
+                item->column = where.column;
+                if ((r = json_add(c, key, item)) < 0) {
                         json_free(c);
                         return r;
                 }
@@ -270,6 +348,10 @@ static int parse_container(struct parser *ps, enum json_type type, struct json *
         }
 done:
         ps->depth--;
+        if (type == JSON_OBJECT && (r = check_keys_once(ps, c)) < 0) {
+                json_free(c);
+                return r;
+        }
         *ret = c;
         return 0;
 fail_einval:
@@ -315,28 +397,58 @@ static int parse_value(struct parser *ps, struct json **ret) {
         return parse_number(ps, ret);
 }
 
-int json_parse(const char *data, size_t size, struct json **ret, unsigned *ret_line, unsigned *ret_column) {
-        struct parser ps = { data, data, data + size, 0 };
-        struct json *j = NULL;
+int json_parse(const char *data, size_t size, struct json **ret, struct json_error *ret_error) {
+        struct json_error e = { 0 };
+        struct parser ps = { data, data, data + size, 0, 1, data, &e };
+        struct json *j = NULL, where;
+        skip_space(&ps);
+        mark(&ps, &where);
         int r = parse_value(&ps, &j);
         if (r >= 0) {
+                j->line = where.line;
+                j->column = where.column;
                 skip_space(&ps);
                 if (ps.p != ps.end) {
                         json_free(j);
                         r = -EINVAL;
                 }
         }
-        if (r == -EINVAL && ret_line) {
-                unsigned line = 1, col = 1;
-                for (const char *c = data; c < ps.p && c < ps.end; c++, col++)
+        if (r == -EINVAL && !*e.reason) {
+                e.line = 1, e.column = 1;
+                for (const char *c = data; c < ps.p && c < ps.end; c++, e.column++)
                         if (*c == '\n')
-                                line++, col = 0;
-                *ret_line = line;
-                *ret_column = col;
+                                e.line++, e.column = 0;
+                snprintf(e.reason, sizeof(e.reason), "not JSON");
         }
+        if (r == -EINVAL && ret_error)
+                *ret_error = e;
         if (r >= 0)
                 *ret = j;
         return r;
+}
+
+bool json_name_matches(const char *key, const char *name) {
+        for (const unsigned char *k = (const unsigned char *) key;; name++) {
+                char c = (char) (*name >= 'A' && *name <= 'Z' ? *name - 'A' + 'a' : *name);
+                if (k[0] == 0xe2 && k[1] == 0x84 && k[2] == 0xaa && c == 'k') /* U+212A, Kelvin */
+                        k += 3;
+                else if (k[0] == 0xc5 && k[1] == 0xbf && c == 's') /* U+017F, long s */
+                        k += 2;
+                else if ((*k >= 'A' && *k <= 'Z' ? *k - 'A' + 'a' : *k) == c)
+                        k++;
+                else
+                        return false;
+                if (!*name)
+                        return true;
+        }
+}
+
+void json_quote(const char *s, char *buf, size_t size) {
+        size_t n = strlen(s), max = size - 3;
+        snprintf(buf, size, "\"%.*s%s\"", (int) (n > max ? max - 3 : n), s, n > max ? "..." : "");
+        for (char *c = buf + 1; *c; c++)
+                if ((unsigned char) *c < 0x20 || *c == 0x7f)
+                        *c = '?';
 }
 
 static void write_string(const char *s, FILE *f) {

@@ -2,7 +2,9 @@
 #pragma once
 
 /* A small JSON tree, for seccomp profiles: parsed strictly (RFC 8259, nesting bounded), numbers
- * kept as written, written back with the keys in their order. */
+ * kept as written, written back with the keys in their order. Read as the Go runtimes read it or
+ * refused: runc, podman, Docker and containerd decode with Go's encoding/json, which keeps the
+ * last of two equal keys and matches a member to a field but for case. */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -16,10 +18,18 @@ struct json {
         struct json **items;  /* an array's items, or an object's values */
         char **keys;          /* an object's keys */
         size_t n, allocated;
+        unsigned line, column; /* where it was read: a member's key, else the value; 0 if built */
 };
 
-/* -EINVAL with the 1-based line and column of the first error in *ret_line, *ret_column. */
-int json_parse(const char *data, size_t size, struct json **ret, unsigned *ret_line, unsigned *ret_column);
+/* Why json_parse() refused a text, and where (1-based). */
+struct json_error {
+        unsigned line, column;
+        char reason[160];
+};
+
+/* -EINVAL with *ret_error (if not NULL) filled: not JSON, not UTF-8, or an object with a key twice
+ * (Go keeps the last, a C reader often the first). */
+int json_parse(const char *data, size_t size, struct json **ret, struct json_error *ret_error);
 void json_free(struct json *j);
 int json_write(const struct json *j, FILE *f);
 
@@ -27,6 +37,11 @@ struct json *json_new(enum json_type type, const char *text);
 /* Adds to an array (key NULL) or an object; takes item, also on failure. */
 int json_add(struct json *container, const char *key, struct json *item);
 bool json_equal(const struct json *a, const struct json *b);
+/* Whether Go's encoding/json takes key for the field name (ASCII): equal but for case, where the
+ * Kelvin sign (U+212A) is a k and the long s (U+017F) an s (its foldName()). */
+bool json_name_matches(const char *key, const char *name);
+/* s for a message: quoted, cut to fit size, control characters as '?'. */
+void json_quote(const char *s, char *buf, size_t size);
 /* An object's member, or NULL. */
 struct json *json_get(const struct json *object, const char *key);
 /* Takes an object's member out (the caller owns it), or NULL. */

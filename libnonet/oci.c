@@ -251,9 +251,16 @@ static enum touched touched(const char *name) {
         return TOUCHED_NONE;
 }
 
-/* An action as a profile writes it; ERRNO and TRACE default to EPERM (runtime-spec). */
+/* An action as a profile writes it, spelled as runc spells it (crun reads other spellings too);
+ * ERRNO and TRACE default to EPERM (runtime-spec). */
 static int parse_action(const struct json *name, const struct json *error, struct action *ret) {
-        if (!name || name->type != JSON_STRING || strncmp(name->text, "SCMP_ACT_", 9) != 0)
+        static const char *const known[] = { "SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD",
+                                             "SCMP_ACT_TRAP", "SCMP_ACT_ERRNO", "SCMP_ACT_TRACE",
+                                             "SCMP_ACT_ALLOW", "SCMP_ACT_LOG" };
+        size_t i = 0;
+        while (name && name->type == JSON_STRING && i < ELEMENTSOF(known) && strcmp(name->text, known[i]) != 0)
+                i++;
+        if (!name || name->type != JSON_STRING || i == ELEMENTSOF(known))
                 return -EINVAL;
         ret->name = name->text;
         ret->error = -1;
@@ -282,6 +289,7 @@ struct merge {
         } caps[8];
         size_t n_caps;
         bool ioctl_allowed;
+        size_t first_new; /* the syscalls entries before this are the base's */
         char *why;
         size_t why_size;
 };
@@ -293,6 +301,125 @@ static int refuse_merge(struct merge *m, const char *fmt, ...) {
         vsnprintf(m->why, m->why_size, fmt, ap);
         va_end(ap);
         return -EINVAL;
+}
+
+/* A refusal that names where in the file: a member's key, or a list's item. */
+static int refuse_at(struct merge *m, const struct json *j, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int refuse_at(struct merge *m, const struct json *j, const char *fmt, ...) {
+        char what[256];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(what, sizeof(what), fmt, ap);
+        va_end(ap);
+        return refuse_merge(m, "line %u, column %u: %s", j->line, j->column, what);
+}
+
+/* The members the Go runtimes decode, for each object of a profile (runtime-spec's LinuxSeccomp,
+ * LinuxSyscall, LinuxSeccompArg; Docker's and containers' Seccomp, Syscall, Architecture,
+ * Filter), with the object each member's value holds (itself, or its list's items). */
+struct member {
+        const char *name;
+        const struct schema *of;
+};
+
+struct schema {
+        const char *what;
+        const struct member *members;
+};
+
+static const struct schema arg_schema = {
+        "an argument condition", (const struct member[]) { { "index" }, { "value" }, { "valueTwo" }, { "op" }, { NULL } },
+};
+static const struct schema filter_schema = {
+        "an includes or excludes", (const struct member[]) { { "caps" }, { "arches" }, { "minKernel" }, { NULL } },
+};
+static const struct schema arch_schema = {
+        "an archMap entry", (const struct member[]) { { "architecture" }, { "subArchitectures" }, { NULL } },
+};
+static const struct schema rule_schema = {
+        "a syscalls entry",
+        (const struct member[]) { { "names" }, { "action" }, { "errnoRet" }, { "errno" }, { "args", &arg_schema },
+                                  { "comment" }, { "includes", &filter_schema }, { "excludes", &filter_schema },
+                                  { "name" }, { NULL } },
+};
+static const struct schema profile_schema = {
+        "a profile",
+        (const struct member[]) { { "defaultAction" }, { "defaultErrnoRet" }, { "defaultErrno" }, { "architectures" },
+                                  { "archMap", &arch_schema }, { "syscalls", &rule_schema }, { "flags" },
+                                  { "listenerPath" }, { "listenerMetadata" }, { NULL } },
+};
+
+/* Each member known by its exact name: Go takes a key that differs but for case as the member too
+ * (and the last of the two), and a member nonet does not know may be one a newer runtime acts on. */
+static int check_members(struct merge *m, const struct json *j, const struct schema *s) {
+        int r;
+        for (size_t i = 0; j->type == JSON_ARRAY && i < j->n; i++)
+                if ((r = check_members(m, j->items[i], s)) < 0)
+                        return r;
+        for (size_t i = 0; j->type == JSON_OBJECT && i < j->n; i++) {
+                const struct member *f = s->members;
+                char key[48];
+                while (f->name && strcmp(f->name, j->keys[i]) != 0)
+                        f++;
+                if (f->name) {
+                        if (f->of && (r = check_members(m, j->items[i], f->of)) < 0)
+                                return r;
+                        continue;
+                }
+                json_quote(j->keys[i], key, sizeof(key));
+                for (f = s->members; f->name && !json_name_matches(j->keys[i], f->name); f++)
+                        ;
+                if (f->name)
+                        return refuse_at(m, j->items[i], "%s: runc reads it as \"%s\"%s", key, f->name,
+                                         json_get(j, f->name) ? ", the last of the two" : "");
+                return refuse_at(m, j->items[i], "%s in %s: not a member nonet knows, which a runtime may act on", key,
+                                 s->what);
+        }
+        return 0;
+}
+
+/* The architectures as runc names them: runc refuses any other spelling, and crun reads
+ * "SCMP_ARCH_x86" or "x86" as SCMP_ARCH_X86. */
+static int check_arch_name(struct merge *m, const struct json *name) {
+        static const char *const known[] = {
+                "X86",    "X86_64",  "X32",      "ARM",        "AARCH64", "LOONGARCH64", "M68K",
+                "MIPS",   "MIPS64",  "MIPS64N32", "MIPSEL",    "MIPSEL64", "MIPSEL64N32", "PPC",
+                "PPC64",  "PPC64LE", "RISCV64",  "S390",       "S390X",   "PARISC",      "PARISC64",
+                "SH",     "SHEB",
+        };
+        char quoted[48];
+        if (name->type != JSON_STRING)
+                return 0; /* the runtimes refuse it, and start nothing */
+        for (size_t i = 0; i < ELEMENTSOF(known); i++)
+                if (strncmp(name->text, "SCMP_ARCH_", 10) == 0 && strcmp(name->text + 10, known[i]) == 0)
+                        return 0;
+        json_quote(name->text, quoted, sizeof(quoted));
+        return refuse_at(m, name, "%s: not an architecture as runc names them (\"SCMP_ARCH_X86\"): runc refuses it, "
+                         "crun may read it as one", quoted);
+}
+
+static int check_arch_list(struct merge *m, const struct json *list) {
+        int r;
+        for (size_t i = 0; list && list->type == JSON_ARRAY && i < list->n; i++)
+                if ((r = check_arch_name(m, list->items[i])) < 0)
+                        return r;
+        return 0;
+}
+
+/* A profile read as the runtimes read it, or refused. */
+static int check_profile(struct merge *m, const struct json *profile) {
+        const struct json *map = json_get(profile, "archMap");
+        int r = check_members(m, profile, &profile_schema);
+        if (r >= 0)
+                r = check_arch_list(m, json_get(profile, "architectures"));
+        for (size_t i = 0; r >= 0 && map && map->type == JSON_ARRAY && i < map->n; i++) {
+                const struct json *arch = json_get(map->items[i], "architecture");
+                if (arch)
+                        r = check_arch_name(m, arch);
+                if (r >= 0)
+                        r = check_arch_list(m, json_get(map->items[i], "subArchitectures"));
+        }
+        return r;
 }
 
 /* A base rule refusing some socket() calls: harmless where it names a family the policy
@@ -413,6 +540,9 @@ static int strip_base(struct merge *m, struct json *syscalls) {
         for (size_t i = syscalls->n; i-- > 0;) {
                 struct json *e = syscalls->items[i], *names = json_get(e, "names");
                 struct action a;
+                if (e->type == JSON_OBJECT && json_get(e, "name"))
+                        return refuse_at(m, e, "syscalls[%zu]: a \"name\", which Docker and podman read as one "
+                                         "more name and runc not at all: list it in \"names\"", i);
                 if (e->type != JSON_OBJECT || !names || names->type != JSON_ARRAY)
                         return refuse_merge(m, "syscalls[%zu]: no \"names\" list", i);
                 if (parse_action(json_get(e, "action"), json_get(e, "errnoRet"), &a) < 0)
@@ -450,26 +580,39 @@ static int ioctl_allow_rest(struct writer *w, uint32_t prefix, unsigned bits) {
         return r < 0 ? r : ioctl_allow_rest(w, (prefix << 1) | 1, bits + 1);
 }
 
-static void drop_x86(struct json *list) {
-        for (size_t i = list && list->type == JSON_ARRAY ? list->n : 0; i-- > 0;)
-                if (list->items[i]->type == JSON_STRING && strcmp(list->items[i]->text, "SCMP_ARCH_X86") == 0)
-                        json_remove(list, i);
+static bool is_x86(const struct json *arch) {
+        return arch && arch->type == JSON_STRING && strcmp(arch->text, "SCMP_ARCH_X86") == 0; /* check_arch_name() */
 }
 
-static void leave_out_x86(struct json *profile) {
+/* Whether any was there; with remove, taken out. */
+static bool find_x86(struct json *list, bool remove) {
+        bool found = false;
+        for (size_t i = list && list->type == JSON_ARRAY ? list->n : 0; i-- > 0;)
+                if (is_x86(list->items[i])) {
+                        found = true;
+                        if (remove)
+                                json_remove(list, i);
+                }
+        return found;
+}
+
+static bool x86_in(struct json *profile, bool remove) {
         struct json *map = json_get(profile, "archMap"); /* Docker's and containers' form */
-        drop_x86(json_get(profile, "architectures"));
+        bool found = find_x86(json_get(profile, "architectures"), remove);
         for (size_t i = map && map->type == JSON_ARRAY ? map->n : 0; i-- > 0;) {
-                const struct json *arch = json_get(map->items[i], "architecture");
-                if (arch && arch->type == JSON_STRING && strcmp(arch->text, "SCMP_ARCH_X86") == 0)
-                        json_remove(map, i);
-                else
-                        drop_x86(json_get(map->items[i], "subArchitectures"));
+                if (is_x86(json_get(map->items[i], "architecture"))) {
+                        found = true;
+                        if (remove)
+                                json_remove(map, i);
+                } else
+                        found = find_x86(json_get(map->items[i], "subArchitectures"), remove) || found;
         }
+        return found;
 }
 
 static int merge_rules(struct merge *m, const struct nonet_policy *p, struct json *syscalls, bool *ret_no_x86) {
         struct writer w = { .syscalls = syscalls, .deflt = m->deflt, .first_new = syscalls->n };
+        m->first_new = syscalls->n;
         bool default_allows = strcmp(m->deflt.name, "SCMP_ACT_ALLOW") == 0;
         int r;
         for (int k = 0; k < 2; k++) {
@@ -495,26 +638,80 @@ static int merge_rules(struct merge *m, const struct nonet_policy *p, struct jso
         return 0;
 }
 
+/* A profile's text read as the runtimes read it: JSON with each key once, each member known by its
+ * exact name, the architectures spelled as runc spells them. */
+static int read_profile_text(struct merge *m, const char *text, size_t size, struct json **ret) {
+        struct json_error e;
+        struct json *profile = NULL;
+        int r = json_parse(text, size, &profile, &e);
+        if (r == -EINVAL)
+                return refuse_merge(m, "line %u, column %u: %s", e.line, e.column, e.reason);
+        if (r < 0)
+                return r;
+        if (profile->type != JSON_OBJECT)
+                r = refuse_merge(m, "not a JSON object");
+        else
+                r = check_profile(m, profile);
+        if (r < 0) {
+                json_free(profile);
+                return r;
+        }
+        *ret = profile;
+        return 0;
+}
+
+/* The merged profile as written, read back with the same rules and judged again: read as nonet
+ * built it; no rule of the base's left on a call nonet decides, so that nonet's rules, which
+ * hold in every container, are the only ones there; i386 gone where it must be. */
+static int judge_merged(struct merge *m, const struct json *profile, bool no_x86) {
+        _cleanup_free_ char *text = NULL;
+        size_t size = 0;
+        struct json *again = NULL;
+        FILE *f = open_memstream(&text, &size);
+        int r = !f ? -ENOMEM : json_write(profile, f);
+        if (f && fclose(f) != 0 && r >= 0)
+                r = -ENOMEM;
+        if (r >= 0)
+                r = read_profile_text(m, text, size, &again);
+        if (r == -EINVAL) {
+                char detail[256];
+                snprintf(detail, sizeof(detail), "%s", m->why);
+                return refuse_merge(m, "the merged profile, read back: %s", detail);
+        }
+        if (r < 0)
+                return r;
+        const struct json *syscalls = json_get(again, "syscalls");
+        if (!json_equal(profile, again))
+                r = refuse_merge(m, "the merged profile reads back as another");
+        else if (no_x86 && x86_in(again, false))
+                r = refuse_merge(m, "the merged profile keeps SCMP_ARCH_X86");
+        for (size_t i = 0; r >= 0 && i < m->first_new && syscalls && i < syscalls->n; i++) {
+                const struct json *names = json_get(syscalls->items[i], "names");
+                for (size_t k = 0; r >= 0 && names && k < names->n; k++)
+                        if (touched(names->items[k]->text) != TOUCHED_NONE)
+                                r = refuse_merge(m, "the merged profile keeps the base's rule on %s() (syscalls[%zu])",
+                                                 names->items[k]->text, i);
+        }
+        json_free(again);
+        return r;
+}
+
 int oci_merge(const struct nonet_policy *policy, const char *base, size_t size, struct json **ret, char *why,
               size_t why_size, bool *ret_no_x86) {
         struct nonet_policy p;
-        struct json *profile = NULL, *syscalls;
-        unsigned line = 0, column = 0;
+        struct json *profile = NULL, *syscalls = NULL;
         struct merge m = { .p = &p, .why = why, .why_size = why_size };
+        bool no_x86 = false;
         int r = profile_policy(policy, &p);
 
         if (r < 0)
                 return r;
         *why = '\0';
-        r = json_parse(base, size, &profile, &line, &column);
-        if (r == -EINVAL)
-                snprintf(why, why_size, "line %u, column %u: not JSON", line, column);
+        r = read_profile_text(&m, base, size, &profile);
         if (r < 0)
                 return r;
         syscalls = json_get(profile, "syscalls");
-        if (profile->type != JSON_OBJECT)
-                r = refuse_merge(&m, "not a JSON object");
-        else if (parse_action(json_get(profile, "defaultAction"), json_get(profile, "defaultErrnoRet"), &m.deflt) < 0)
+        if (parse_action(json_get(profile, "defaultAction"), json_get(profile, "defaultErrnoRet"), &m.deflt) < 0)
                 r = refuse_merge(&m, "no defaultAction nonet knows");
         else if (json_get(profile, "listenerPath"))
                 r = refuse_merge(&m, "a listenerPath: a supervisor decides some calls, which nonet cannot see");
@@ -525,11 +722,13 @@ int oci_merge(const struct nonet_policy *policy, const char *base, size_t size, 
         if (r >= 0)
                 r = strip_base(&m, syscalls);
         if (r >= 0)
-                r = merge_rules(&m, &p, syscalls, ret_no_x86);
-        if (r >= 0 && *ret_no_x86)
-                leave_out_x86(profile);
+                r = merge_rules(&m, &p, syscalls, &no_x86);
+        /* said only where the base had it */
+        *ret_no_x86 = r >= 0 && no_x86 && x86_in(profile, true);
         if (r >= 0)
                 r = add_flags(profile, &p);
+        if (r >= 0)
+                r = judge_merged(&m, profile, no_x86);
         if (r < 0) {
                 json_free(profile);
                 return r;
