@@ -117,7 +117,8 @@ def result(r):
     return json.loads(lines[-1])
 
 
-def runc(seccomp=None, argv=None):
+def runc(seccomp=None, argv=None, raw=None):
+    """raw: a profile's text, given to runc as written (Python's json would read it first)."""
     bundle = tempfile.mkdtemp(dir=ROOT, prefix="bundle-")
     subprocess.run(["runc", "spec"], cwd=bundle, check=True)
     with open(os.path.join(bundle, "config.json")) as f:
@@ -131,8 +132,10 @@ def runc(seccomp=None, argv=None):
     if seccomp:
         with open(seccomp) as f:
             config["linux"]["seccomp"] = json.load(f)
+    if raw is not None:
+        config["linux"]["seccomp"] = "@SECCOMP@"
     with open(os.path.join(bundle, "config.json"), "w") as f:
-        json.dump(config, f)
+        f.write(json.dumps(config).replace('"@SECCOMP@"', raw if raw is not None else '"@SECCOMP@"'))
     return with_fd3(["runc", "--root", os.path.join(ROOT, "runc-state"), "run", "--preserve-fds", "1", "--bundle",
                      bundle, os.path.basename(bundle)])
 
@@ -199,6 +202,65 @@ def podman_with_the_profile_merged_onto_debians_keeps_both():
     check_network_off(out, EAFNOSUPPORT, "podman, merged")
     # the base's own rules stay: that persona is not on its list, so its defaultErrnoRet (ENOSYS)
     check_eq(out["personality"], 38, "the base's refusal of personality(ADDR_NO_RANDOMIZE)")
+
+
+# Profiles that Go's encoding/json (runc, podman) and a C reader read as two: a key twice (Go
+# keeps the last), a member's name but for case (Go takes it for the member).
+INET_REFUSED = ('{"action": "SCMP_ACT_ERRNO", "errnoRet": 97, '
+                '"args": [{"index": 0, "value": 2, "valueTwo": 0, "op": "SCMP_CMP_EQ"}]')
+TWICE = ('{"defaultAction": "SCMP_ACT_ALLOW",\n "syscalls": [{"names": ["socket"], ' + INET_REFUSED[1:] + '}],\n'
+         ' "syscalls": []}')
+DEFAULT_BUT_FOR_CASE = '{"defaultAction": "SCMP_ACT_ERRNO",\n "DefaultAction": "SCMP_ACT_ALLOW"}'
+NAMES_BUT_FOR_CASE = ('{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["getpid"], "Names": ["socket"], '
+                      + INET_REFUSED[1:] + '}]}')
+X86_BUT_FOR_CASE = '{"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_x86"]}'
+
+
+def write(name, text):
+    path = os.path.join(ROOT, name)
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+@test
+def runc_and_podman_read_the_last_of_two_keys_and_a_members_name_but_for_case():
+    # what nonet's reader must not read otherwise: the first "syscalls" refuses inet, runc the last
+    check_eq(result(runc(raw=TWICE))["inet"], 0, "runc: socket(inet) under the second \"syscalls\"")
+    # SCMP_ACT_ERRNO for every call would start nothing
+    check_eq(result(runc(raw=DEFAULT_BUT_FOR_CASE))["curl"], REPLY, "runc: \"DefaultAction\" read last")
+    check_eq(result(runc(raw=NAMES_BUT_FOR_CASE))["inet"], EAFNOSUPPORT, "runc: \"Names\" read as names")
+    out = result(podman(["seccomp=" + write("names-but-for-case.json", NAMES_BUT_FOR_CASE)]))
+    check_eq(out["inet"], EAFNOSUPPORT, "podman: \"Names\" read as names")
+    out = result(podman(["seccomp=" + write("twice.json", TWICE)]))
+    check_eq(out["inet"], 0, "podman: socket(inet) under the second \"syscalls\"")
+    # and an architecture spelled otherwise starts nothing under runc
+    r = runc(raw=X86_BUT_FOR_CASE)
+    check(r.returncode != 0 and "{" not in r.stdout, "runc with SCMP_ARCH_x86: " + r.stdout + r.stderr)
+
+
+@test
+def bases_runc_reads_otherwise_are_refused_and_nothing_is_written():
+    with open(BASE) as f:
+        debian = f.read()
+    end = debian.rindex("]")
+    bases = (
+        # the issue's A: Debian's profile with a rule whose "Names" runc and podman read
+        ("A.json", debian[:end] + ', {"names": ["getpid"], "Names": ["socket", "ioctl"], "action": "SCMP_ACT_ALLOW"}'
+         + debian[end:], '"Names": runc reads it as "names", the last of the two'),
+        # B: "syscalls" twice
+        ("B.json", debian[:end] + '], "syscalls": [{"names": ["socket", "socketpair", "ioctl"], '
+         '"action": "SCMP_ACT_ALLOW"}' + debian[end:], '"syscalls" twice: runc reads the last of these'),
+        ("C.json", DEFAULT_BUT_FOR_CASE, 'line 2, column 2: "DefaultAction": runc reads it as "defaultAction"'),
+        ("X.json", debian.replace('"SCMP_ARCH_X86",', '"SCMP_ARCH_x86",', 1),
+         '"SCMP_ARCH_x86": not an architecture as runc names them'),
+    )
+    for name, text, why in bases:
+        path = write(name, text)
+        r = run([P.nonet_exec, "--print-filter=oci", "--base=" + path])
+        check_eq(r.returncode, 125, name + ": " + r.stderr)
+        check(path + ": cannot merge onto it: " in r.stderr and why in r.stderr, name + ": " + r.stderr)
+        check_eq(r.stdout, "", name + ": nothing written")
 
 
 @test
