@@ -54,6 +54,7 @@ struct settings {
 /* Defaults, then the files. On error *ret still holds usable (default) values. */
 int settings_load(const struct admin_paths *paths, struct settings *ret, const struct diag *d);
 
+struct group_answers;
 struct account {
         char *name;
         uid_t uid;
@@ -61,10 +62,19 @@ struct account {
         gid_t *groups;      /* all groups, primary and supplementary */
         char **group_names; /* the same, by name (NULL where a group has no name) */
         size_t n_groups;
+        struct group_answers *asked; /* what NSS said of the groups the table names; NULL: groups alone */
 };
 /* By name or, for "1000", by number. -ESRCH if there is no such user. */
 int user_lookup(const char *name_or_uid, struct account *ret);
 void user_done(struct account *u);
+/* Whether u is in the group called name: its gid among u's groups, or u's name among its members.
+ * 1, 0, or -errno where NSS cannot answer for the group (a directory down or hung), as opposed to
+ * "no such group" (0). Each group is asked once per account looked up. */
+int account_in_group(const struct account *u, const char *name);
+/* Whether NSS knows a group: 1, 0 (no such group), or -errno (it cannot answer now). */
+int group_known(const char *name);
+/* Whether NSS knows a user: 1, 0 (no such user), or -errno (it cannot answer now). */
+int user_known(const char *name);
 
 struct table;
 /* -errno if the table cannot be trusted or read: *ret is then a closed table (but for -ENOMEM,
@@ -89,7 +99,12 @@ struct verdict {
         struct nonet_policy policy; /* when restricted */
         char source[512];           /* "file:line", or why the default was taken */
         char passed[256];           /* a unit: an inet socket systemd passes it, which nothing polices */
+        int nss_errno;              /* NSS could not say whether the user is in group nss_group, so the lines
+                                     * naming it were read the way that restricts more; 0 if it could */
+        char nss_group[64];
 };
+/* What a verdict with nss_errno set means, in words for a log: user and group, the error, the outcome. */
+void verdict_describe_nss(const struct verdict *v, const char *user, char *buf, size_t size);
 /* What the table says of one user. */
 void table_decide(const struct table *t, const struct account *u, const struct settings *s, struct verdict *ret);
 

@@ -25,6 +25,12 @@ bool module_option(const char *arg, struct admin_paths *paths, bool *debug) {
         return true;
 }
 
+void verdict_describe_nss(const struct verdict *v, const char *user, char *buf, size_t size) {
+        snprintf(buf, size, "NSS cannot say whether user %.64s is in group '%.64s' (%s): its lines are read the way "
+                            "that restricts more: network %s (%s)",
+                 user, v->nss_group, strerrordesc_np(v->nss_errno), v->restricted ? "off" : "on", v->source);
+}
+
 int verdict_for_user(const struct table *t, const struct settings *s, const char *user, enum unknown_user unknown,
                      struct verdict *ret, const struct diag *d) {
         struct account u;

@@ -15,8 +15,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
-#include <grp.h>
-#include <pwd.h>
 
 #include "admin.h"
 #include "files.h"
@@ -462,33 +460,33 @@ static bool same_value(const struct rule *x, const struct rule *y) {
 
 #define LINT_NSS_MAX 200 /* names looked up at most (a lookup costs about 0.2 ms): a huge table is checked for the rest alone */
 
-/* A user's name NSS does not know: a group's name (the '@' forgotten) is an error. */
+/* A name NSS does not know: a group's name where a user's is written (the '@' forgotten) is an
+ * error, and so is a name NSS cannot answer for now, since the decision then errs toward off. */
 static int lint_name(const struct table *t, const struct rule *r, const struct diag *d) {
-        char buf[4096];
-        struct passwd pw, *found_pw = NULL;
-        struct group gr, *found_gr = NULL;
         const char *where = t->files[r->file];
+        bool group = r->kind == DOMAIN_GROUP;
+        int known = group ? group_known(r->name) : user_known(r->name);
 
-        if (r->kind == DOMAIN_USER) {
-                if (getpwnam_r(r->name, &pw, buf, sizeof(buf), &found_pw) == 0 && found_pw)
-                        return 0;
-                if (getgrnam_r(r->name, &gr, buf, sizeof(buf), &found_gr) == 0 && found_gr) {
-                        diag_say(d, DIAG_ERROR, "%s:%u: '%.64s' is no user but a group: did you mean @%.64s?", where,
-                                 r->line, r->name, r->name);
-                        return 1;
-                }
-                diag_say(d, DIAG_WARNING, "%s:%u: there is no user '%.64s' (or NSS cannot say now)", where, r->line,
-                         r->name);
-        } else if (r->kind == DOMAIN_GROUP) {
-                if (getgrnam_r(r->name, &gr, buf, sizeof(buf), &found_gr) == 0 && found_gr)
-                        return 0;
-                if (getpwnam_r(r->name, &pw, buf, sizeof(buf), &found_pw) == 0 && found_pw)
-                        diag_say(d, DIAG_WARNING, "%s:%u: there is no group '%.64s', but a user: did you mean %.64s?",
-                                 where, r->line, r->name, r->name);
-                else
-                        diag_say(d, DIAG_WARNING, "%s:%u: there is no group '%.64s' (or NSS cannot say now)", where,
-                                 r->line, r->name);
+        if (known > 0)
+                return 0;
+        if (known < 0) {
+                diag_say(d, DIAG_ERROR, "%s:%u: NSS cannot answer for %s '%.64s' now (%s): until it can, %s", where,
+                         r->line, group ? "group" : "user", r->name, strerrordesc_np(-known),
+                         group ? "the line is read the way that restricts more for every login account"
+                               : "that user's network is off");
+                return 1;
         }
+        if (!group && group_known(r->name) > 0) {
+                diag_say(d, DIAG_ERROR, "%s:%u: '%.64s' is no user but a group: did you mean @%.64s?", where, r->line,
+                         r->name, r->name);
+                return 1;
+        }
+        if (group && user_known(r->name) > 0)
+                diag_say(d, DIAG_WARNING, "%s:%u: there is no group '%.64s', but a user: did you mean %.64s?", where,
+                         r->line, r->name, r->name);
+        else
+                diag_say(d, DIAG_WARNING, "%s:%u: there is no %s '%.64s'", where, r->line, group ? "group" : "user",
+                         r->name);
         return 0;
 }
 
@@ -582,13 +580,6 @@ static bool in_groups(const struct account *u, gid_t gid) {
         return gid == u->gid;
 }
 
-static bool named_group(const struct account *u, const char *name) {
-        for (size_t i = 0; i < u->n_groups; i++)
-                if (u->group_names[i] && strcmp(u->group_names[i], name) == 0)
-                        return true;
-        return false;
-}
-
 /* UID_MIN..UID_MAX (login.defs): the people, not the machine's own daemons, nor root. */
 static bool login_account(const struct account *u, const struct settings *s) {
         return u->uid != 0 && u->uid >= s->login_min && u->uid <= s->login_max;
@@ -611,8 +602,16 @@ static int rule_rank(const struct rule *r, const struct account *u, const struct
                 if (r->range && !login_account(u, s))
                         return -1;
                 return u->uid >= r->min && u->uid <= r->max ? RANK_USER : -1;
-        case DOMAIN_GROUP:
-                return u->uid != 0 && named_group(u, r->name) ? RANK_GROUP : -1;
+        case DOMAIN_GROUP: {
+                if (u->uid == 0)
+                        return -1;
+                int in = account_in_group(u, r->name);
+                /* NSS cannot say (a directory down or hung): the line is read the way that restricts
+                 * more, for login accounts, as '*' is; the machine's own daemons keep their network */
+                if (in < 0)
+                        return login_account(u, s) && !r->exempt ? RANK_GROUP : -1;
+                return in > 0 ? RANK_GROUP : -1;
+        }
         case DOMAIN_GID:
                 if (u->uid == 0)
                         return -1;
@@ -662,6 +661,20 @@ static void decide_closed(const struct table *t, const struct account *u, const 
         verdict_fail_closed(s, why, ret);
 }
 
+/* A group line of the table that NSS could not answer for, where no user line decides. */
+static void note_unanswered(const struct table *t, const struct account *u, const struct settings *s,
+                            struct verdict *ret) {
+        for (size_t i = 0; i < t->n_rules && u->uid != 0 && login_account(u, s); i++) {
+                const struct rule *r = &t->rules[i];
+                int in = r->kind == DOMAIN_GROUP ? account_in_group(u, r->name) : 0; /* asked already */
+                if (in < 0) {
+                        ret->nss_errno = -in;
+                        snprintf(ret->nss_group, sizeof(ret->nss_group), "%s", r->name);
+                        return;
+                }
+        }
+}
+
 void table_decide(const struct table *t, const struct account *u, const struct settings *s, struct verdict *ret) {
         const struct rule *best = NULL, *broken = NULL;
         int best_rank = -1;
@@ -682,6 +695,8 @@ void table_decide(const struct table *t, const struct account *u, const struct s
         }
 
         *ret = (struct verdict) { 0 };
+        if (best_rank < RANK_USER)
+                note_unanswered(t, u, s, ret);
         if (broken) {
                 char why[sizeof(ret->source)];
                 snprintf(why, sizeof(why), "%s:%u (a bad line naming this user: network off)",

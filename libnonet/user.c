@@ -2,6 +2,7 @@
 /* Users and their groups, through NSS with the thread-safe _r calls. */
 
 #include <errno.h>
+#include <stdbool.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -37,24 +38,34 @@ static int passwd_entry(const char *name, struct passwd *pw, char **buf) {
         return result ? 0 : -ESRCH;
 }
 
-static int group_name(gid_t gid, char **ret) {
-        _cleanup_free_ char *buf = NULL;
-        struct group gr, *result = NULL;
+/* A group by name or, for name NULL, by gid. 1, 0 if NSS has no such group, or -errno where
+ * it cannot answer: glibc returns 0 for NSS_STATUS_NOTFOUND and the module's errno for UNAVAIL and
+ * TRYAGAIN (nss/getXXbyYY_r.c), which is how an unreachable directory shows. */
+static int group_entry(const char *name, gid_t gid, struct group *gr, char **buf) {
+        struct group *result = NULL;
         int e = ERANGE;
 
         for (size_t size = 1024; e == ERANGE && size <= NSS_BUF_MAX; size *= 2) {
-                char *p = realloc(buf, size);
+                char *p = realloc(*buf, size);
                 if (!p)
                         return -ENOMEM;
-                buf = p;
-                e = getgrgid_r(gid, &gr, buf, size, &result);
+                *buf = p;
+                e = name ? getgrnam_r(name, gr, p, size, &result) : getgrgid_r(gid, gr, p, size, &result);
         }
         if (e != 0)
                 return -e;
+        return result ? 1 : 0;
+}
+
+static int group_name(gid_t gid, char **ret) {
+        _cleanup_free_ char *buf = NULL;
+        struct group gr;
+        int r = group_entry(NULL, gid, &gr, &buf);
+
         *ret = NULL;
-        if (result && !(*ret = strdup(gr.gr_name)))
-                return -ENOMEM;
-        return 0;
+        if (r <= 0)
+                return r;
+        return (*ret = strdup(gr.gr_name)) ? 0 : -ENOMEM;
 }
 
 static int group_list(const char *name, gid_t gid, gid_t **ret, size_t *ret_n) {
@@ -75,13 +86,91 @@ static int group_list(const char *name, gid_t gid, gid_t **ret, size_t *ret_n) {
         }
 }
 
+struct group_answers {
+        size_t n;
+        struct {
+                char *name;
+                int answer; /* as account_in_group() */
+        } *items;
+};
+
+static void answers_free(struct group_answers *a) {
+        for (size_t i = 0; a && i < a->n; i++)
+                free(a->items[i].name);
+        if (a)
+                free(a->items);
+        free(a);
+}
+
 void user_done(struct account *u) {
         for (size_t i = 0; u->group_names && i < u->n_groups; i++)
                 free(u->group_names[i]);
         free(u->group_names);
         free(u->groups);
         free(u->name);
+        answers_free(u->asked);
         *u = (struct account) { 0 };
+}
+
+static bool has_gid(const struct account *u, gid_t gid) {
+        for (size_t i = 0; i < u->n_groups; i++)
+                if (u->groups[i] == gid)
+                        return true;
+        return gid == u->gid;
+}
+
+/* getgrouplist() alone is not the truth: glibc skips a source that cannot answer and returns
+ * success with the groups of the others, so a directory's groups vanish while it is down. */
+static int ask_group(const struct account *u, const char *name) {
+        _cleanup_free_ char *buf = NULL;
+        struct group gr;
+        int r = group_entry(name, 0, &gr, &buf);
+
+        if (r <= 0)
+                return r;
+        if (has_gid(u, gr.gr_gid))
+                return 1;
+        for (char **m = gr.gr_mem; m && *m; m++)
+                if (strcmp(*m, u->name) == 0)
+                        return 1;
+        return 0;
+}
+
+int account_in_group(const struct account *u, const char *name) {
+        struct group_answers *a = u->asked;
+
+        for (size_t i = 0; i < u->n_groups; i++)
+                if (u->group_names && u->group_names[i] && strcmp(u->group_names[i], name) == 0)
+                        return 1; /* a group NSS listed is no guess */
+        if (!a)
+                return 0;
+        for (size_t i = 0; i < a->n; i++)
+                if (strcmp(a->items[i].name, name) == 0)
+                        return a->items[i].answer;
+        int answer = ask_group(u, name);
+        void *p = realloc(a->items, (a->n + 1) * sizeof(*a->items));
+        char *copy = strdup(name);
+        if (p)
+                a->items = p;
+        if (p && copy) {
+                a->items[a->n].name = copy;
+                a->items[a->n++].answer = answer;
+        } else
+                free(copy);
+        return answer;
+}
+
+int group_known(const char *name) {
+        _cleanup_free_ char *buf = NULL;
+        struct group gr;
+        return group_entry(name, 0, &gr, &buf);
+}
+
+int user_known(const char *name) {
+        _cleanup_free_ char *buf = NULL;
+        struct passwd pw;
+        int r = passwd_entry(name, &pw, &buf);
+        return r == -ESRCH ? 0 : r < 0 ? r : 1;
 }
 
 int user_lookup(const char *name, struct account *ret) {
@@ -98,6 +187,8 @@ int user_lookup(const char *name, struct account *ret) {
         u.uid = pw.pw_uid, u.gid = pw.pw_gid;
         u.name = strdup(pw.pw_name);
         r = u.name ? group_list(u.name, u.gid, &u.groups, &u.n_groups) : -ENOMEM;
+        if (r >= 0 && !(u.asked = calloc(1, sizeof(*u.asked))))
+                r = -ENOMEM;
         if (r >= 0 && !(u.group_names = calloc(u.n_groups ? u.n_groups : 1, sizeof(char *))))
                 r = -ENOMEM;
         for (size_t i = 0; r >= 0 && i < u.n_groups; i++)
