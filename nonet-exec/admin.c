@@ -54,6 +54,11 @@ int table_user_policy(char **argv, const char *user, const struct table_files *f
         int r = decide_user(&paths, user, &d, &v);
         if (r == -ESRCH)
                 return r; /* already said: no such user */
+        if (v.nss_errno) {
+                char why[512];
+                verdict_describe_nss(&v, user, why, sizeof(why));
+                say("%s", why);
+        }
         if (verbose)
                 say("user %s: network %s (%s)", user, v.restricted ? "off" : "on", v.source);
         *policy = v.policy;
@@ -200,7 +205,7 @@ struct audit {
                 struct verdict verdict;
         } users[256]; /* the verdict of each uid met, decided once */
         size_t n_users;
-        unsigned flagged, unknown;
+        unsigned flagged, unknown, undecided;
         bool json;
         unsigned printed; /* processes printed, for the JSON list's commas */
 };
@@ -275,6 +280,8 @@ static void audit_one(struct audit *a, pid_t pid) {
                               : s.network == NONET_NETWORK_DRY_RUN              ? "dry-run"
                                                                                 : "unknown";
         const char *finding = NULL;
+        if (v && v->nss_errno)
+                a->undecided++; /* whatever the process has: the table's answer for it is a guess */
         if (v && v->restricted && !s.filters_read) {
                 a->unknown++;
                 finding = "cannot-tell";
@@ -296,6 +303,14 @@ static void audit_one(struct audit *a, pid_t pid) {
                         json_string(v->source);
                 } else
                         printf("null, \"source\": null");
+                if (v && v->nss_errno) {
+                        printf(", \"undecided\": {\"group\": ");
+                        json_string(v->nss_group);
+                        printf(", \"error\": ");
+                        json_string(strerrordesc_np(v->nss_errno));
+                        putchar('}');
+                } else
+                        printf(", \"undecided\": null");
                 putchar('}');
                 return;
         }
@@ -304,6 +319,9 @@ static void audit_one(struct audit *a, pid_t pid) {
                 printf("  <- %s: the table turns %s off (%s)",
                        strcmp(finding, "has-network") == 0 ? "has network" : "cannot tell",
                        strcmp(finding, "has-network") == 0 ? "it" : "its network", v->source);
+        if (v && v->nss_errno)
+                printf("  <- undecided: NSS cannot say whether %s is in group '%s' (%s)", user, v->nss_group,
+                       strerrordesc_np(v->nss_errno));
         putchar('\n');
 }
 
@@ -346,10 +364,14 @@ int table_audit(char **argv, bool json) {
                         audit_one(a, (pid_t) atoi(de->d_name));
         closedir(dir);
         if (json)
-                printf("\n  ],\n  \"flagged\": %u,\n  \"unknown\": %u\n}\n", a->flagged, a->unknown);
-        int ret = a->flagged ? EXIT_FAILURE : a->unknown ? EXIT_UNKNOWN : EXIT_SUCCESS;
+                printf("\n  ],\n  \"flagged\": %u,\n  \"unknown\": %u,\n  \"undecided\": %u\n}\n", a->flagged,
+                       a->unknown, a->undecided);
+        int ret = a->flagged || a->undecided ? EXIT_FAILURE : a->unknown ? EXIT_UNKNOWN : EXIT_SUCCESS;
         if (a->flagged)
                 say("%u process(es) of users whose network the table turns off still have network", a->flagged);
+        if (a->undecided)
+                say("%u process(es) of users whose verdict NSS could not decide: their groups cannot be read now "
+                    "(a directory service down?)", a->undecided);
         free(a);
         table_free(t);
         return ret;

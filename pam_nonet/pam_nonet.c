@@ -10,6 +10,8 @@
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
 #include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 
@@ -41,11 +43,51 @@ static void log_diag(void *userdata, enum diag_level level, const char *message)
                    message);
 }
 
+/* The account stage's verdict, kept on the handle for the session stage: NSS is asked once per
+ * login, so a directory that hangs costs one timeout, not one per stage. */
+#define VERDICT_DATA "pam_nonet_verdict"
+struct kept_verdict {
+        char user[256];
+        int ret;
+        struct verdict verdict;
+};
+
+static void kept_free(pam_handle_t *pamh, void *data, int error_status) {
+        free(data);
+}
+
+static bool kept_for(pam_handle_t *pamh, const char *user, struct verdict *ret, int *ret_pam) {
+        const void *data = NULL;
+        if (pam_get_data(pamh, VERDICT_DATA, &data) != PAM_SUCCESS || !data)
+                return false;
+        const struct kept_verdict *k = data;
+        if (strcmp(k->user, user) != 0)
+                return false; /* PAM_USER changed between the stages: decide again */
+        *ret = k->verdict;
+        *ret_pam = k->ret;
+        return true;
+}
+
+static void keep(pam_handle_t *pamh, const char *user, const struct verdict *v, int ret) {
+        struct kept_verdict *k = malloc(sizeof(*k));
+        if (!k || strlen(user) >= sizeof(k->user)) {
+                free(k);
+                return;
+        }
+        snprintf(k->user, sizeof(k->user), "%s", user);
+        k->verdict = *v;
+        k->ret = ret;
+        if (pam_set_data(pamh, VERDICT_DATA, k, kept_free) != PAM_SUCCESS)
+                free(k);
+}
+
 /* The verdict for PAM_USER; closed when anything needed for it fails. */
 static int session_verdict(pam_handle_t *pamh, const struct options *o, const char **ret_user, struct verdict *ret) {
         struct log_ctx c = { pamh, o->debug };
         struct diag d = { log_diag, &c };
         const char *user = NULL;
+        char why[512];
+        int pam_ret;
 
         if (pam_get_user(pamh, &user, NULL) != PAM_SUCCESS || !user || !*user) {
                 struct settings s;
@@ -56,11 +98,22 @@ static int session_verdict(pam_handle_t *pamh, const struct options *o, const ch
                 return PAM_USER_UNKNOWN;
         }
         *ret_user = user;
+        if (kept_for(pamh, user, ret, &pam_ret)) {
+                if (o->debug)
+                        pam_syslog(pamh, LOG_DEBUG, "user %s: the account stage's verdict", user);
+                return pam_ret;
+        }
         int r = decide_user(&o->paths, user, &d, ret);
+        if (ret->nss_errno) {
+                verdict_describe_nss(ret, user, why, sizeof(why));
+                pam_syslog(pamh, LOG_ERR, "%s", why);
+        }
         if (o->debug)
                 pam_syslog(pamh, LOG_DEBUG, "user %s: network %s (%s)", user, ret->restricted ? "off" : "on",
                            ret->source);
-        return r == -ESRCH ? PAM_USER_UNKNOWN : PAM_SUCCESS;
+        pam_ret = r == -ESRCH ? PAM_USER_UNKNOWN : PAM_SUCCESS;
+        keep(pamh, user, ret, pam_ret);
+        return pam_ret;
 }
 
 enum stage { STAGE_ACCOUNT, STAGE_SESSION };
