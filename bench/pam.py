@@ -3,7 +3,8 @@
 line of rows. pam_open_session() for a user in 50 groups whose line is the last of a
 10,000-line table; then a 100,000-line table and 30,000 lines of settings, each through
 pam_open_session(), a whole `su -c true` (beside su without pam_nonet, in the same run)
-and `nonet-exec --check-config`."""
+and `nonet-exec --check-config`; then pam_open_session() with 10,000 to 120,000 lines of
+settings, where libeconf's quadratic growth shows."""
 
 import json
 import os
@@ -84,6 +85,12 @@ try:
                      "ratio": round(with_ / without, 3), "vs": f"su without pam_nonet: {round(without, 2)} ms"})
         rows.append({"group": "config", "case": f"nonet-exec --check-config, {what}",
                      "median_ms": round(wall_ms([f"{build}/nonet-exec/nonet-exec", "--check-config"], few, (0, 1)), 2)})
+    # libeconf 0.5.1 grows its array one realloc() a line: where does a login reach 50 ms?
+    table(2)
+    for lines in (0, 10000, 60000, 120000):
+        settings(lines)
+        rows.append({"group": "config", "case": f"open_session, {lines:,} lines of settings (libeconf's growth)",
+                     "median_ms": round(open_session(few) / 1000, 2)})
     R.write("/etc/pam.d/su", su_plain)
     print(json.dumps(rows))
 finally:

@@ -18,7 +18,7 @@ SOURCE = os.environ.get("NONET_SOURCE", os.path.join(os.path.dirname(__file__), 
 IN_CI = bool(os.environ.get("CI"))
 ROOT = os.geteuid() == 0
 
-EPERM, EACCES, ENOSYS, EAFNOSUPPORT = 1, 13, 38, 97
+EPERM, EACCES, EINVAL, ENOSYS, EAFNOSUPPORT = 1, 13, 22, 38, 97
 
 
 class Skip(Exception):
@@ -130,6 +130,49 @@ def legacy_tiocsti():
     return not os.path.exists(path) or open(path).read().strip() == "1"
 
 
+_facts = None
+
+
+def kernel_facts():
+    """What this kernel gives that the tests depend on, asked of the kernel itself (the probe
+    runs each entry point unrestricted). Returns a dict; print_kernel_facts() says it."""
+    global _facts
+    if _facts is not None:
+        return _facts
+    import ctypes
+    probe = os.path.join(BUILD, "tests", "probe")
+    libc = ctypes.CDLL(None, use_errno=True)
+    abi = libc.syscall(444, None, 0, 1)  # landlock_create_ruleset(NULL, 0, VERSION)
+    status = open("/proc/self/status").read()
+
+    def probe_status(*args):
+        return subprocess.run([probe] + list(args), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
+
+    userns = subprocess.run(as_user(["unshare", "--user", "true"]), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL).returncode == 0
+    _facts = {
+        "kernel": os.uname().release,
+        "seccomp_filter": "Seccomp_filters:" in status,
+        "landlock_abi": abi if abi > 0 else -ctypes.get_errno(),
+        # off: a kernel without IA32_EMULATION or booted with ia32_emulation=off faults (SIGSEGV)
+        "ia32": probe_status("int80-getpid") == 0,
+        "x32": probe_status("x32-socket", "unix") == 0,
+        "userns": userns,
+        "legacy_tiocsti": legacy_tiocsti(),
+    }
+    return _facts
+
+
+def print_kernel_facts():
+    f = kernel_facts()
+    abi = f["landlock_abi"]
+    print(f"# kernel {f['kernel']}: seccomp filters {'yes' if f['seccomp_filter'] else 'NO'}, "
+          f"Landlock ABI {abi if abi > 0 else 'none (' + os.strerror(-abi) + ')'}, "
+          f"IA-32 entry {'on' if f['ia32'] else 'off'}, x32 entry {'on' if f['x32'] else 'off'}, "
+          f"unprivileged user namespaces {'yes' if f['userns'] else 'no'}, "
+          f"legacy TIOCSTI {'yes' if f['legacy_tiocsti'] else 'no'}", flush=True)
+
+
 def unprivileged_ids():
     """The user the tests run restricted programs as: nobody when root, else ourselves."""
     if ROOT:
@@ -231,3 +274,7 @@ class KernelLog:
 
     def close(self):
         os.close(self.fd)
+
+
+if __name__ == "__main__":  # tools/test: what the kernel gives, before the suites
+    print_kernel_facts()

@@ -92,6 +92,12 @@ static int do_int80_socket(int argc, char **argv) {
         return result(int80(359 /* i386 socket */, family(argv[0]), SOCK_DGRAM, 0));
 }
 
+/* Whether this kernel runs the 32-bit entry at all: getpid() through it. A kernel built without
+ * IA32_EMULATION, or booted with ia32_emulation=off, answers int 0x80 with SIGSEGV. */
+static int do_int80_getpid(int argc, char **argv) {
+        return result(int80(20 /* i386 getpid */, 0, 0, 0));
+}
+
 static int do_int80_socketcall(int argc, char **argv) {
         /* socketcall(SYS_SOCKET, args): the family sits behind a 32-bit pointer. */
         uint32_t *args = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
@@ -454,6 +460,7 @@ static const struct probe probes[] = {
 #if defined(__x86_64__)
         { "int80-socket", 1, do_int80_socket },
         { "int80-socketcall", 1, do_int80_socketcall },
+        { "int80-getpid", 0, do_int80_getpid },
 #endif
         { "x32-socket", 1, do_x32_socket },
         { "io_uring", 0, do_io_uring },

@@ -17,22 +17,27 @@ import tempfile
 sys.path.insert(0, os.path.dirname(__file__))
 from nonettest import BUILD, IN_CI, ROOT, SOURCE, Skip, check, main, test  # noqa: E402
 
-EPERM, EIO, EACCES, ENOSYS, EAFNOSUPPORT, ENOKEY = 1, 5, 13, 38, 97, 126
+EPERM, EIO, EACCES, EINVAL, ENOSYS, EAFNOSUPPORT, ENOKEY = 1, 5, 13, 22, 38, 97, 126
 KERNELS = os.path.join(SOURCE, "tests", "kernels")
 # The ABI each Debian kernel has: a kernel that changes it should say so here.
 KNOWN_ABI = {"6.1.": 2, "6.12.": 6, "7.2.": 10}
 
 
-def expected(abi, tiocsti_allowed):
-    """The README's kernel table, as verdicts."""
+def expected(abi, tiocsti_allowed, ia32, listen_control):
+    """The README's kernel table, as verdicts. ia32: whether the kernel runs int 0x80 (booted
+    with ia32_emulation=off it faults, -11, restricted or not); listen_control: what listen()
+    after connect(AF_UNSPEC) gives unrestricted (0 where the residual exists, EINVAL where the
+    kernel refuses it itself)."""
     return {
+        "ia32": 0 if ia32 else -11,
+        "int80_control": 0 if ia32 else -11,
         "rows": ",".join(["ptrace"] + [r for r, since in (("tcp", 4), ("udp", 10), ("threads", 8),
                                                           ("no-abstract", 6), ("listed", 9)) if abi >= since]),
         "inet": EAFNOSUPPORT,
         "off_inet": EAFNOSUPPORT,
         "require": 0 if abi >= 4 else 125,
         "io_uring": ENOSYS,
-        "int80": EAFNOSUPPORT,
+        "int80": EAFNOSUPPORT if ia32 else -11,
         # an inherited unconnected TCP socket could listen(): nothing runs; accepted, Landlock polices it
         "tcp_inherited": 125,
         "tcp_inherited_accept": EACCES if abi >= 4 else 0,
@@ -48,6 +53,8 @@ def expected(abi, tiocsti_allowed):
         "reaim_connect": EACCES if abi >= 4 else 125,
         "reaim_fastopen_control": 0,
         "reaim_fastopen": EPERM if abi >= 4 else 125,
+        # the residual: never wider nor narrower than the control where Landlock lets it run
+        "reaim_listen": listen_control if abi >= 4 else 125,
         "udp_connected": 0 if abi >= 10 else 125,
         # NONET_INHERITED_EXEC (spank_nonet): a close-on-exec connection is not judged; its
         # control, kept across exec, is a door where Landlock does not police TCP
@@ -119,12 +126,12 @@ class Matrix:
             raise AssertionError("fetch-kernels failed")
         return [line.split() for line in r.stdout.splitlines()]
 
-    def boot(self, version, vmlinuz, modules):
+    def boot(self, version, vmlinuz, modules, cmdline=""):
         initrd = os.path.join(self.work, f"initrd-{version}.img")
         subprocess.run([os.path.join(KERNELS, "make-initramfs"), modules, initrd], check=True)
         cmd = ["qemu-system-x86_64", "-accel", "tcg", "-cpu", "max", "-m", "1024", "-smp", "2", "-nographic",
                "-no-reboot", "-kernel", vmlinuz, "-initrd", initrd,
-               "-append", f"console=ttyS0 panic=-1 quiet audit=1 nonet.run={self.run_script}",
+               "-append", f"console=ttyS0 panic=-1 quiet audit=1 {cmdline} nonet.run={self.run_script}",
                "-virtfs", "local,path=/,mount_tag=root,security_model=none,readonly=on,multidevs=remap"]
         r = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                            timeout=600)
@@ -145,20 +152,24 @@ class Matrix:
 M = None
 
 
-def kernel_test(suite, version, vmlinuz, modules):
+def kernel_test(suite, version, vmlinuz, modules, cmdline=""):
     def run_kernel():
-        rows = M.boot(version, vmlinuz, modules)
-        print(f"# {version}: {rows}")
+        rows = M.boot(version, vmlinuz, modules, cmdline)
+        print(f"# {version} {cmdline}: {rows}")
         check("done" in rows, f"{version}: the guest suite ran to its end")
         abi = int(rows["abi"])
         for prefix, want in KNOWN_ABI.items():
             if version.startswith(prefix):
                 check(abi == want, f"{version}: Landlock ABI {abi}, expected {want}")
-        want = expected(abi, rows["legacy_tiocsti"] in ("1", "none"))
+        listen = int(rows["reaim_listen_control"])
+        check(listen in (0, EINVAL), f"{version}: listen() after connect(AF_UNSPEC), unrestricted: {listen}")
+        print(f"# {version}: listen() after connect(AF_UNSPEC) " +
+              ("works unrestricted: the residual exists here" if listen == 0 else "is refused by the kernel itself"))
+        want = expected(abi, rows["legacy_tiocsti"] in ("1", "none"), "ia32_emulation=off" not in cmdline, listen)
         wrong = {k: (rows.get(k), v) for k, v in want.items() if rows.get(k) != str(v)
                  and not (k == "mptcp_inherited" and rows.get(k) == "unavailable")}
         check(not wrong, f"{version} (Landlock ABI {abi}): (got, expected) {wrong}")
-    run_kernel.__name__ = f"{suite}_{version}"
+    run_kernel.__name__ = f"{suite}_{version}" + ("_" + cmdline.replace("=", "_") if cmdline else "")
     return run_kernel
 
 
@@ -173,6 +184,9 @@ if __name__ == "__main__":
     try:
         for suite, version, vmlinuz, modules in M.kernels():
             test(kernel_test(suite, version, vmlinuz, modules))
+            # clouds and hardened images boot without the 32-bit entry (6.7 and later take the switch)
+            if suite == "trixie":
+                test(kernel_test(suite, version, vmlinuz, modules, "ia32_emulation=off"))
     except Exception as e:  # no kernels: one failing test says why
         def fetch():
             raise AssertionError(f"cannot fetch the kernels: {e}")

@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -748,11 +750,30 @@ static int child_abi(void *arg) {
         if (srv < 0 || tcp < 0 || usrv < 0 || bind(usrv, (struct sockaddr *) &un, ulen) < 0 || listen(usrv, 1) < 0)
                 return 100;
 
+        char from[64], to[64];
+        snprintf(from, sizeof(from), "/tmp/nonet-test-abi-%d-a", getpid());
+        snprintf(to, sizeof(to), "/tmp/nonet-test-abi-%d-b", getpid());
+        if (mkdir(from, 0700) < 0 || mkdir(to, 0700) < 0)
+                return 100;
+        strcat(from, "/f");
+        strcat(to, "/f");
+        int f = open(from, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+        if (f < 0)
+                return 100;
+        close(f);
+
         struct nonet_policy p;
         policy_init(&p);
         p.unix_reach = scope ? NONET_UNIX_NO_ABSTRACT : NONET_UNIX_ALL;
         if (landlock_apply(abi, &p) != abi)
                 return 101;
+        /* a file moves into another directory whatever the domain handles (REFER) */
+        int refer_err = rename(from, to) < 0 ? errno : 0;
+        unlink(refer_err ? from : to);
+        *strrchr(from, '/') = '\0';
+        *strrchr(to, '/') = '\0';
+        rmdir(from);
+        rmdir(to);
 
         struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t) port),
                                   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
@@ -762,8 +783,10 @@ static int child_abi(void *arg) {
         /* In a fresh user+mount namespace a mount works unless an fs-handling domain refuses it. */
         int mount_err = unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0                       ? 102
                         : mount("none", "/tmp", "tmpfs", 0, NULL) < 0 ? errno : 0;
-        /* bit 0: TCP connect refused; bit 1: abstract connect refused; bit 2: mount refused */
-        return (tcp_err == EACCES ? 1 : 0) | (un_err == EPERM ? 2 : 0) | (mount_err == EPERM ? 4 : 0);
+        /* bit 0: TCP connect refused; bit 1: abstract connect refused; bit 2: mount refused;
+         * bit 3: a rename into another directory refused */
+        return (tcp_err == EACCES ? 1 : 0) | (un_err == EPERM ? 2 : 0) | (mount_err == EPERM ? 4 : 0) |
+               (refer_err != 0 ? 8 : 0);
 }
 
 /* Reading another process is harmless: targets that exit or exec while they are read, each a
@@ -807,10 +830,12 @@ static void test_landlock_abis(void) {
                 CHECK(getenv("CI") == NULL, "Landlock ABI %d in CI", kernel);
                 return;
         }
-        /* ABI 1-3: ptrace isolation only; 4+: and TCP; abstract sockets only when asked, from
-         * ABI 6. The abstract socket is the child's own, created before: outside its new domain.
-         * ABI 1-3 need a filesystem rule, which makes Landlock refuse mount(). */
-        CHECK_EQ(in_child(child_abi, (void *) 1), 4);
+        /* ABI 1 is not used (it cannot allow REFER). ABI 2-3: ptrace isolation only; 4+: and TCP;
+         * abstract sockets only when asked, from ABI 6. The abstract socket is the child's own,
+         * created before: outside its new domain. ABI 2-3 need a filesystem rule, which makes
+         * Landlock refuse mount(); files still move between directories on every ABI. */
+        CHECK_EQ(in_child(child_abi, (void *) 1), 101);
+        CHECK_EQ(in_child(child_abi, (void *) 2), 4);
         CHECK_EQ(in_child(child_abi, (void *) 3), 4);
         CHECK_EQ(in_child(child_abi, (void *) 4), 1);
         CHECK_EQ(in_child(child_abi, (void *) 5), 1);

@@ -172,6 +172,9 @@ def main():
     row("off_inet", as_nobody(PROBE, "socket", "inet", opts=["--landlock=off"]))
     row("require", as_nobody("true", opts=["--landlock=require"]))
     row("io_uring", as_nobody(PROBE, "io_uring"))
+    # the 32-bit entry: whether the kernel runs it (ia32_emulation=off faults: -11), and its control
+    row("ia32", status(NOBODY + [PROBE, "int80-getpid"]))
+    row("int80_control", status(NOBODY + [PROBE, "int80-socket", "inet"]))
     row("int80", as_nobody(PROBE, "int80-socket", "inet"))
 
     # inherited sockets: TCP (Landlock ABI 4), UDP (ABI 10), MPTCP (never)
@@ -201,7 +204,8 @@ def main():
     row("thread_before", status(NOBODY + [PROBE, "thread-connect-fd", str(s.fileno()), str(port)], [s.fileno()]))
     s.close()
     # held sockets that could be re-aimed: connected TCP (re-connect, Fast Open), connected UDP
-    for how in ("connect", "fastopen"):
+    # and listen() after the disconnect: the residual, where this kernel's control has it
+    for how in ("connect", "fastopen", "listen"):
         for opts, suffix in ((None, "_control"), ([], "")):
             c = socket.create_connection(("127.0.0.1", port))
             args = [PROBE, "reaim-fd", how, c.fileno(), port]
