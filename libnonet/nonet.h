@@ -170,6 +170,8 @@ enum nonet_held {
         NONET_HELD_RDMA = 6,     /* /dev/infiniband/ (uverbs, rdma_cm, umad) */
         NONET_HELD_PPP = 7,      /* /dev/ppp */
         NONET_HELD_UNKNOWN_DEVICE = 8, /* a character device that cannot be told apart (no /sys) */
+        NONET_HELD_NAMESPACE = 9, /* a network namespace's file, under a private loopback */
+        NONET_HELD_QUEUE = 10,    /* a unix socket carrying descriptors that cannot be read without taking them */
         _NONET_HELD_MAX,
 };
 
@@ -189,6 +191,8 @@ struct nonet_result {
         int held;                /* NONET_LAYER_INHERITED: enum nonet_held */
         int conflict;            /* NONET_LAYER_POLICY: enum nonet_conflict */
         int notify_fd;           /* NONET_REFUSE_AND_NOTIFY: the supervisor's descriptor, else -1 */
+        int in_flight;           /* NONET_LAYER_INHERITED: 0 if unpoliced_fd is it; else unpoliced_fd is a
+                                    unix socket, and what held says is queued on it, this many sockets deep */
 };
 
 /* A refusal told to the supervisor. Filled up to the size the caller passes. */

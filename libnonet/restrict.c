@@ -212,26 +212,36 @@ static void held_text(int e, const struct nonet_result *r, int kind, char *buf, 
                 [NONET_HELD_RDMA] = "an RDMA device (/dev/infiniband/), which carries data to other hosts",
                 [NONET_HELD_PPP] = "a ppp channel (/dev/ppp)",
                 [NONET_HELD_UNKNOWN_DEVICE] = "a character device that cannot be told apart without /sys",
+                [NONET_HELD_NAMESPACE] = "a network namespace's file (/proc/PID/ns/net), a way back from the "
+                                         "private loopback to another network",
+                [NONET_HELD_QUEUE] = "a unix socket with descriptors queued on it (sent, not yet received) that "
+                                     "cannot be read without taking them",
         };
         const char *family = nonet_family_to_name(r->unpoliced_family) ?: "?";
-        int fd = r->unpoliced_fd;
         const char *tail = ", so it could still reach the network: close it first, or accept the risk explicitly";
+        char what[96];
 
+        /* a descriptor queued on a held unix socket is held by whoever reads the queue */
+        if (r->in_flight > 0)
+                snprintf(what, sizeof(what), "a descriptor sent on unix socket %d and not yet received",
+                         r->unpoliced_fd);
+        else
+                snprintf(what, sizeof(what), "descriptor %d", r->unpoliced_fd);
         if (e != EBADFD)
                 snprintf(buf, size, "cannot list the descriptors held: %s", errno_text(e));
         else if (kind > NONET_HELD_SOCKET && kind < (int) ELEMENTSOF(devices) && devices[kind])
-                snprintf(buf, size, "descriptor %d is %s%s", fd, devices[kind], tail);
+                snprintf(buf, size, "%s is %s%s", what, devices[kind], tail);
         else if (r->unpoliced_protocol == 6 && (r->rows & NONET_ROW_TCP))
-                snprintf(buf, size, "descriptor %d (%s socket, TCP) is not connected: it could listen() on a port "
-                                    "of its own, which Landlock does not police%s", fd, family, tail);
+                snprintf(buf, size, "%s (%s socket, TCP) is not connected: it could listen() on a port of its "
+                                    "own, which Landlock does not police%s", what, family, tail);
         else if (r->unpoliced_protocol == 6)
-                snprintf(buf, size, "descriptor %d (%s socket, TCP): this kernel's Landlock cannot stop it "
-                                    "connecting elsewhere (TCP rules: ABI 4, Linux 6.7)%s", fd, family, tail);
+                snprintf(buf, size, "%s (%s socket, TCP): this kernel's Landlock cannot stop it connecting "
+                                    "elsewhere (TCP rules: ABI 4, Linux 6.7)%s", what, family, tail);
         else if (r->unpoliced_protocol == 17 && r->unpoliced_type == 2)
-                snprintf(buf, size, "descriptor %d (%s socket, UDP): this kernel's Landlock cannot stop it sending "
-                                    "elsewhere (UDP rules: ABI 10, Linux 7.2)%s", fd, family, tail);
+                snprintf(buf, size, "%s (%s socket, UDP): this kernel's Landlock cannot stop it sending "
+                                    "elsewhere (UDP rules: ABI 10, Linux 7.2)%s", what, family, tail);
         else
-                snprintf(buf, size, "descriptor %d (%s socket, %s): no Landlock polices it%s", fd, family,
+                snprintf(buf, size, "%s (%s socket, %s): no Landlock polices it%s", what, family,
                          socket_kind(r->unpoliced_type, r->unpoliced_protocol), tail);
 }
 
