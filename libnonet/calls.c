@@ -58,3 +58,20 @@ const struct refused_ioctl refused_ioctls[] = {
         { "RDMA_VERBS_IOCTL", RDMA_VERBS_IOCTL_, NONET_ROW_DEVICES },
 };
 const size_t n_refused_ioctls = ELEMENTSOF(refused_ioctls);
+
+#define SIOCGSKNS_ 0x894cu              /* a socket's network namespace */
+#define PIDFD_GET_NET_NAMESPACE_ 0xff04u /* _IO(PIDFS_IOCTL_MAGIC, 4), Linux 6.11: a process's */
+#include <linux/sockios.h>
+_Static_assert(SIOCGSKNS == SIOCGSKNS_, "SIOCGSKNS");
+#if __has_include(<linux/pidfd.h>)
+#include <linux/pidfd.h>
+#ifdef PIDFD_GET_NET_NAMESPACE
+_Static_assert(PIDFD_GET_NET_NAMESPACE == PIDFD_GET_NET_NAMESPACE_, "PIDFD_GET_NET_NAMESPACE");
+#endif
+#endif
+
+const struct refused_ioctl netns_ioctls[] = {
+        { "SIOCGSKNS", SIOCGSKNS_, NONET_ROW_LOOPBACK },
+        { "PIDFD_GET_NET_NAMESPACE", PIDFD_GET_NET_NAMESPACE_, NONET_ROW_LOOPBACK },
+};
+const size_t n_netns_ioctls = ELEMENTSOF(netns_ioctls);

@@ -31,3 +31,8 @@ struct refused_ioctl {
 };
 extern const struct refused_ioctl refused_ioctls[];
 extern const size_t n_refused_ioctls;
+
+/* Under a private loopback, the ioctls that give a descriptor of another network namespace
+ * (refused, EPERM); setns() into one is refused beside them (filter.c). */
+extern const struct refused_ioctl netns_ioctls[];
+extern const size_t n_netns_ioctls;

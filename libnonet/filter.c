@@ -13,6 +13,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/audit.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -132,6 +133,26 @@ static int refuse_ioctls(struct rule_sink *out, const struct nonet_policy *p) {
 }
 
 /*
+ * A private loopback stays private: no way into another network namespace, where root holds
+ * every capability (the one it came from, through a socket's or a process's, or a file of one).
+ * setns() with CLONE_NEWNET, or with 0 (any type); the ioctls that give such a namespace.
+ */
+static int refuse_other_netns(struct rule_sink *out, const struct nonet_policy *p) {
+        const struct scmp_arg_cmp any = SCMP_A1(SCMP_CMP_MASKED_EQ, UINT32_MAX, 0),
+                                  net = SCMP_A1(SCMP_CMP_MASKED_EQ, CLONE_NEWNET, CLONE_NEWNET);
+        int r;
+        if ((r = rule_add(out, refusal(p, EPERM), SCMP_SYS(setns), 1, &any)) < 0 ||
+            (r = rule_add(out, refusal(p, EPERM), SCMP_SYS(setns), 1, &net)) < 0)
+                return r;
+        for (size_t i = 0; i < n_netns_ioctls; i++) {
+                struct scmp_arg_cmp cmd = SCMP_A1(SCMP_CMP_MASKED_EQ, UINT32_MAX, netns_ioctls[i].cmd);
+                if ((r = rule_add(out, refusal(p, EPERM), SCMP_SYS(ioctl), 1, &cmd)) < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/*
  * TCP Fast Open connects with sendto(), which Landlock (before it has a hook there) does not
  * see: refused where the audit passed a TCP socket, the only kind it could be used on (no new
  * one can be made). Not by default: send calls would leave the kernel's constant-action cache.
@@ -190,7 +211,8 @@ static int spec_rules(struct rule_sink *out, const struct filter_spec *spec, enu
         if ((r = refuse_families(out, SCMP_SYS(socket), p, family)) < 0 ||
             (r = refuse_families(out, SCMP_SYS(socketpair), p, family)) < 0 ||
             (r = refuse_calls(out, p, spec->ptrace_scoped)) < 0 || (r = refuse_ioctls(out, p)) < 0 ||
-            (spec->fastopen && (r = refuse_fastopen(out, p)) < 0))
+            (spec->fastopen && (r = refuse_fastopen(out, p)) < 0) ||
+            (p->netns == NONET_NETNS_PRIVATE_LOOPBACK && (r = refuse_other_netns(out, p)) < 0))
                 return r;
         return 0;
 }
@@ -301,6 +323,11 @@ int refusal_errno(const struct nonet_policy *p, uint32_t arch, int nr, uint64_t 
                                 snprintf(call, size, "ioctl(%s)", refused_ioctls[i].name);
                                 return EPERM;
                         }
+                for (size_t i = 0; i < n_netns_ioctls; i++)
+                        if ((uint32_t) a1 == netns_ioctls[i].cmd) {
+                                snprintf(call, size, "ioctl(%s)", netns_ioctls[i].name);
+                                return EPERM;
+                        }
                 snprintf(call, size, "ioctl(%#llx)", (unsigned long long) a1);
                 return EPERM;
         }
@@ -309,6 +336,10 @@ int refusal_errno(const struct nonet_policy *p, uint32_t arch, int nr, uint64_t 
                         snprintf(call, size, "%s()", n);
                         return refused_calls[i].error;
                 }
+        if (strcmp(n, "setns") == 0) {
+                snprintf(call, size, "setns(%s)", a1 & CLONE_NEWNET ? "CLONE_NEWNET" : "0");
+                return EPERM;
+        }
         snprintf(call, size, "%s(MSG_FASTOPEN)", n); /* the send calls: Fast Open */
         return EPERM;
 }

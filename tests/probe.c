@@ -447,6 +447,67 @@ static int do_euid_root(int argc, char **argv) {
         return geteuid() == 0 ? 0 : EPERM;
 }
 
+/* Receive one descriptor queued on unix socket FD (in flight before the restriction) and reach
+ * 127.0.0.1:PORT with it: connect (TCP or UDP), then send a byte. */
+static int do_recv_fd_reach(int argc, char **argv) {
+        char byte, control[CMSG_SPACE(sizeof(int))] __attribute__((aligned(8)));
+        struct iovec iov = { &byte, 1 };
+        struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control,
+                              .msg_controllen = sizeof(control) };
+        struct cmsghdr *cm = NULL;
+        while (!cm) { /* past the bytes before it */
+                msg.msg_controllen = sizeof(control);
+                ssize_t n = recvmsg(atoi(argv[0]), &msg, MSG_CMSG_CLOEXEC);
+                if (n < 0)
+                        return errno;
+                if (n == 0 && !CMSG_FIRSTHDR(&msg))
+                        return SETUP_FAILED + 1;
+                cm = CMSG_FIRSTHDR(&msg);
+        }
+        if (cm->cmsg_type != SCM_RIGHTS)
+                return SETUP_FAILED + 1;
+        int fd;
+        memcpy(&fd, CMSG_DATA(cm), sizeof(fd));
+        struct sockaddr_in sa;
+        inet_addr_of(&sa, argv[1]);
+        if (connect(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0)
+                return errno;
+        return send(fd, "x", 1, MSG_NOSIGNAL) == 1 ? 0 : errno;
+}
+
+/* In the network namespace of nsfd (0: as setns(fd, 0) takes any), connect to 127.0.0.1:PORT. */
+static int reach_from(int nsfd, int nstype, const char *port) {
+        if (setns(nsfd, nstype) < 0)
+                return errno;
+        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        struct sockaddr_in sa;
+        inet_addr_of(&sa, port);
+        if (fd < 0 || connect(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0)
+                return errno;
+        return send(fd, "x", 1, MSG_NOSIGNAL) == 1 ? 0 : errno;
+}
+
+#ifndef SIOCGSKNS
+#define SIOCGSKNS 0x894C
+#endif
+
+/* The network namespace of socket FD (SIOCGSKNS), entered, and 127.0.0.1:PORT there. */
+static int do_sockns_reach(int argc, char **argv) {
+        int ns = ioctl(atoi(argv[0]), SIOCGSKNS);
+        return ns < 0 ? errno : reach_from(ns, CLONE_NEWNET, argv[1]);
+}
+
+/* setns(FD, 0) on a held namespace file, and 127.0.0.1:PORT there. */
+static int do_setns_reach(int argc, char **argv) {
+        return reach_from(atoi(argv[0]), 0, argv[1]);
+}
+
+/* The network namespace of process PID through its pidfd (setns(pidfd, CLONE_NEWNET)). */
+static int do_pidns_reach(int argc, char **argv) {
+        int pidfd = (int) syscall(__NR_pidfd_open, atoi(argv[0]), 0);
+        return pidfd < 0 ? SETUP_FAILED + 2 : reach_from(pidfd, CLONE_NEWNET, argv[1]);
+}
+
 struct probe {
         const char *name;
         int argc;
@@ -492,6 +553,10 @@ static const struct probe probes[] = {
         { "ioctl-path", 2, do_ioctl_path },
         { "count-rt-signals", 1, do_count_rt_signals },
         { "read-status", 2, do_read_status },
+        { "recv-fd-reach", 2, do_recv_fd_reach },
+        { "sockns-reach", 2, do_sockns_reach },
+        { "setns-reach", 2, do_setns_reach },
+        { "pidns-reach", 2, do_pidns_reach },
 };
 
 /* LeakSanitizer's exit check uses ptrace, which the probe may run without. */
