@@ -12,15 +12,18 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <linux/audit.h>
 #include <seccomp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bpf.h"
 #include "calls.h"
 #include "internal.h"
 #include "json.h"
@@ -660,9 +663,235 @@ static int read_profile_text(struct merge *m, const char *text, size_t size, str
         return 0;
 }
 
+/* An action as libseccomp takes it. */
+static uint32_t scmp_action(const struct action *a) {
+        static const struct {
+                const char *name;
+                uint32_t value;
+        } map[] = { { "SCMP_ACT_KILL", SCMP_ACT_KILL },       { "SCMP_ACT_KILL_THREAD", SCMP_ACT_KILL_THREAD },
+                    { "SCMP_ACT_KILL_PROCESS", SCMP_ACT_KILL_PROCESS }, { "SCMP_ACT_TRAP", SCMP_ACT_TRAP },
+                    { "SCMP_ACT_ALLOW", SCMP_ACT_ALLOW },     { "SCMP_ACT_LOG", SCMP_ACT_LOG } };
+        if (strcmp(a->name, "SCMP_ACT_ERRNO") == 0)
+                return SCMP_ACT_ERRNO((uint32_t) a->error);
+        if (strcmp(a->name, "SCMP_ACT_TRACE") == 0)
+                return SCMP_ACT_TRACE((uint32_t) a->error);
+        for (size_t i = 0; i < ELEMENTSOF(map); i++)
+                if (strcmp(a->name, map[i].name) == 0)
+                        return map[i].value;
+        return SCMP_ACT_KILL_PROCESS; /* parse_action() knows no other */
+}
+
+/* One rule's conditions as runc hands them to libseccomp; 0 if it has none, -EINVAL if one
+ * is not as nonet writes them. */
+static int rule_conditions(const struct json *rule, struct scmp_arg_cmp *cmp, size_t max) {
+        const struct json *args = json_get(rule, "args");
+        size_t n = 0;
+        for (size_t i = 0; args && args->type == JSON_ARRAY && i < args->n; i++) {
+                const struct json *a = args->items[i], *index = json_get(a, "index"), *value = json_get(a, "value"),
+                                  *two = json_get(a, "valueTwo"), *op = json_get(a, "op");
+                int o = -1;
+                for (int k = SCMP_CMP_NE; k <= SCMP_CMP_MASKED_EQ && op && op->type == JSON_STRING; k++)
+                        if (strcmp(op->text, op_names[k]) == 0)
+                                o = k;
+                if (n == max || o < 0 || !index || index->type != JSON_NUMBER || !value || value->type != JSON_NUMBER ||
+                    (two && two->type != JSON_NUMBER))
+                        return -EINVAL;
+                cmp[n++] = (struct scmp_arg_cmp) { (unsigned) strtoul(index->text, NULL, 10), (enum scmp_compare) o,
+                                                   strtoull(value->text, NULL, 10),
+                                                   two ? strtoull(two->text, NULL, 10) : 0 };
+        }
+        return (int) n;
+}
+
+/* A rule's call added as runc adds it: several conditions on one argument are alternatives. */
+static int add_as_runc(scmp_filter_ctx ctx, uint32_t action, int nr, const struct scmp_arg_cmp *cmp, unsigned n) {
+        bool same_arg = false;
+        int r = 0;
+        for (unsigned x = 0; x < n; x++)
+                for (unsigned y = x + 1; y < n; y++)
+                        same_arg = same_arg || cmp[x].arg == cmp[y].arg;
+        if (!same_arg)
+                return seccomp_rule_add_array(ctx, action, nr, n, cmp);
+        for (unsigned x = 0; x < n && r >= 0; x++)
+                r = seccomp_rule_add_array(ctx, action, nr, 1, &cmp[x]);
+        return r;
+}
+
+static int export_program(scmp_filter_ctx ctx, struct sock_filter **ret, size_t *ret_n) {
+        _cleanup_close_ int fd = memfd_create("nonet-profile", MFD_CLOEXEC);
+        int r = fd < 0 ? negative_errno() : seccomp_export_bpf(ctx, fd);
+        if (r < 0)
+                return r;
+        off_t size = lseek(fd, 0, SEEK_CUR);
+        if (size <= 0 || size % (off_t) sizeof(struct sock_filter) != 0)
+                return -EIO;
+        struct sock_filter *prog = malloc((size_t) size);
+        if (!prog)
+                return -ENOMEM;
+        if (pread(fd, prog, (size_t) size, 0) != size) {
+                free(prog);
+                return -EIO;
+        }
+        *ret = prog;
+        *ret_n = (size_t) size / sizeof(*prog);
+        return 0;
+}
+
+/* The profile's rules on the calls nonet decides, for one ABI, compiled as runc compiles them:
+ * libseccomp, a rule with the default's action left out, a call it does not know ignored.
+ * Rules on other calls cannot change these calls' verdicts. */
+static int compile_decided(const struct json *profile, uint32_t deflt, uint32_t arch, struct sock_filter **ret,
+                           size_t *ret_n) {
+        const struct json *syscalls = json_get(profile, "syscalls");
+        scmp_filter_ctx ctx = seccomp_init(deflt);
+        int r = 0;
+        if (!ctx)
+                return -ENOMEM;
+        if (arch != seccomp_arch_native() &&
+            ((r = seccomp_arch_add(ctx, arch)) < 0 || (r = seccomp_arch_remove(ctx, SCMP_ARCH_NATIVE)) < 0))
+                goto out;
+        for (size_t i = 0; syscalls && i < syscalls->n && r >= 0; i++) {
+                const struct json *rule = syscalls->items[i], *names = json_get(rule, "names");
+                struct scmp_arg_cmp cmp[6];
+                struct action a;
+                int n = rule_conditions(rule, cmp, ELEMENTSOF(cmp));
+                if (n < 0 || parse_action(json_get(rule, "action"), json_get(rule, "errnoRet"), &a) < 0) {
+                        r = -EINVAL;
+                        break;
+                }
+                for (size_t k = 0; names && k < names->n && r >= 0; k++) {
+                        int nr = seccomp_syscall_resolve_name(names->items[k]->text); /* as runc: native */
+                        if (touched(names->items[k]->text) != TOUCHED_NONE && nr != __NR_SCMP_ERROR &&
+                            scmp_action(&a) != deflt)
+                                r = add_as_runc(ctx, scmp_action(&a), nr, cmp, (unsigned) n);
+                }
+        }
+        if (r >= 0)
+                r = export_program(ctx, ret, ret_n);
+out:
+        seccomp_release(ctx);
+        return r;
+}
+
+/* Whether the profile lists arch, in "architectures" or anywhere in "archMap". */
+static bool lists_arch(const struct json *profile, const char *name) {
+        const struct json *list = json_get(profile, "architectures"), *map = json_get(profile, "archMap");
+        for (size_t i = 0; list && list->type == JSON_ARRAY && i < list->n; i++)
+                if (list->items[i]->type == JSON_STRING && strcmp(list->items[i]->text, name) == 0)
+                        return true;
+        for (size_t i = 0; map && map->type == JSON_ARRAY && i < map->n; i++) {
+                const struct json *arch = json_get(map->items[i], "architecture");
+                if (arch && arch->type == JSON_STRING && strcmp(arch->text, name) == 0)
+                        return true;
+                list = json_get(map->items[i], "subArchitectures");
+                for (size_t k = 0; list && list->type == JSON_ARRAY && k < list->n; k++)
+                        if (list->items[k]->type == JSON_STRING && strcmp(list->items[k]->text, name) == 0)
+                                return true;
+        }
+        return false;
+}
+
+struct probe {
+        const char *name;
+        uint64_t a0, a1;
+};
+
+/* The calls nonet decides, asked: every family for socket() and socketpair() (and values no
+ * family has), each refused ioctl command (and with bits above 32 set), each call refused
+ * whole, and socketcall()'s calls. */
+static size_t decided_probes(struct probe *p, size_t max) {
+        static const uint64_t odd[] = { 0x100000001ULL, 0xffffffffULL, UINT64_MAX };
+        size_t n = 0;
+        for (uint64_t f = 0; f < NONET_FAMILY_MAX + 8 && n + 2 <= max; f++) {
+                p[n++] = (struct probe) { "socket", f, SOCK_STREAM };
+                p[n++] = (struct probe) { "socketpair", f, SOCK_STREAM };
+        }
+        for (size_t i = 0; i < ELEMENTSOF(odd) && n < max; i++)
+                p[n++] = (struct probe) { "socket", odd[i], SOCK_STREAM };
+        for (size_t i = 0; i < n_refused_ioctls && n + 2 <= max; i++) {
+                p[n++] = (struct probe) { "ioctl", 0, refused_ioctls[i].cmd };
+                p[n++] = (struct probe) { "ioctl", 0, refused_ioctls[i].cmd | (UINT64_C(1) << 32) };
+        }
+        for (size_t i = 0; i < n_refused_calls && n < max; i++)
+                p[n++] = (struct probe) { refused_calls[i].name, 0, 0 };
+        for (uint64_t sc = 1; sc <= 20 && n < max; sc++)
+                p[n++] = (struct probe) { "socketcall", sc, 0 };
+        return n;
+}
+
+struct abi {
+        uint32_t token, audit, nr_or;
+        const char *name;
+};
+
+/* The ABIs nonet's own filter covers on this machine (filter_build_full()). */
+static size_t machine_abis(const struct abi **ret) {
+        static const struct abi x86_64[] = { { SCMP_ARCH_X86_64, AUDIT_ARCH_X86_64, 0, "SCMP_ARCH_X86_64" },
+                                             { SCMP_ARCH_X32, AUDIT_ARCH_X86_64, 0x40000000U, "SCMP_ARCH_X32" },
+                                             { SCMP_ARCH_X86, AUDIT_ARCH_I386, 0, "SCMP_ARCH_X86" } };
+        static const struct abi aarch64[] = { { SCMP_ARCH_AARCH64, AUDIT_ARCH_AARCH64, 0, "SCMP_ARCH_AARCH64" },
+                                              { SCMP_ARCH_ARM, AUDIT_ARCH_ARM, 0, "SCMP_ARCH_ARM" } };
+        switch (seccomp_arch_native()) {
+        case SCMP_ARCH_X86_64:
+                *ret = x86_64;
+                return ELEMENTSOF(x86_64);
+        case SCMP_ARCH_AARCH64:
+                *ret = aarch64;
+                return ELEMENTSOF(aarch64);
+        default:
+                return 0; /* judged by the structure alone */
+        }
+}
+
+/* On each ABI of this machine the profile keeps (its native one always), each call nonet
+ * decides gets nonet's own verdict wherever nonet's filter does not allow it. */
+static int judge_verdicts(struct merge *m, const struct json *profile) {
+        static struct probe probes[256];
+        const struct abi *abis;
+        size_t n_abis = machine_abis(&abis), n_probes = decided_probes(probes, ELEMENTSOF(probes)), n_ours = 0;
+        _cleanup_free_ struct sock_filter *ours = NULL;
+        int r = n_abis > 0 ? filter_program(m->p, false, &ours, &n_ours) : 0;
+        for (size_t a = 0; a < n_abis && r >= 0; a++) {
+                _cleanup_free_ struct sock_filter *prog = NULL;
+                size_t n_prog = 0;
+                if (abis[a].token != seccomp_arch_native() && !lists_arch(profile, abis[a].name))
+                        continue;
+                r = compile_decided(profile, scmp_action(&m->deflt), abis[a].token, &prog, &n_prog);
+                if (r == -EINVAL || r == -EEXIST || r == -EFAULT)
+                        return refuse_merge(m, "the merged profile, for %s: libseccomp refuses its rules (%s)",
+                                            abis[a].name, strerror(-r));
+                for (size_t i = 0; i < n_probes && r >= 0; i++) {
+                        int nr = seccomp_syscall_resolve_name_arch(abis[a].token, probes[i].name);
+                        if (nr == __NR_SCMP_ERROR)
+                                continue;
+                        struct seccomp_data d = { .nr = nr | (int) abis[a].nr_or, .arch = abis[a].audit,
+                                                  .args = { probes[i].a0, probes[i].a1 } };
+                        uint32_t want = bpf_run(ours, n_ours, &d).action, got = bpf_run(prog, n_prog, &d).action;
+                        if (want != SECCOMP_RET_ALLOW && got != want)
+                                return refuse_merge(m, "the merged profile, for %s: %s(%#" PRIx64 ", %#" PRIx64 ") gets "
+                                                    "%#x, where nonet's filter gives %#x", abis[a].name,
+                                                    probes[i].name, probes[i].a0, probes[i].a1, got, want);
+                }
+        }
+        return r;
+}
+
+int oci_judge(const struct nonet_policy *policy, const struct json *profile, char *why, size_t why_size) {
+        struct nonet_policy p;
+        struct merge m = { .p = &p, .why = why, .why_size = why_size };
+        int r = profile_policy(policy, &p);
+        if (r < 0)
+                return r;
+        *why = '\0';
+        if (parse_action(json_get(profile, "defaultAction"), json_get(profile, "defaultErrnoRet"), &m.deflt) < 0)
+                return refuse_merge(&m, "no defaultAction nonet knows");
+        return judge_verdicts(&m, profile);
+}
+
 /* The merged profile as written, read back with the same rules and judged again: read as nonet
  * built it; no rule of the base's left on a call nonet decides, so that nonet's rules, which
- * hold in every container, are the only ones there; i386 gone where it must be. */
+ * hold in every container, are the only ones there; i386 gone where it must be; and compiled,
+ * nonet's verdicts on the calls it decides, on each ABI of this machine the profile keeps. */
 static int judge_merged(struct merge *m, const struct json *profile, bool no_x86) {
         _cleanup_free_ char *text = NULL;
         size_t size = 0;
@@ -692,6 +921,8 @@ static int judge_merged(struct merge *m, const struct json *profile, bool no_x86
                                 r = refuse_merge(m, "the merged profile keeps the base's rule on %s() (syscalls[%zu])",
                                                  names->items[k]->text, i);
         }
+        if (r >= 0)
+                r = judge_verdicts(m, again);
         json_free(again);
         return r;
 }

@@ -27,3 +27,8 @@ int oci_export(const struct nonet_policy *p, int fd);
  * the base cannot be merged safely. *ret_no_x86: i386 was left out (see architectures()). */
 int oci_merge(const struct nonet_policy *p, const char *base, size_t size, struct json **ret, char *why,
               size_t why_size, bool *ret_no_x86);
+
+/* Whether profile gives nonet's verdict to every call nonet decides, on each ABI of this machine
+ * it keeps, compiled as runc compiles it (oci_merge() asks it of what it writes); -EINVAL with
+ * why where it does not. */
+int oci_judge(const struct nonet_policy *p, const struct json *profile, char *why, size_t why_size);

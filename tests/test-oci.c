@@ -424,6 +424,69 @@ static void test_i386_said_left_out_only_where_it_was(void) {
         }
 }
 
+static bool names_only(const struct json *rule, const char *name, const char *action) {
+        const struct json *names = json_get(rule, "names"), *a = json_get(rule, "action");
+        return names && names->n == 1 && strcmp(names->items[0]->text, name) == 0 && strcmp(a->text, action) == 0;
+}
+
+/* What oci_merge() asks of what it writes: a merged profile changed so that a runtime would let
+ * a refused call through is judged so. */
+static void test_the_judge_refuses_what_a_runtime_would_let_through(void) {
+        static const char *const bases[] = {
+                "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"defaultErrnoRet\": 38, \"architectures\": "
+                "[\"SCMP_ARCH_X86_64\", \"SCMP_ARCH_X86\", \"SCMP_ARCH_X32\"], \"syscalls\": [{\"names\": "
+                "[\"socket\", \"socketpair\", \"ioctl\", \"read\"], \"action\": \"SCMP_ACT_ALLOW\"}]}",
+                "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"architectures\": [\"SCMP_ARCH_X86_64\", \"SCMP_ARCH_X32\"]}",
+        };
+        struct nonet_policy p;
+        policy_init(&p);
+        for (size_t b = 0; b < ELEMENTSOF(bases); b++)
+                for (int change = 0; change < 5; change++) {
+                        char why[256];
+                        bool no_x86;
+                        struct json *j = NULL;
+                        CHECK(merge_text(bases[b], why, sizeof(why), &no_x86, &j) == 0, "base %zu: %s", b, why);
+                        if (!j)
+                                continue;
+                        struct json *syscalls = json_get(j, "syscalls"), *rule = NULL;
+                        const char *want = "";
+                        size_t i = syscalls->n;
+                        switch (change) {
+                        case 1: /* a rule allowing socket() whole swallows nonet's */
+                                want = "{\"names\": [\"socket\"], \"action\": \"SCMP_ACT_ALLOW\"}";
+                                CHECK(json_parse(want, strlen(want), &rule, NULL) == 0, "a rule");
+                                json_add(syscalls, NULL, rule);
+                                want = b == 0 ? "socket(" : ""; /* with the default's action, runc leaves it out */
+                                break;
+                        case 2: /* a refused ioctl command's rule gone */
+                                while (i-- > 0 && !names_only(syscalls->items[i], "ioctl", "SCMP_ACT_ERRNO"))
+                                        ;
+                                json_remove(syscalls, i);
+                                want = "ioctl(";
+                                break;
+                        case 3: /* i386 back, where its socketcall() takes the allowing rules whole */
+                                json_add(json_get(j, "architectures"), NULL, json_new(JSON_STRING, "SCMP_ARCH_X86"));
+                                want = b == 0 ? "for SCMP_ARCH_X86: " : ""; /* libseccomp refuses it, or socketcall() */
+                                break;
+                        case 4: /* the refusal of ptrace gone (io_uring's errno is the default's, ENOSYS) */
+                                for (i = 0; i < syscalls->n; i++) {
+                                        struct json *names = json_get(syscalls->items[i], "names");
+                                        for (size_t k = names->n; k-- > 0;)
+                                                if (strcmp(names->items[k]->text, "ptrace") == 0)
+                                                        json_remove(names, k);
+                                }
+                                want = "ptrace(";
+                                break;
+                        }
+                        int r = oci_judge(&p, j, why, sizeof(why));
+                        if (*want)
+                                CHECK(r == -EINVAL && strstr(why, want), "base %zu, change %d: %d, %s", b, change, r, why);
+                        else
+                                CHECK(r == 0, "base %zu, change %d: %s", b, change, why);
+                        json_free(j);
+                }
+}
+
 static void test_json_round_trip(void) {
         const char *in = "{\"a\": [1, -2.5e3, \"\\u00e9\\ud83d\\ude00\\n\"], \"b\": {\"c\": null, \"d\": true}}";
         struct json *j = NULL, *k = NULL;
@@ -458,5 +521,6 @@ int main(void) {
         RUN(test_bases_read_as_runc_reads_them_or_refused);
         RUN(test_debian_base_with_a_case_twin_is_refused);
         RUN(test_i386_said_left_out_only_where_it_was);
+        RUN(test_the_judge_refuses_what_a_runtime_would_let_through);
         return tap_done();
 }
