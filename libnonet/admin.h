@@ -59,10 +59,10 @@ struct account {
         char *name;
         uid_t uid;
         gid_t gid;
-        gid_t *groups;      /* all groups, primary and supplementary */
+        gid_t *groups;      /* an account made by hand: all its groups, primary and supplementary */
         char **group_names; /* the same, by name (NULL where a group has no name) */
         size_t n_groups;
-        struct group_answers *asked; /* what NSS said of the groups the table names; NULL: groups alone */
+        struct group_answers *asked; /* user_lookup()'s: what NSS said, asked as decisions need it */
 };
 /* By name or, for "1000", by number. -ESRCH if there is no such user. */
 int user_lookup(const char *name_or_uid, struct account *ret);
@@ -71,6 +71,8 @@ void user_done(struct account *u);
  * 1, 0, or -errno where NSS cannot answer for the group (a directory down or hung), as opposed to
  * "no such group" (0). Each group is asked once per account looked up. */
 int account_in_group(const struct account *u, const char *name);
+/* Whether gid is among u's groups (getgrouplist(), asked once): 1, 0, or -errno. */
+int account_has_gid(const struct account *u, gid_t gid);
 /* Whether NSS knows a group: 1, 0 (no such group), or -errno (it cannot answer now). */
 int group_known(const char *name);
 /* Whether NSS knows a user: 1, 0 (no such user), or -errno (it cannot answer now). */

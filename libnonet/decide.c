@@ -34,7 +34,7 @@ void verdict_describe_nss(const struct verdict *v, const char *user, char *buf, 
 int verdict_for_user(const struct table *t, const struct settings *s, const char *user, enum unknown_user unknown,
                      struct verdict *ret, const struct diag *d) {
         struct account u;
-        char why[256];
+        char why[512];
         int r = user_lookup(user, &u);
 
         if (r == -ESRCH && unknown == UNKNOWN_BY_NAME) {
@@ -51,6 +51,10 @@ int verdict_for_user(const struct table *t, const struct settings *s, const char
                 return r;
         }
         table_decide(t, &u, s, ret);
+        if (ret->nss_errno) {
+                verdict_describe_nss(ret, u.name, why, sizeof(why));
+                diag_say(d, DIAG_ERROR, "%s", why);
+        }
         user_done(&u);
         return 0;
 }

@@ -573,13 +573,6 @@ int table_load(const struct admin_paths *paths, struct table **ret, const struct
         return r;
 }
 
-static bool in_groups(const struct account *u, gid_t gid) {
-        for (size_t i = 0; i < u->n_groups; i++)
-                if (u->groups[i] == gid)
-                        return true;
-        return gid == u->gid;
-}
-
 /* UID_MIN..UID_MAX (login.defs): the people, not the machine's own daemons, nor root. */
 static bool login_account(const struct account *u, const struct settings *s) {
         return u->uid != 0 && u->uid >= s->login_min && u->uid <= s->login_max;
@@ -605,19 +598,17 @@ static int rule_rank(const struct rule *r, const struct account *u, const struct
         case DOMAIN_GROUP: {
                 if (u->uid == 0)
                         return -1;
-                int in = account_in_group(u, r->name);
-                /* NSS cannot say (a directory down or hung): the line is read the way that restricts
-                 * more, for login accounts, as '*' is; the machine's own daemons keep their network */
-                if (in < 0)
-                        return login_account(u, s) && !r->exempt ? RANK_GROUP : -1;
-                return in > 0 ? RANK_GROUP : -1;
+                /* where NSS cannot answer for the group: decide_unanswered() */
+                return account_in_group(u, r->name) > 0 ? RANK_GROUP : -1;
         }
-        case DOMAIN_GID:
+        case DOMAIN_GID: {
                 if (u->uid == 0)
                         return -1;
                 if (r->range) /* as pam_limits: ranges look at the primary group only */
                         return login_account(u, s) && u->gid >= r->min && u->gid <= r->max ? RANK_GROUP : -1;
-                return in_groups(u, r->min) ? RANK_GROUP : -1;
+                int in = account_has_gid(u, r->min);
+                return in > 0 || (in < 0 && !r->exempt) ? RANK_GROUP : -1; /* unknown: the stricter way */
+        }
         }
         return -1;
 }
@@ -661,17 +652,40 @@ static void decide_closed(const struct table *t, const struct account *u, const 
         verdict_fail_closed(s, why, ret);
 }
 
-/* A group line of the table that NSS could not answer for, where no user line decides. */
-static void note_unanswered(const struct table *t, const struct account *u, const struct settings *s,
-                            struct verdict *ret) {
+/* Whether line r leaves less network than cur, the line that decides otherwise (NULL: none). */
+static bool restricts_more(const struct rule *r, const struct rule *cur) {
+        if (r->exempt)
+                return false;
+        if (!cur || cur->exempt)
+                return true;
+        if (r->dry_run != cur->dry_run)
+                return cur->dry_run;
+        return (r->allow & ~cur->allow) == 0 && r->allow != cur->allow;
+}
+
+/*
+ * The lines naming a group NSS cannot answer for (a directory down or hung), where no user line
+ * decides: each is read the way that restricts more, for login accounts, as '*' is. A line that
+ * leaves less network than the one deciding otherwise matches; an exemption never does. The
+ * machine's own daemons and root keep what the table gives them without those groups.
+ */
+static void decide_unanswered(const struct table *t, const struct account *u, const struct settings *s,
+                              const struct rule **best, const struct rule **broken, struct verdict *ret) {
         for (size_t i = 0; i < t->n_rules && u->uid != 0 && login_account(u, s); i++) {
                 const struct rule *r = &t->rules[i];
                 int in = r->kind == DOMAIN_GROUP ? account_in_group(u, r->name) : 0; /* asked already */
-                if (in < 0) {
+                if (in >= 0)
+                        continue;
+                if (!ret->nss_errno) {
                         ret->nss_errno = -in;
                         snprintf(ret->nss_group, sizeof(ret->nss_group), "%s", r->name);
-                        return;
                 }
+                /* an earlier line than a group line that matches loses to it anyway */
+                bool later = !*best || (*best)->kind == DOMAIN_ALL || r > *best;
+                if (r->broken)
+                        *broken = r;
+                else if (later && restricts_more(r, *best))
+                        *best = r;
         }
 }
 
@@ -696,7 +710,7 @@ void table_decide(const struct table *t, const struct account *u, const struct s
 
         *ret = (struct verdict) { 0 };
         if (best_rank < RANK_USER)
-                note_unanswered(t, u, s, ret);
+                decide_unanswered(t, u, s, &best, &broken, ret);
         if (broken) {
                 char why[sizeof(ret->source)];
                 snprintf(why, sizeof(why), "%s:%u (a bad line naming this user: network off)",

@@ -2,7 +2,6 @@
 /* Users and their groups, through NSS with the thread-safe _r calls. */
 
 #include <errno.h>
-#include <stdbool.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -38,10 +37,10 @@ static int passwd_entry(const char *name, struct passwd *pw, char **buf) {
         return result ? 0 : -ESRCH;
 }
 
-/* A group by name or, for name NULL, by gid. 1, 0 if NSS has no such group, or -errno where
- * it cannot answer: glibc returns 0 for NSS_STATUS_NOTFOUND and the module's errno for UNAVAIL and
- * TRYAGAIN (nss/getXXbyYY_r.c), which is how an unreachable directory shows. */
-static int group_entry(const char *name, gid_t gid, struct group *gr, char **buf) {
+/* A group by name. 1, 0 if NSS has no such group, or -errno where it cannot answer: glibc returns
+ * 0 for NSS_STATUS_NOTFOUND and the module's errno for UNAVAIL and TRYAGAIN (nss/getXXbyYY_r.c),
+ * which is how an unreachable directory shows (nslcd's missing socket: ENOENT). */
+static int group_entry(const char *name, struct group *gr, char **buf) {
         struct group *result = NULL;
         int e = ERANGE;
 
@@ -50,22 +49,11 @@ static int group_entry(const char *name, gid_t gid, struct group *gr, char **buf
                 if (!p)
                         return -ENOMEM;
                 *buf = p;
-                e = name ? getgrnam_r(name, gr, p, size, &result) : getgrgid_r(gid, gr, p, size, &result);
+                e = getgrnam_r(name, gr, p, size, &result);
         }
         if (e != 0)
                 return -e;
         return result ? 1 : 0;
-}
-
-static int group_name(gid_t gid, char **ret) {
-        _cleanup_free_ char *buf = NULL;
-        struct group gr;
-        int r = group_entry(NULL, gid, &gr, &buf);
-
-        *ret = NULL;
-        if (r <= 0)
-                return r;
-        return (*ret = strdup(gr.gr_name)) ? 0 : -ENOMEM;
 }
 
 static int group_list(const char *name, gid_t gid, gid_t **ret, size_t *ret_n) {
@@ -86,19 +74,26 @@ static int group_list(const char *name, gid_t gid, gid_t **ret, size_t *ret_n) {
         }
 }
 
+/* NSS is asked only what a decision needs, each thing once: a directory that hangs costs a login
+ * one wait where it can (the group's own lookup), not one per question. */
 struct group_answers {
         size_t n;
         struct {
                 char *name;
                 int answer; /* as account_in_group() */
         } *items;
+        int listed;   /* getgrouplist() asked: 1, or -errno; 0 not yet */
+        gid_t *gids;  /* its answer */
+        size_t n_gids;
 };
 
 static void answers_free(struct group_answers *a) {
-        for (size_t i = 0; a && i < a->n; i++)
+        if (!a)
+                return;
+        for (size_t i = 0; i < a->n; i++)
                 free(a->items[i].name);
-        if (a)
-                free(a->items);
+        free(a->items);
+        free(a->gids);
         free(a);
 }
 
@@ -112,42 +107,44 @@ void user_done(struct account *u) {
         *u = (struct account) { 0 };
 }
 
-static bool has_gid(const struct account *u, gid_t gid) {
-        for (size_t i = 0; i < u->n_groups; i++)
-                if (u->groups[i] == gid)
-                        return true;
-        return gid == u->gid;
-}
+int account_has_gid(const struct account *u, gid_t gid) {
+        struct group_answers *a = u->asked;
+        const gid_t *gids = u->groups;
+        size_t n = u->n_groups;
 
-/* getgrouplist() alone is not the truth: glibc skips a source that cannot answer and returns
- * success with the groups of the others, so a directory's groups vanish while it is down. */
-static int ask_group(const struct account *u, const char *name) {
-        _cleanup_free_ char *buf = NULL;
-        struct group gr;
-        int r = group_entry(name, 0, &gr, &buf);
-
-        if (r <= 0)
-                return r;
-        if (has_gid(u, gr.gr_gid))
+        if (gid == u->gid)
                 return 1;
-        for (char **m = gr.gr_mem; m && *m; m++)
-                if (strcmp(*m, u->name) == 0)
+        if (a) {
+                if (a->listed == 0)
+                        a->listed = group_list(u->name, u->gid, &a->gids, &a->n_gids) < 0 ? -EIO : 1;
+                if (a->listed < 0)
+                        return a->listed;
+                gids = a->gids, n = a->n_gids;
+        }
+        for (size_t i = 0; i < n; i++)
+                if (gids[i] == gid)
                         return 1;
         return 0;
 }
 
-int account_in_group(const struct account *u, const char *name) {
-        struct group_answers *a = u->asked;
+/* getgrouplist() alone is not the truth: glibc skips a source that cannot answer and returns
+ * success with the groups of the others, so a directory's groups vanish while it is down; and
+ * sssd gives a local user none of its domain's groups. The group's own entry is asked first. */
+static int ask_group(const struct account *u, const char *name) {
+        _cleanup_free_ char *buf = NULL;
+        struct group gr;
+        int r = group_entry(name, &gr, &buf);
 
-        for (size_t i = 0; i < u->n_groups; i++)
-                if (u->group_names && u->group_names[i] && strcmp(u->group_names[i], name) == 0)
-                        return 1; /* a group NSS listed is no guess */
-        if (!a)
-                return 0;
-        for (size_t i = 0; i < a->n; i++)
-                if (strcmp(a->items[i].name, name) == 0)
-                        return a->items[i].answer;
-        int answer = ask_group(u, name);
+        if (r <= 0)
+                return r;
+        for (char **m = gr.gr_mem; m && *m; m++)
+                if (strcmp(*m, u->name) == 0)
+                        return 1;
+        return account_has_gid(u, gr.gr_gid);
+}
+
+/* Where an answer cannot be kept (out of memory), it is asked again next time: no harm but time. */
+static void keep_answer(struct group_answers *a, const char *name, int answer) {
         void *p = realloc(a->items, (a->n + 1) * sizeof(*a->items));
         char *copy = strdup(name);
         if (p)
@@ -157,13 +154,29 @@ int account_in_group(const struct account *u, const char *name) {
                 a->items[a->n++].answer = answer;
         } else
                 free(copy);
+}
+
+int account_in_group(const struct account *u, const char *name) {
+        struct group_answers *a = u->asked;
+
+        if (!a) { /* an account made by hand (tests): its groups are the whole truth */
+                for (size_t i = 0; i < u->n_groups; i++)
+                        if (u->group_names && u->group_names[i] && strcmp(u->group_names[i], name) == 0)
+                                return 1;
+                return 0;
+        }
+        for (size_t i = 0; i < a->n; i++)
+                if (strcmp(a->items[i].name, name) == 0)
+                        return a->items[i].answer;
+        int answer = ask_group(u, name);
+        keep_answer(a, name, answer);
         return answer;
 }
 
 int group_known(const char *name) {
         _cleanup_free_ char *buf = NULL;
         struct group gr;
-        return group_entry(name, 0, &gr, &buf);
+        return group_entry(name, &gr, &buf);
 }
 
 int user_known(const char *name) {
@@ -186,13 +199,7 @@ int user_lookup(const char *name, struct account *ret) {
                 return r;
         u.uid = pw.pw_uid, u.gid = pw.pw_gid;
         u.name = strdup(pw.pw_name);
-        r = u.name ? group_list(u.name, u.gid, &u.groups, &u.n_groups) : -ENOMEM;
-        if (r >= 0 && !(u.asked = calloc(1, sizeof(*u.asked))))
-                r = -ENOMEM;
-        if (r >= 0 && !(u.group_names = calloc(u.n_groups ? u.n_groups : 1, sizeof(char *))))
-                r = -ENOMEM;
-        for (size_t i = 0; r >= 0 && i < u.n_groups; i++)
-                r = group_name(u.groups[i], &u.group_names[i]);
+        r = u.name && (u.asked = calloc(1, sizeof(*u.asked))) ? 0 : -ENOMEM;
         if (r < 0) {
                 user_done(&u);
                 return r;

@@ -54,11 +54,6 @@ int table_user_policy(char **argv, const char *user, const struct table_files *f
         int r = decide_user(&paths, user, &d, &v);
         if (r == -ESRCH)
                 return r; /* already said: no such user */
-        if (v.nss_errno) {
-                char why[512];
-                verdict_describe_nss(&v, user, why, sizeof(why));
-                say("%s", why);
-        }
         if (verbose)
                 say("user %s: network %s (%s)", user, v.restricted ? "off" : "on", v.source);
         *policy = v.policy;

@@ -86,7 +86,6 @@ static int session_verdict(pam_handle_t *pamh, const struct options *o, const ch
         struct log_ctx c = { pamh, o->debug };
         struct diag d = { log_diag, &c };
         const char *user = NULL;
-        char why[512];
         int pam_ret;
 
         if (pam_get_user(pamh, &user, NULL) != PAM_SUCCESS || !user || !*user) {
@@ -104,10 +103,6 @@ static int session_verdict(pam_handle_t *pamh, const struct options *o, const ch
                 return pam_ret;
         }
         int r = decide_user(&o->paths, user, &d, ret);
-        if (ret->nss_errno) {
-                verdict_describe_nss(ret, user, why, sizeof(why));
-                pam_syslog(pamh, LOG_ERR, "%s", why);
-        }
         if (o->debug)
                 pam_syslog(pamh, LOG_DEBUG, "user %s: network %s (%s)", user, ret->restricted ? "off" : "on",
                            ret->source);
