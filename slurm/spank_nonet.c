@@ -97,12 +97,7 @@ static void job_verdict(spank_t sp, const struct options *o, char *user, size_t 
                 verdict_fail_closed(&s, "the job's user is unknown", ret);
                 return;
         }
-        decide_user(&o->paths, user, &d, ret);
-        if (ret->nss_errno) {
-                char why[512];
-                verdict_describe_nss(ret, user, why, sizeof(why));
-                slurm_error("nonet: %s", why);
-        }
+        decide_user(&o->paths, user, &d, ret); /* NSS's silence is said through d */
 }
 
 int slurm_spank_task_init(spank_t sp, int ac, char **av) {
