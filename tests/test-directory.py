@@ -276,6 +276,26 @@ def directory_hung_costs_a_login_one_wait():
 
 
 @test
+def a_group_that_keeps_families_does_not_widen_star_while_unanswered():
+    require_root("slapd and nslcd in a namespace")
+    R.write(TABLE, "*  hard  network  off\n@nn-students  hard  network  unix,inet,inet6\nnn-carol  hard  network  on\n")
+    try:
+        D.up()
+        bob, _ = login("nn-bob")
+        check(reaches(bob), f"up: nn-bob keeps inet as nn-students: {bob.stdout}")
+        for state in ("stopped", "hung"):
+            getattr(D, state)()
+            control, _ = login("nn-carol")
+            check(reaches(control), f"{state}: control nn-carol: {control.stdout}")
+            bob, _ = login("nn-bob")
+            check(refused(bob), f"{state}: nn-bob is off, as '*' says: {bob.stdout}")
+            D.up()
+    finally:
+        R.write(TABLE, TABLE_TEXT)
+        D.up()
+
+
+@test
 def su_follows_the_table():
     require_root("slapd and nslcd in a namespace")
     client = " ".join(CLIENT_ARGS)
@@ -370,6 +390,7 @@ def generator_at_boot_before_the_directory():
         os.makedirs(out)
         r = run([generator, out, out + ".early", out + ".late"], env=env, timeout=300)
         check_eq(r.returncode, 0, f"{state}: the generator never fails the boot: {r.stderr}")
+        dropins.stderr = r.stderr
         return {u for u in ("nn-alice", "nn-bob", "nn-carol", "daemon")
                 if os.path.exists(os.path.join(out, f"{u}.service.d", "90-nonet.conf"))}
 
@@ -380,6 +401,8 @@ def generator_at_boot_before_the_directory():
         D.nslcd.terminate()
         D.nslcd.wait(timeout=20)
         check_eq(dropins("boot"), {"nn-alice", "nn-bob"}, "before nslcd starts: closed for both")
+        check("cannot look up user nn-alice" in dropins.stderr and
+              "NSS cannot say whether user nn-bob is in group 'nn-students'" in dropins.stderr, dropins.stderr)
     finally:
         D.nslcd = subprocess.Popen(["nslcd", "-n"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         D.up()
