@@ -6,6 +6,7 @@ Each row runs the same probe twice: unrestricted (the control, which must
 work, so the row can fail) and under nonet-exec (which must be refused).
 """
 
+import array
 import os
 import re
 import signal
@@ -1058,6 +1059,140 @@ def help_version_status_and_filter():
                           (["--base=" + text], text + ": cannot merge onto it: line 2, column 20: not JSON")):
         r = run([E, "--print-filter=oci"] + args)
         check(r.returncode == 125 and message in r.stderr and r.stdout == "", f"{args}: {r.returncode} {r.stderr}")
+
+
+# What a held unix socket carries, and root's way back from a private loopback (issue 33).
+
+def queue_with(kind, sock_type=socket.SOCK_STREAM, nested=False):
+    """A unix socketpair's receiving end with, queued on it between plain messages, a socket of
+    `kind` sent and not yet received (or a socketpair's end carrying it, when nested); the listener
+    it could reach, and the socket sent, kept here to know it again."""
+    lst = socket.socket(type=socket.SOCK_DGRAM) if kind == "udp" else socket.socket()
+    lst.bind(("127.0.0.1", 0))
+    if kind == "tcp":
+        lst.listen(8)
+    lst.settimeout(2)
+    sent = socket.socket(type=socket.SOCK_DGRAM if kind == "udp" else socket.SOCK_STREAM)
+    a, b = socket.socketpair(socket.AF_UNIX, sock_type)
+    carried = sent
+    if nested:
+        c, d = socket.socketpair(socket.AF_UNIX, sock_type)
+        c.sendmsg([b"i"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [sent.fileno()]))])
+        carried = d
+    a.send(b"plain bytes before")
+    a.sendmsg([b"x"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [carried.fileno()]))])
+    a.send(b"and after")
+    if nested:
+        c.close()
+        d.close()
+    a.close()
+    return lst, b, sent
+
+
+def reached(lst, kind):
+    try:
+        return (lst.recv(4) if kind == "udp" else lst.accept()[0].recv(4)) == b"x"
+    except OSError:
+        return False
+
+
+@test
+def a_socket_sent_on_a_held_unix_socket_and_not_yet_received_is_held_too():
+    for kind in ("udp", "tcp"):
+        for name, sock_type in (("stream", socket.SOCK_STREAM), ("datagram", socket.SOCK_DGRAM),
+                                ("seqpacket", socket.SOCK_SEQPACKET)):
+            what = f"{kind} on a {name} pair"
+            lst, b, sent = queue_with(kind, sock_type)
+            check_eq(probe("recv-fd-reach", b.fileno(), lst.getsockname()[1], restricted=False,
+                           pass_fds=[b.fileno()]), 0, "control: the command receives it, " + what)
+            check(reached(lst, kind), "control: and reaches the listener, " + what)
+            lst, b, sent = queue_with(kind, sock_type)
+            r = run(as_user([P.nonet_exec, "--", P.probe, "recv-fd-reach", str(b.fileno()),
+                             str(lst.getsockname()[1])]), pass_fds=[b.fileno()])
+            check(r.returncode == 125 and f"a descriptor sent on unix socket {b.fileno()} and not yet received "
+                  f"(inet socket, {kind.upper()})" in r.stderr, what + ": " + r.stderr)
+            check(not reached(lst, kind), "nothing reached the listener, " + what)
+            # observing changed nothing: the bytes and the socket are still there, in order
+            data, fds = b"", array.array("i")
+            b.setblocking(False)
+            while len(data) < len(b"plain bytes beforexand after"):
+                chunk, anc, _, _ = b.recvmsg(64, 64)
+                data += chunk
+                fds.extend(array.array("i", anc[0][2]) if anc else [])
+            check(data == b"plain bytes beforexand after" and len(fds) == 1 and
+                  os.fstat(fds[0]).st_ino == os.fstat(sent.fileno()).st_ino, f"{what}: {data!r} {fds}")
+            for f in fds:
+                os.close(f)
+            for s in (lst, b, sent):
+                s.close()
+    lst, b, sent = queue_with("udp", nested=True)
+    r = run(as_user([P.nonet_exec, "true"]), pass_fds=[b.fileno()])
+    check(r.returncode == 125 and f"unix socket {b.fileno()}" in r.stderr, "nested: " + r.stderr)
+
+
+@test
+def what_a_unix_socket_carries_harmlessly_runs():
+    # a session's sockets (journald, D-Bus) hold bytes, and at times a pipe or a file: all run
+    a, b = socket.socketpair()
+    r_end, w_end = os.pipe()
+    a.send(b"only bytes")
+    check_eq(run(as_user([P.nonet_exec, "true"]), pass_fds=[b.fileno()]).returncode, 0, "bytes alone")
+    a.sendmsg([b"p"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [r_end, w_end]))])
+    r = run(as_user([P.nonet_exec, "true"]), pass_fds=[b.fileno()])
+    check_eq(r.returncode, 0, "a pipe in flight: " + r.stderr)
+    check_eq(b.recv(64), b"only bytesp", "nothing taken")
+    for f in (r_end, w_end):
+        os.close(f)
+    a.close()
+    b.close()
+
+
+def outside_listener():
+    lst = tcp_listener()
+    lst.settimeout(2)
+    return lst, str(lst.getsockname()[1])
+
+
+def reached_tcp(lst):
+    try:
+        return lst.accept()[0].recv(1) == b"x"
+    except OSError:
+        return False
+
+
+@test
+def root_under_a_private_loopback_gets_back_to_no_other_network():
+    require_root("root's capabilities over the host's network namespace")
+    # stdout a unix socket, as a service's is to the journal: SIOCGSKNS gives its namespace
+    a, b = socket.socketpair()
+    lst, port = outside_listener()
+    r = run(["unshare", "--net", P.probe, "sockns-reach", "1", port], stdout=b)
+    check(r.returncode == 0 and reached_tcp(lst), f"control: SIOCGSKNS and setns() reach the host ({r.returncode})")
+    r = run([P.nonet_exec, "--private-loopback", "--", P.probe, "sockns-reach", "1", port], stdout=b)
+    check_eq(r.returncode, EPERM, "SIOCGSKNS refused: " + r.stderr)
+    check(not reached_tcp(lst), "nothing reached the host's listener")
+    # a held descriptor of the namespace: judged; accepted anyway, setns(fd, 0) is refused
+    ns = os.open("/proc/self/ns/net", os.O_RDONLY)
+    r = run(["unshare", "--net", P.probe, "setns-reach", str(ns), port], pass_fds=[ns])
+    check(r.returncode == 0 and reached_tcp(lst), f"control: setns() on a held namespace ({r.returncode})")
+    r = run([P.nonet_exec, "--private-loopback", "--", P.probe, "setns-reach", str(ns), port], pass_fds=[ns])
+    check(r.returncode == 125 and f"descriptor {ns} is a network namespace's file" in r.stderr, r.stderr)
+    r = run(as_user([P.nonet_exec, "--private-loopback", "true"]), pass_fds=[ns])
+    check_eq(r.returncode, 125, "judged for an unprivileged user too: " + r.stderr)
+    r = run([P.nonet_exec, "--private-loopback", "--inherited=accept", "--", P.probe, "setns-reach", str(ns), port],
+            pass_fds=[ns])
+    check_eq(r.returncode, EPERM, "setns(fd, 0) refused: " + r.stderr)
+    # a process's namespace through its pidfd
+    r = run(["unshare", "--net", P.probe, "pidns-reach", str(os.getpid()), port])
+    check(r.returncode == 0 and reached_tcp(lst), f"control: setns(pidfd, CLONE_NEWNET) ({r.returncode})")
+    r = run([P.nonet_exec, "--private-loopback", "--", P.probe, "pidns-reach", str(os.getpid()), port])
+    check_eq(r.returncode, EPERM, "setns(pidfd, CLONE_NEWNET) refused: " + r.stderr)
+    check(not reached_tcp(lst), "nothing reached the host's listener")
+    # without a private loopback none of it is refused: root's network is the host's anyway
+    check_eq(run([P.nonet_exec, "true"], pass_fds=[ns]).returncode, 0, "a namespace held without one")
+    os.close(ns)
+    for s in (a, b, lst):
+        s.close()
 
 
 if __name__ == "__main__":

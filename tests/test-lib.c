@@ -845,6 +845,96 @@ static void test_landlock_abis(void) {
         CHECK_EQ(in_child(child_abi, (void *) (intptr_t) (100 + kernel)), 3);
 }
 
+/* Under a private loopback, no way into another network namespace: setns() with CLONE_NEWNET or
+ * 0 (any type), SIOCGSKNS, PIDFD_GET_NET_NAMESPACE; other namespaces, and the host's policy, untouched. */
+static void test_filter_private_loopback_netns(void) {
+        enum { SETNS = 308, IOCTL = 16 };
+        struct nonet_policy p;
+        policy_init(&p);
+        p.netns = NONET_NETNS_PRIVATE_LOOPBACK;
+        const struct row loopback[] = {
+                { X86_64, SETNS, 3, ERR(EPERM), 0 },
+                { X86_64, SETNS, 3, ERR(EPERM), CLONE_NEWNET },
+                { X86_64, SETNS, 3, ERR(EPERM), CLONE_NEWNET | CLONE_NEWUSER },
+                { X86_64, SETNS, 3, ERR(EPERM), UINT64_C(0xffffffff) << 32 }, /* the kernel reads an int */
+                { X86_64, SETNS, 3, ALLOW, CLONE_NEWUSER },
+                { X86_64, SETNS, 3, ALLOW, CLONE_NEWNS },
+                { X86_64, IOCTL, 1, ERR(EPERM), 0x894c },   /* SIOCGSKNS */
+                { X86_64, IOCTL, 3, ERR(EPERM), 0xff04 },   /* PIDFD_GET_NET_NAMESPACE */
+                { X86_64, IOCTL, 1, ALLOW, 0x8933 },        /* SIOCGIFINDEX */
+        };
+        check_rows(&p, true, loopback, ELEMENTSOF(loopback));
+        check_rows(&p, false, loopback, ELEMENTSOF(loopback));
+        const struct row host[] = {
+                { X86_64, SETNS, 3, ALLOW, 0 },
+                { X86_64, SETNS, 3, ALLOW, CLONE_NEWNET },
+                { X86_64, IOCTL, 1, ALLOW, 0x894c },
+        };
+        check_rows(NULL, true, host, ELEMENTSOF(host));
+        char call[96];
+        CHECK_EQ(refusal_errno(&p, X86_64, SETNS, 3, 0, call, sizeof(call)), EPERM);
+        CHECK(strcmp(call, "setns(0)") == 0, "%s", call);
+        CHECK_EQ(refusal_errno(&p, X86_64, IOCTL, 1, 0x894c, call, sizeof(call)), EPERM);
+        CHECK(strcmp(call, "ioctl(SIOCGSKNS)") == 0, "%s", call);
+}
+
+/* A descriptor queued on a held unix socket, behind a message longer than a peek that carries
+ * a harmless one (seen twice by the peeks, counted once). arg: the socket type. Returns 1 if
+ * the queued TCP socket was found, the queue left as it was. */
+static int child_in_flight(void *arg) {
+        int type = (int) (intptr_t) arg, sv[2], pipefd[2];
+        static char big[100 * 1024];
+        if (socketpair(AF_UNIX, type, 0, sv) < 0 || pipe(pipefd) < 0)
+                return 100;
+        int tcp = socket(AF_INET, SOCK_STREAM, 0);
+        char cbuf[CMSG_SPACE(sizeof(int))] __attribute__((aligned(8)));
+        struct iovec iov = { big, type == SOCK_STREAM ? 10 * 1024 : sizeof(big) };
+        struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+        struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+        *cm = (struct cmsghdr) { .cmsg_len = CMSG_LEN(sizeof(int)), .cmsg_level = SOL_SOCKET, .cmsg_type = SCM_RIGHTS };
+        if (type == SOCK_STREAM && send(sv[0], big, 60 * 1024, 0) != 60 * 1024)
+                return 101; /* the next one's bytes then straddle the first peek's end */
+        memcpy(CMSG_DATA(cm), &pipefd[0], sizeof(int));
+        if (sendmsg(sv[0], &msg, 0) < 0)
+                return 102;
+        iov.iov_len = 1;
+        memcpy(CMSG_DATA(cm), &tcp, sizeof(int));
+        if (sendmsg(sv[0], &msg, 0) < 0)
+                return 103;
+        close(tcp);
+        close(sv[0]);
+        close(pipefd[0]);
+        close(pipefd[1]);
+        struct nonet_policy p;
+        struct nonet_result r;
+        policy_init(&p);
+        int e = nonet_restrict(&p, &r, sizeof(r));
+        int off = 0;
+        socklen_t len = sizeof(off);
+        if (getsockopt(sv[1], SOL_SOCKET, SO_PEEK_OFF, &off, &len) < 0 || off != -1)
+                return 104; /* the peek offset put back */
+        if (e != -EBADFD)
+                return e < 0 ? 105 : 0;
+        return r.unpoliced_fd == sv[1] && r.in_flight == 1 && r.held == NONET_HELD_SOCKET &&
+               r.unpoliced_protocol == IPPROTO_TCP ? 1 : 106;
+}
+
+static void test_in_flight(void) {
+        CHECK_EQ(in_child(child_in_flight, (void *) (intptr_t) SOCK_STREAM), 1);
+        CHECK_EQ(in_child(child_in_flight, (void *) (intptr_t) SOCK_DGRAM), 1);
+        CHECK_EQ(in_child(child_in_flight, (void *) (intptr_t) SOCK_SEQPACKET), 1);
+        struct nonet_result r = { .failed = NONET_LAYER_INHERITED, .unpoliced_fd = 4, .held = NONET_HELD_SOCKET,
+                                  .unpoliced_family = AF_INET, .unpoliced_type = SOCK_DGRAM,
+                                  .unpoliced_protocol = IPPROTO_UDP, .in_flight = 1 };
+        char buf[512];
+        nonet_describe_failure_sized(-EBADFD, &r, sizeof(r), buf, sizeof(buf));
+        CHECK(strstr(buf, "a descriptor sent on unix socket 4 and not yet received (inet socket, UDP)"), "%s", buf);
+        r.held = NONET_HELD_QUEUE;
+        r.in_flight = 0;
+        nonet_describe_failure_sized(-EBADFD, &r, sizeof(r), buf, sizeof(buf));
+        CHECK(strstr(buf, "descriptor 4 is a unix socket with descriptors queued on it"), "%s", buf);
+}
+
 int main(void) {
         RUN(test_family_names);
         RUN(test_family_lists);
@@ -868,5 +958,7 @@ int main(void) {
         RUN(test_inherited_exec);
         RUN(test_landlock_abis);
         RUN(test_status_pid_is_harmless);
+        RUN(test_filter_private_loopback_netns);
+        RUN(test_in_flight);
         return tap_done();
 }
