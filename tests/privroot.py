@@ -57,6 +57,7 @@ class PrivateRoot:
         os.chmod(self.dir, 0o755)
         etc = os.path.join(self.dir, "etc")
         sh("cp", "-a", "/etc", etc)
+        self._forget_installed(etc)
         sh("mount", "--bind", etc, "/etc")
         # what useradd, su and sshd write besides /etc: homes, lastlog, wtmp, utmp
         for d in ("/run", "/home", "/var/log", "/var/mail"):
@@ -69,6 +70,24 @@ class PrivateRoot:
         self.lines = []
         # drained all the time: a full queue would block every program that logs
         threading.Thread(target=self._drain_log, daemon=True).start()
+
+    @staticmethod
+    def _forget_installed(etc):
+        """nonet's own files, installed on this machine or not, are not in the copy; nor is what
+        an install put in the vendor and libexec directories: a test reads what it wrote."""
+        import installed
+        hide = [installed.VENDOR_DIR, installed.LIBEXEC_DIR]
+        if installed.ETC_DIR.startswith("/etc/"):
+            copy = os.path.join(etc, installed.ETC_DIR[len("/etc/"):])
+            for name in ("nonet.conf", "nonet-settings.conf", "nonet.d"):
+                path = os.path.join(copy, name)
+                if os.path.isdir(path) and not os.path.islink(path):
+                    shutil.rmtree(path)
+                elif os.path.lexists(path):
+                    os.unlink(path)
+        else:
+            hide.append(installed.ETC_DIR)
+        installed.hide_here([d for d in hide if d])
 
     def _drain_log(self):
         while True:

@@ -7,13 +7,16 @@
  */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pwd.h>
+#include <sched.h>
 #include <signal.h>
 #include <security/pam_appl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -167,11 +170,48 @@ static void test_pam_session(void) {
         every_failure_point("pam_open_session", run_pam, false);
 }
 
+static void write_id_map(const char *file, const char *text) {
+        int fd = open(file, O_WRONLY | O_CLOEXEC);
+        if (fd >= 0) {
+                if (write(fd, text, strlen(text)) < 0)
+                        printf("# %s: %m\n", file);
+                close(fd);
+        }
+}
+
+/* pam_nonet reads the settings where an install puts them (NONET_ETC_DIR, NONET_VENDOR_DIR):
+ * hidden behind empty tmpfs in a mount namespace of this test's own (a user namespace's
+ * where it is not root, mapping its own ids), so a settings file of the machine's changes
+ * no allocation point. */
+static void hide_installed(void) {
+        uid_t uid = getuid();
+        gid_t gid = getgid();
+        char map[64];
+        if (unshare(CLONE_NEWNS) < 0) {
+                if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0) {
+                        printf("# no private mount namespace (%m): the installed settings, if any, are read\n");
+                        return;
+                }
+                write_id_map("/proc/self/setgroups", "deny");
+                snprintf(map, sizeof(map), "%u %u 1", (unsigned) uid, (unsigned) uid);
+                write_id_map("/proc/self/uid_map", map);
+                snprintf(map, sizeof(map), "%u %u 1", (unsigned) gid, (unsigned) gid);
+                write_id_map("/proc/self/gid_map", map);
+        }
+        if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+                printf("# cannot make / private: %m\n");
+        const char *dirs[] = { NONET_ETC_DIR, NONET_VENDOR_DIR };
+        for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+                if (access(dirs[i], F_OK) == 0 && mount("nonet-hidden", dirs[i], "tmpfs", 0, "mode=0755") < 0)
+                        printf("# cannot hide %s: %m\n", dirs[i]);
+}
+
 int main(int argc, char **argv) {
         char path[192];
         struct passwd *pw = getpwuid(getuid());
         if (!pw || argc < 2)
                 return 1;
+        hide_installed();
         snprintf(user, sizeof(user), "%s", pw->pw_name);
         if (!mkdtemp(strcpy(dir, "/tmp/nonet-faults-XXXXXX")))
                 return 1;
