@@ -21,6 +21,10 @@
 
 #define DROPIN_NAME "90-nonet.conf"
 
+/* A clean run writes nothing: each boot's journal gets warnings alone (nonet-generator(8)).
+ * The files read are said only at systemd's debug level. */
+static bool debug;
+
 struct output {
         int dir_fd;
         bool user_scope;
@@ -29,6 +33,8 @@ struct output {
 };
 
 static void report(void *userdata, enum diag_level level, const char *message) {
+        if (level == DIAG_DEBUG && !debug)
+                return;
         fprintf(stderr, "nonet-generator: %s%s\n", level == DIAG_WARNING ? "warning: " : "", message);
 }
 
@@ -85,6 +91,8 @@ int main(int argc, char **argv) {
         }
         /* PID 1 waits for its generators: nss-systemd must not ask it about dynamic users. */
         setenv("SYSTEMD_NSS_DYNAMIC_BYPASS", "1", 1);
+        const char *level = getenv("SYSTEMD_LOG_LEVEL");
+        debug = level && (strcmp(level, "debug") == 0 || strcmp(level, "7") == 0);
         const char *scope = getenv("SYSTEMD_SCOPE");
         out.user_scope = ctx.user_scope = scope && strcmp(scope, "user") == 0;
         paths_default(&paths);

@@ -394,5 +394,23 @@ def user_scope_units():
         t.cleanup()
 
 
+@test
+def a_clean_run_says_nothing():
+    # at each boot and daemon-reload: warnings reach the journal, the files read do not
+    settings = "/etc/security/nonet-settings.conf"
+    R.write(settings, "Errno=eperm\n")
+    t = Tree({"lib/a.service": service("X-NetworkOff=yes\n"), "lib/b.service": service(user="nn-off")})
+    try:
+        r = t.generate()
+        check_eq((r.returncode, r.stderr), (0, ""), "exit status and standard error")
+        check_eq(t.generated(), ["a.service.d/90-nonet.conf", "b.service.d/90-nonet.conf"], "drop-ins")
+        r = t.generate({"SYSTEMD_LOG_LEVEL": "debug"})
+        check(f"nonet-generator: read {settings}\n" in r.stderr and
+              "nonet-generator: read /etc/security/nonet.conf\n" in r.stderr, "at debug level: " + r.stderr)
+    finally:
+        os.unlink(settings)
+        t.cleanup()
+
+
 if __name__ == "__main__":
     main(R.cleanup)
