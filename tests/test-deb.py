@@ -30,6 +30,7 @@ for d in ("/usr", "/var/lib/dpkg", "/var/cache/debconf", "/var/lib/pam"):
 ENV = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
 R.add_user("nn-off", ["nn-lab"])
 R.add_user("nn-free")
+INSTALL_OUTPUT = []
 STACKS = ["common-account", "common-session", "common-session-noninteractive"]
 
 
@@ -43,6 +44,44 @@ def packages_install():
     check_eq(len(debs), 5, "five packages")
     r = run(["dpkg", "-i"] + debs, env=ENV, timeout=300)
     check_eq(r.returncode, 0, r.stdout + r.stderr)
+    INSTALL_OUTPUT.append(r.stdout + r.stderr)
+
+
+@test
+def the_audit_timer_arrives_disabled():
+    # nonet-exec(1): "shipped, not enabled"; a periodic job nobody asked for is neither enabled nor started
+    out = "".join(INSTALL_OUTPUT)
+    check("nonet-audit" not in out, "dpkg -i says nothing of the audit units: " + out[-1500:])
+    for unit in ("nonet-audit.timer", "nonet-audit.service"):
+        check(not os.path.lexists(f"/etc/systemd/system/timers.target.wants/{unit}"), unit + " not wanted")
+        r = run(["systemctl", "--root=/", "is-enabled", unit])
+        check(r.stdout.strip() in ("disabled", "static"), f"{unit}: systemctl is-enabled says {r.stdout.strip()}")
+    postinst = open("/var/lib/dpkg/info/nonet.postinst").read()
+    check("deb-systemd-invoke" not in postinst, "the postinst starts nothing: " + postinst)
+
+
+@test
+def the_docs_and_examples_are_shipped():
+    doc = "/usr/share/doc/nonet"
+    for name in ("README.md", "NEWS", "SECURITY.md", "copyright", "examples/nonet.conf",
+                 "examples/nonet-settings.conf.d/50-site.conf", "examples/build-worker.service.d/network-off.conf",
+                 "examples/check-staged-table"):
+        check(os.path.exists(os.path.join(doc, name)) or os.path.exists(os.path.join(doc, name + ".gz")),
+              f"{doc}/{name}")
+    # the licence: Debian's copy, which debian/copyright names
+    check("/usr/share/common-licenses/LGPL-2.1" in open(os.path.join(doc, "copyright")).read(), "licence named")
+    check(os.path.exists("/usr/share/common-licenses/LGPL-2.1"), "licence text")
+    # nonet-exec(1) sends readers to the README's residuals: the page's path holds them
+    page = run(["zcat", "/usr/share/man/man1/nonet-exec.1.gz"]).stdout
+    check("/usr/share/doc/nonet/README.md" in page, "nonet-exec(1) names the shipped README")
+    readme = os.path.join(doc, "README.md")
+    text = open(readme).read() if os.path.exists(readme) else run(["zcat", readme + ".gz"]).stdout
+    check("## What it does not stop" in text, "the README's residuals")
+    # the examples work as shipped: the table and settings pass --check-config
+    table = os.path.join(doc, "examples", "nonet.conf")
+    r = run(["nonet-exec", "--check-config", f"--table={table}",
+             "--settings=" + os.path.join(doc, "examples/nonet-settings.conf.d/50-site.conf")])
+    check_eq(r.returncode, 0, "the example table and settings drop-in: " + r.stdout + r.stderr)
 
 
 @test
