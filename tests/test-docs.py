@@ -215,5 +215,18 @@ def kubernetes_example_matches_the_api_schema():
         check_eq(profiles, 1, "one container network-off, its sidecar not")
 
 
+@test
+def no_option_name_is_split_across_lines():
+    # scdoc turns hyphenation off before .TH, which turns it back on: the page moves .nh after it
+    for name in PAGES:
+        src = page(name)
+        check(src.index("\n.nh\n") > src.index("\n.TH "), f"{name}: .nh after .TH")
+        text = run(["groff", "-t", "-man", "-Tutf8", "-rLL=100n", "-P-cbou", os.path.join(MAN, name)]).stdout
+        split = [line for line in text.splitlines() if re.search(r"(^|[\s\[(|])-\S*[\u2010-]$", line)]
+        check_eq(split, [], f"{name} at 100 columns: option names split")
+        hyphenated = [line for line in text.splitlines() if re.search(r"[a-z]\u2010$", line)]
+        check_eq(hyphenated, [], f"{name} at 100 columns: words hyphenated")
+
+
 if __name__ == "__main__":
     main()
