@@ -4,11 +4,12 @@
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from nonettest import BUILD, SOURCE, check, check_eq, main, run, test  # noqa: E402
+from nonettest import BUILD, SOURCE, Skip, check, check_eq, main, reply_server, run, test  # noqa: E402
 
 MAN = os.path.join(BUILD, "man")
 PAGES = ["nonet-exec.1", "nonet_restrict.3", "nonet.conf.5", "pam_nonet.8", "nonet-generator.8"] + \
@@ -226,6 +227,32 @@ def no_option_name_is_split_across_lines():
         check_eq(split, [], f"{name} at 100 columns: option names split")
         hyphenated = [line for line in text.splitlines() if re.search(r"[a-z]\u2010$", line)]
         check_eq(hyphenated, [], f"{name} at 100 columns: words hyphenated")
+
+
+@test
+def the_tours_first_example_runs_as_printed():
+    # beside a server that answers, so that the refusal is nonet's, not an empty port's
+    if not shutil.which("curl"):
+        raise Skip("no curl")
+    tour = open(os.path.join(SOURCE, "README.md")).read().split("## A five-minute tour", 1)[1]
+    block = tour.split("\n\n    $ ", 1)[1].split("    $ nonet-exec xdpyinfo", 1)[0]
+    steps = []
+    for line in ("    $ " + block).splitlines():
+        line = line[4:]
+        if line.startswith("$ "):
+            steps.append((line[2:].split("  #")[0].strip(), []))
+        elif line:
+            steps[-1][1].append(line)
+    check_eq(steps[0][0], "python3 -m http.server --bind 127.0.0.1 8765 &", "first, a server that answers")
+    port = str(reply_server("hello"))
+    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+    env["PATH"] = os.path.join(BUILD, "nonet-exec") + ":" + env.get("PATH", "/usr/bin:/bin")
+    for cmd, printed in steps[1:]:
+        r = run(["sh", "-c", cmd.replace("8765", port)], env=env)
+        got = re.sub(r"after \d+ ms", "after N ms", r.stdout + r.stderr).splitlines()
+        want = [re.sub(r"after \d+ ms", "after N ms", line.replace("8765", port)) for line in printed]
+        check_eq(got, want, cmd)
+    check_eq(len(steps), 3, "the server, plain curl, curl under nonet-exec")
 
 
 if __name__ == "__main__":
