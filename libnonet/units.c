@@ -212,6 +212,10 @@ int unit_dropin_format(const struct nonet_policy *p, bool user_scope, const char
         if ((!user_scope && policy_scopes_abstract(p) && p->allow == (UINT64_C(1) << AF_UNIX)) ||
             p->netns == NONET_NETNS_PRIVATE_LOOPBACK)
                 fputs("PrivateNetwork=yes\n", f); /* X-NetworkOff=loopback: systemd's private loopback */
+        /* and no way back into another network namespace: setns() with CLONE_NEWNET or 0 refused
+         * (unshare and clone with CLONE_NEWNET too); systemd cannot filter ioctl by command */
+        if (p->netns == NONET_NETNS_PRIVATE_LOOPBACK)
+                fputs("RestrictNamespaces=~net\n", f);
         if (ferror(f) | fclose(f)) {
                 free(text);
                 return -ENOMEM;

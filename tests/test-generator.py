@@ -412,5 +412,18 @@ def a_clean_run_says_nothing():
         t.cleanup()
 
 
+@test
+def x_networkoff_loopback_keeps_the_service_out_of_other_network_namespaces():
+    # root's way back (setns into the namespace of its journal socket): systemd's RestrictNamespaces
+    t = Tree({"lib/build.service": service("X-NetworkOff=loopback\n"), "lib/off.service": service("X-NetworkOff=yes\n")})
+    try:
+        check_eq(t.generate().returncode, 0, "generated")
+        check("PrivateNetwork=yes\nRestrictNamespaces=~net\n" in (t.dropin("build.service") or ""),
+              str(t.dropin("build.service")))
+        check("RestrictNamespaces" not in (t.dropin("off.service") or ""), "only with a private loopback")
+    finally:
+        t.cleanup()
+
+
 if __name__ == "__main__":
     main(R.cleanup)
