@@ -3,12 +3,16 @@
  * spank_nonet: Slurm jobs follow the node's nonet table.
  *   slurm_spank_init:      --nonet, for srun, sbatch and salloc (network off, never on)
  *   slurm_spank_task_init: in each task, as the job's user, before exec: restrict it
+ *   slurm_spank_user_init: in slurmstepd, before the tasks fork: was --nonet given?
+ *   slurm_spank_task_post_fork: in slurmstepd, once the tasks are forked: for a restricted
+ *                          step, no later child of it may become the user (a task epilog)
  * A guest in slurmstepd: logs through slurm_error/slurm_debug only, never exits.
  * A non-zero return fails the task when plugstack.conf says "required".
  */
 
 #include <errno.h>
 #include <pwd.h>
+#include <slurm/slurm.h> /* SLURM_EXTERN_CONT */
 #include <slurm/spank.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -17,6 +21,7 @@
 #include <unistd.h>
 
 #include "admin.h"
+#include "stepd_guard.h"
 
 SPANK_PLUGIN(nonet, 1);
 
@@ -127,5 +132,63 @@ int slurm_spank_task_init(spank_t sp, int ac, char **av) {
         }
         if (o.debug)
                 slurm_info("nonet: network off for user %s (%s)", user, v.source);
+        return 0;
+}
+
+/* --nonet, as slurmstepd's slurm_spank_user_init found it: task_post_fork may not ask. */
+static bool step_asked_nonet;
+
+int slurm_spank_user_init(spank_t sp, int ac, char **av) {
+        step_asked_nonet = spank_option_getopt(sp, &opt_nonet, NULL) == ESPANK_SUCCESS;
+        return 0;
+}
+
+/* Whether the step's tasks are restricted: the table's verdict, or --nonet. */
+static bool step_restricted(spank_t sp, const struct options *o, char *user, size_t size) {
+        struct verdict v;
+        job_verdict(sp, o, user, size, &v);
+        return v.restricted || step_asked_nonet;
+}
+
+/*
+ * slurmstepd forks a task epilog (--task-epilog, TaskEpilog=) after the task ends, as the
+ * user and outside every hook: it cannot be restricted, so for a restricted step it does not
+ * run. Called in slurmstepd's main thread, as root, once the tasks are forked; that thread
+ * forks the epilogs later. The extern step runs no task epilog and no program of the user.
+ */
+int slurm_spank_task_post_fork(spank_t sp, int ac, char **av) {
+        static bool guarded;
+        struct options o;
+        char user[256], why[512];
+        uint32_t step = 0;
+        uid_t uid;
+
+        if (guarded || spank_context() != S_CTX_REMOTE)
+                return 0;
+        if (spank_get_item(sp, S_JOB_STEPID, &step) == ESPANK_SUCCESS && step == SLURM_EXTERN_CONT)
+                return 0;
+        parse_options(ac, av, &o);
+        if (!step_restricted(sp, &o, user, sizeof(user)))
+                return 0;
+        if (spank_get_item(sp, S_JOB_UID, &uid) != ESPANK_SUCCESS) {
+                slurm_error("nonet: cannot keep a task epilog of user %s from running: the job's uid is unknown", user);
+                return -1;
+        }
+        snprintf(why, sizeof(why),
+                 "nonet: refused the task epilog of user %s (--task-epilog or TaskEpilog=): slurmstepd starts it "
+                 "after the task, outside the restriction, and it would have the network (see spank_nonet(8))",
+                 user);
+        int r = stepd_guard_install(uid, why);
+        if (r < 0) {
+                slurm_error("nonet: cannot keep a task epilog of user %s from running: %s", user, strerror(-r));
+                return -1;
+        }
+        guarded = true;
+        slurm_info("nonet: user %s: no task epilog runs in this step, since it would run with the network on", user);
+        return 0;
+}
+
+int slurm_spank_exit(spank_t sp, int ac, char **av) {
+        stepd_guard_release();
         return 0;
 }
