@@ -14,12 +14,19 @@ import tempfile
 import time
 
 
+TASK_PROLOG = "/etc/slurm/task-prolog"
+TASK_EPILOG = "/etc/slurm/task-epilog"
+
+
 def _hostname():
     return socket.gethostname().split(".")[0]
 
 
 class Cluster:
-    def __init__(self, plugin, plugin_args="debug"):
+    def __init__(self, plugin, plugin_args="debug", task_scripts=False):
+        """task_scripts: a site's TaskProlog= and TaskEpilog=, bash scripts that do nothing,
+        run by slurmstepd as the job's user with the job's environment."""
+        self.task_scripts = task_scripts
         self.dir = tempfile.mkdtemp(prefix="nonet-slurm-")
         os.chmod(self.dir, 0o755)
         self.plugin = os.path.join(self.dir, "spank_nonet.so")
@@ -55,6 +62,14 @@ class Cluster:
         self._wait(lambda: os.path.exists("/run/munge/munge.socket.2"), "munged's socket")
 
     def _config(self):
+        scripts = ""
+        if self.task_scripts:
+            os.makedirs("/etc/slurm", exist_ok=True)
+            for path in (TASK_PROLOG, TASK_EPILOG):
+                with open(path, "w") as f:
+                    f.write("#!/bin/bash\nexit 0\n")
+                os.chmod(path, 0o755)
+            scripts = f"TaskProlog={TASK_PROLOG}\nTaskEpilog={TASK_EPILOG}\n"
         node = subprocess.run(["slurmd", "-C"], check=True, stdout=subprocess.PIPE, text=True).stdout.splitlines()[0]
         s = self.dir
         os.makedirs("/etc/slurm", exist_ok=True)
@@ -77,7 +92,7 @@ SlurmdPidFile={s}/slurmd.pid
 SlurmctldLogFile={s}/slurmctld.log
 SlurmdLogFile={s}/slurmd.log
 SlurmdDebug=debug
-{node} NodeAddr=127.0.0.1 State=UNKNOWN
+{scripts}{node} NodeAddr=127.0.0.1 State=UNKNOWN
 PartitionName=test Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 """)
 

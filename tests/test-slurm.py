@@ -17,7 +17,7 @@ import privroot  # noqa: E402
 
 privroot.reexec_in_namespace()
 
-from nonettest import BUILD, Programs, check, check_eq, main, reply_server, run, test  # noqa: E402
+from nonettest import BUILD, Programs, check, check_eq, in_terminal, main, reply_server, run, test  # noqa: E402
 import slurmcluster  # noqa: E402
 
 R = privroot.PrivateRoot()
@@ -53,7 +53,7 @@ def unix_server():
 
 threading.Thread(target=unix_server, daemon=True).start()
 
-C = slurmcluster.Cluster(os.path.join(BUILD, "slurm", "spank_nonet.so"))
+C = slurmcluster.Cluster(os.path.join(BUILD, "slurm", "spank_nonet.so"), task_scripts=True)
 
 
 def user_argv(user, *cmd):
@@ -234,6 +234,117 @@ def a_task_is_restricted_where_landlock_polices_no_tcp():
     check("task-ran" in r.stdout and not reached(r), "the task ran, restricted: " + r.stdout + r.stderr)
     check("curl-exit=7" in r.stdout, r.stdout)
     check_eq(held.stdout.strip(), "0", "sockets the program holds")
+
+
+# Programs slurmstepd starts for the job's user besides the task. Each appends what it got from
+# the listener to the file $NN_OUT names. The site's TaskProlog and TaskEpilog (slurmcluster.py)
+# are bash scripts run with the job's environment: BASH_ENV makes them run the user's HOOK.
+HOOK = P.writable("hook.sh")
+PROLOG = P.writable("prolog.sh")
+EPILOG = P.writable("epilog.sh")
+for path, text in ((HOOK, 'echo "hook in $0: $(curl -sS --max-time 10 %s 2>&1)" >> "$NN_OUT"\n' % URL),
+                   (PROLOG, '#!/bin/sh\necho "prolog: $(curl -sS --max-time 10 %s 2>&1)" >> "$NN_OUT"\n' % URL),
+                   (EPILOG, '#!/bin/sh\necho "epilog: $(curl -sS --max-time 10 %s 2>&1)" >> "$NN_OUT"\n' % URL)):
+    with open(path, "w") as f:
+        f.write(text)
+    os.chmod(path, 0o755)
+
+
+def steered(user, run_job):
+    """run_job(env) as user, with BASH_ENV set; (its result, what the job's programs appended)."""
+    out = P.writable("%s-%d.trace" % (user, time.monotonic_ns()))
+    env = dict(os.environ, BASH_ENV=HOOK, NN_OUT=out)
+    r = run_job(env)
+    text = open(out).read() if os.path.exists(out) else ""
+    if os.path.exists(out):
+        os.unlink(out)
+    return r, text
+
+
+def each_user(run_job):
+    """The restricted user's run and the unrestricted control's: ((r, trace), (r, trace))."""
+    return steered("nn-lab", lambda env: run_job("nn-lab", env)), steered("nn-free", lambda env: run_job("nn-free", env))
+
+
+def reached_any(r, trace):
+    out = r.stdout if hasattr(r, "stdout") else r
+    return REPLY in out or REPLY in trace
+
+
+@test
+def a_task_epilog_a_restricted_user_names_or_steers_does_not_run_open():
+    def job(user, env):
+        return srun(user, CURL, "--task-epilog=" + EPILOG, env=env)
+    (lab, lab_trace), (free, free_trace) = each_user(job)
+    check("epilog: " + REPLY in free_trace and "hook in " + slurmcluster.TASK_EPILOG + ": " + REPLY in free_trace,
+          "the control's --task-epilog and TaskEpilog reach the listener: " + free_trace + free.stderr)
+    check(not reached_any(lab, lab_trace), "a restricted user's task epilog reached the listener: " + lab_trace)
+    check("epilog: " not in lab_trace and "hook in " + slurmcluster.TASK_EPILOG not in lab_trace,
+          "a restricted user's task epilog ran: " + lab_trace)
+    check("nonet: " in lab.stderr and "task epilog" in lab.stderr, "the job's stderr says why: " + lab.stderr)
+    check("nonet: refused the task epilog of user nn-lab" in C.log("slurmd"), "so does slurmd's log")
+    # --nonet: the same for any user's step
+    opted, opted_trace = steered("nn-free", lambda env: srun("nn-free", CURL, "--nonet", "--task-epilog=" + EPILOG, env=env))
+    check(not reached_any(opted, opted_trace) and "epilog: " not in opted_trace, "--nonet's task epilog: " + opted_trace)
+
+
+@test
+def a_task_prolog_runs_restricted():
+    # slurmstepd runs both prologs in the task, after slurm_spank_task_init: restricted already.
+    def job(user, env):
+        return srun(user, CURL, "--task-prolog=" + PROLOG, env=env)
+    (lab, lab_trace), (free, free_trace) = each_user(job)
+    ours = "prolog: " + REPLY, "hook in " + slurmcluster.TASK_PROLOG + ": " + REPLY
+    check(all(line in free_trace for line in ours), "the control's --task-prolog and TaskProlog: " + free_trace)
+    check("prolog: " in lab_trace and "hook in " + slurmcluster.TASK_PROLOG in lab_trace,
+          "both prologs ran: " + lab_trace + lab.stderr)
+    check(not any(line in lab_trace for line in ours), "a restricted user's task prolog reached the listener: " + lab_trace)
+
+
+def pty_step(user, env):
+    # srun --pty needs a terminal: a shell typed into, as a person would
+    argv = user_argv(user, "sh", "-c", "cd /tmp && exec srun --pty sh")
+    return in_terminal(argv, [(CURL + "; exit\n", "curl-exit=")], env=env)
+
+
+@test
+def a_pty_shell_and_what_follows_it_are_restricted():
+    (lab, lab_trace), (free, free_trace) = each_user(pty_step)
+    check(REPLY in free and REPLY in free_trace, "the control's shell and its epilog: " + free + free_trace)
+    check("curl-exit=7" in lab, "the restricted shell ran: " + lab)
+    check(not reached_any(lab, lab_trace), "a restricted --pty step reached the listener: " + lab + lab_trace)
+
+
+@test
+def a_job_arrays_tasks_are_restricted():
+    def job(user, env):
+        out = P.writable("array-%s-%d-%%a.out" % (user, time.monotonic_ns()))
+        as_user(user, "sbatch", "--wait", "--array=0-1", "--output=" + out, env=env,
+                input="#!/bin/sh\necho array-$SLURM_ARRAY_TASK_ID; " + CURL + "\n")
+        text = ""
+        for i in (0, 1):
+            path = out.replace("%a", str(i))
+            text += open(path).read() if os.path.exists(path) else ""
+        return text
+    (lab, lab_trace), (free, free_trace) = each_user(job)
+    epilog = "hook in " + slurmcluster.TASK_EPILOG + ": " + REPLY
+    check(free.count(REPLY) == 2 and free_trace.count(epilog) == 2, "the control's array: " + free + free_trace)
+    check("array-0" in lab and "array-1" in lab, "both array tasks ran: " + lab)
+    check(not reached_any(lab, lab_trace), "a restricted user's array reached the listener: " + lab + lab_trace)
+
+
+@test
+def a_batch_scripts_own_srun_task_epilog_does_not_run_open():
+    script = "srun --quiet --task-epilog=%s sh -c '%s'; echo srun-exit=$?" % (EPILOG, CURL)
+
+    def job(user, env):
+        out = P.writable("batch-epilog-%s-%d.out" % (user, time.monotonic_ns()))
+        as_user(user, "sbatch", "--wait", "--output=" + out, env=env, input="#!/bin/sh\n" + script + "\n")
+        return open(out).read() if os.path.exists(out) else ""
+    (lab, lab_trace), (free, free_trace) = each_user(job)
+    check(REPLY in free and "epilog: " + REPLY in free_trace, "the control's step and its epilog: " + free + free_trace)
+    check("srun-exit=" in lab, "the restricted batch script ran: " + lab)
+    check(not reached_any(lab, lab_trace), "a restricted batch script's step reached the listener: " + lab + lab_trace)
 
 
 @test
