@@ -11,7 +11,9 @@
 #include <unistd.h>
 #include <poll.h>
 #include <signal.h>
+#include <seccomp.h>
 #include <sys/socket.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 
 #include "nonet-exec.h"
@@ -106,7 +108,8 @@ static void usage(FILE *f) {
               "      --base=FILE                 with --print-filter=oci: merged onto this profile\n"
               "  -v, --verbose                   say what is applied, and why, before running COMMAND\n"
               "  -h, --help                      show this help\n"
-              "  -V, --version                   show the version\n"
+              "  -V, --version                   show the version, the build's options and what\n"
+              "                                  this kernel gives\n"
               "\n"
               "Exit status: COMMAND's own; 125 if nonet-exec fails (bad usage, cannot restrict, a\n"
               "write error), 126 if COMMAND cannot be run (a bad interpreter too), 127 if it is not found.\n",
@@ -754,14 +757,74 @@ static int print_user_filter(struct args *a) {
         return print_filter(a);
 }
 
+/* What nonet_check() of the default policy, changed by one attribute, says this kernel gives;
+ * held descriptors are not the question here. */
+static int version_check(enum nonet_attr attr, uint64_t value, struct nonet_result *ret) {
+        struct nonet_policy *p = nonet_policy_new();
+        if (!p)
+                return -ENOMEM;
+        int r = nonet_policy_set(p, NONET_ATTR_INHERITED, NONET_INHERITED_ACCEPT);
+        if (r >= 0 && attr)
+                r = nonet_policy_set(p, attr, value);
+        if (r >= 0)
+                r = nonet_check(p, ret, sizeof(*ret));
+        nonet_policy_free(p);
+        return r;
+}
+
+static void version_line(const char *what, enum nonet_attr attr, uint64_t value) {
+        struct nonet_result res = { 0 };
+        char why[512];
+        int r = version_check(attr, value, &res);
+        if (r >= 0) {
+                printf("%s: yes\n", what);
+                return;
+        }
+        nonet_describe_failure_sized(r, &res, sizeof(res), why, sizeof(why));
+        printf("%s: no (%s)\n", what, why);
+}
+
+/* The build's options and what the running kernel gives, as systemctl --version says them. */
+static int print_version(void) {
+        const struct scmp_version *sv = seccomp_version();
+        struct nonet_result res = { 0 };
+        struct utsname u;
+        char rows[512], why[512];
+
+        printf("nonet-exec %s (libnonet %s)\n", NONET_VERSION, nonet_version());
+        printf("build: libseccomp %u.%u.%u; table %s/nonet.conf; vendor directory %s; table side %s/nonet-exec-table\n",
+               sv ? sv->major : 0, sv ? sv->minor : 0, sv ? sv->micro : 0, NONET_ETC_DIR, NONET_VENDOR_DIR,
+               NONET_LIBEXEC_DIR);
+        if (uname(&u) == 0)
+                printf("kernel: %s %s %s\n", u.sysname, u.release, u.machine);
+        int r = version_check(0, 0, &res);
+        if (r < 0) {
+                nonet_describe_failure_sized(r, &res, sizeof(res), why, sizeof(why));
+                printf("restrict: no (%s)\n", why);
+        } else {
+                printf("restrict: yes\n");
+                printf("layers: no_new_privs, seccomp%s\n", res.rows & NONET_ROWS_LANDLOCK ? ", landlock" : "");
+        }
+        if (res.landlock_abi > 0)
+                printf("landlock: ABI %d\n", res.landlock_abi);
+        else
+                printf("landlock: none (CONFIG_SECURITY_LANDLOCK, lsm=landlock)\n");
+        if (nonet_rows_format(res.rows, rows, sizeof(rows)) < 0)
+                strcpy(rows, "none");
+        printf("rows of the default policy: %s\n", rows);
+        version_line("--unix=no-abstract", NONET_ATTR_UNIX, NONET_UNIX_NO_ABSTRACT);
+        version_line("--trace", NONET_ATTR_REFUSALS, NONET_REFUSE_AND_NOTIFY);
+        version_line("--private-loopback", NONET_ATTR_NETNS, NONET_NETNS_PRIVATE_LOOPBACK);
+        return EXIT_SUCCESS;
+}
+
 static int act(struct args *a) {
         switch (a->action) {
         case ACTION_HELP:
                 usage(stdout);
                 return EXIT_SUCCESS;
         case ACTION_VERSION:
-                puts("nonet-exec " NONET_VERSION);
-                return EXIT_SUCCESS;
+                return print_version();
         case ACTION_STATUS:
                 return a->all ? table_audit(a->argv, a->json) : show_status(a->pid, a->json);
         case ACTION_PRINT_FILTER:

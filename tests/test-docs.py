@@ -255,5 +255,31 @@ def the_tours_first_example_runs_as_printed():
     check_eq(len(steps), 3, "the server, plain curl, curl under nonet-exec")
 
 
+@test
+def version_says_what_the_build_and_the_kernel_give():
+    E = os.path.join(BUILD, "nonet-exec", "nonet-exec")
+    r = run([E, "--version"])
+    check_eq(r.returncode, 0, r.stderr)
+    version = re.search(r"version : '([^']+)'", open(os.path.join(SOURCE, "meson.build")).read()).group(1)
+    first, *rest = r.stdout.splitlines()
+    check_eq(first, f"nonet-exec {version} (libnonet {version})", "the version")
+    said = dict(line.split(": ", 1) for line in rest)
+    # the build's directories, as meson gave them
+    for key in ("NONET_ETC_DIR", "NONET_VENDOR_DIR", "NONET_LIBEXEC_DIR"):
+        if os.environ.get(key):
+            check(os.environ[key] in said["build"], f"{key} in {said['build']}")
+    check(said["kernel"].startswith("Linux " + os.uname().release), said["kernel"])
+    # the kernel's, as --status and a run under each option find them
+    m = re.search(r"^landlock: kernel ABI (\d+)", run([E, "--status"]).stdout, re.M)
+    check_eq(said["landlock"], f"ABI {m.group(1)}" if m else "none (CONFIG_SECURITY_LANDLOCK, lsm=landlock)",
+             "Landlock, as --status says")
+    check_eq(said["layers"].split(", ")[-1] == "landlock", bool(m), "the layers: " + said["layers"])
+    check("families" in said["rows of the default policy"], said["rows of the default policy"])
+    for option in ("--unix=no-abstract", "--trace", "--private-loopback"):
+        ran = run([E, "--inherited=accept", option, "true"]).returncode
+        check_eq(said[option].split(" ")[0], "yes" if ran == 0 else "no", f"{option}: ran with exit {ran}")
+    check_eq(said["restrict"], "yes" if run([E, "--inherited=accept", "true"]).returncode == 0 else "no", "restrict")
+
+
 if __name__ == "__main__":
     main()
