@@ -696,9 +696,18 @@ void table_decide(const struct table *t, const struct account *u, const struct s
         if (t->closed)
                 return decide_closed(t, u, s, ret);
 
+        /* A user's own line decides whatever their groups: those are not asked (a directory that
+         * hangs costs a user named by a line nothing), but for a bad line's. */
+        bool own_line = false;
+        for (size_t i = 0; i < t->n_rules && !own_line; i++)
+                own_line = (t->rules[i].kind == DOMAIN_USER || t->rules[i].kind == DOMAIN_UID) && !t->rules[i].broken &&
+                           rule_rank(&t->rules[i], u, s) == RANK_USER;
+
         /* The highest rank wins; among equals, the later line. */
         for (size_t i = 0; i < t->n_rules; i++) {
                 const struct rule *r = &t->rules[i];
+                if (own_line && !r->broken && (r->kind == DOMAIN_GROUP || r->kind == DOMAIN_GID))
+                        continue;
                 int rank = rule_rank(r, u, s);
                 if (rank < 0)
                         continue;
