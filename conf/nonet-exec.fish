@@ -1,6 +1,13 @@
 # fish completion for nonet-exec(1)
 complete -c nonet-exec -n '__fish_is_first_token' -a '(__fish_complete_command)'
-complete -c nonet-exec -s a -l allow -x -d 'also allow these families' -a 'unix inet inet6 netlink packet vsock bluetooth can tipc xdp alg'
+# a family after each comma too: --allow=inet,net completes to inet,netlink
+function __nonet_exec_families
+    set --local done (string replace -r -- '^(--allow=|-a)' '' (commandline -ct) | string match -r -- '^.*,')
+    for family in unix inet inet6 netlink packet vsock bluetooth can tipc xdp alg
+        echo "$done$family"
+    end
+end
+complete -c nonet-exec -s a -l allow -x -d 'also allow these families' -a '(__nonet_exec_families)'
 complete -c nonet-exec -l errno -x -d 'errno of a refused socket()' -a 'eafnosupport eperm'
 complete -c nonet-exec -l landlock -x -d 'the Landlock layer' -a 'auto require off'
 complete -c nonet-exec -l unix -x -d 'how far unix sockets reach' -a 'all no-abstract listed'

@@ -81,6 +81,12 @@ def zsh_and_fish_completions_offer_every_option():
     script = f"source {fish}; complete -C 'nonet-exec --errno='"
     r = run(["fish", "--no-config", "-c", script])
     check("--errno=eafnosupport" in r.stdout and "--errno=eperm" in r.stdout, "fish completes --errno: " + r.stdout)
+    # a family after a comma, as bash and zsh complete it
+    r = run(["fish", "--no-config", "-c", f"source {fish}; complete -C 'nonet-exec --allow=inet,net'"])
+    check_eq([line.split("\t")[0] for line in r.stdout.splitlines()], ["--allow=inet,netlink"],
+             "fish completes after a comma: " + r.stderr)
+    r = run(["fish", "--no-config", "-c", f"source {fish}; complete -C 'nonet-exec -a unix,inet'"])
+    check_eq([line.split("\t")[0] for line in r.stdout.splitlines()], ["unix,inet", "unix,inet6"], "after -a")
 
 
 @test
