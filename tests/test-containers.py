@@ -117,8 +117,8 @@ def result(r):
     return json.loads(lines[-1])
 
 
-def runc(seccomp=None, argv=None, raw=None):
-    """raw: a profile's text, given to runc as written (Python's json would read it first)."""
+def runc(seccomp=None, argv=None, raw=None, runtime="runc"):
+    """raw: a profile's text, given to the runtime as written (Python's json would read it first)."""
     bundle = tempfile.mkdtemp(dir=ROOT, prefix="bundle-")
     subprocess.run(["runc", "spec"], cwd=bundle, check=True)
     with open(os.path.join(bundle, "config.json")) as f:
@@ -136,8 +136,10 @@ def runc(seccomp=None, argv=None, raw=None):
         config["linux"]["seccomp"] = "@SECCOMP@"
     with open(os.path.join(bundle, "config.json"), "w") as f:
         f.write(json.dumps(config).replace('"@SECCOMP@"', raw if raw is not None else '"@SECCOMP@"'))
-    return with_fd3(["runc", "--root", os.path.join(ROOT, "runc-state"), "run", "--preserve-fds", "1", "--bundle",
-                     bundle, os.path.basename(bundle)])
+    # crun without cgroups, as under podman (see above)
+    extra = ["--cgroup-manager=disabled"] if runtime == "crun" else []
+    return with_fd3([runtime] + extra + ["--root", os.path.join(ROOT, runtime + "-state"), "run", "--preserve-fds", "1",
+                                         "--bundle", bundle, os.path.basename(bundle)])
 
 
 def podman(security=(), argv=None, runtime="runc"):
@@ -237,6 +239,10 @@ def runc_and_podman_read_the_last_of_two_keys_and_a_members_name_but_for_case():
     # and an architecture spelled otherwise starts nothing under runc
     r = runc(raw=X86_BUT_FOR_CASE)
     check(r.returncode != 0 and "{" not in r.stdout, "runc with SCMP_ARCH_x86: " + r.stdout + r.stderr)
+    # crun, a C reader, reads the same text otherwise: the first "syscalls", and "names" alone
+    out = result(runc(raw=TWICE, runtime="crun"))
+    check_eq(out["inet"], EAFNOSUPPORT, "crun: socket(inet) under the first \"syscalls\"")
+    check_eq(result(runc(raw=NAMES_BUT_FOR_CASE, runtime="crun"))["inet"], 0, "crun: \"Names\" not read")
 
 
 @test
