@@ -737,19 +737,18 @@ static int export_program(scmp_filter_ctx ctx, struct sock_filter **ret, size_t 
         return 0;
 }
 
-/* The profile's rules on the calls nonet decides, for one ABI, compiled as runc compiles them:
- * libseccomp, a rule with the default's action left out, a call it does not know ignored.
- * Rules on other calls cannot change these calls' verdicts. */
-static int compile_decided(const struct json *profile, uint32_t deflt, uint32_t arch, struct sock_filter **ret,
-                           size_t *ret_n) {
+/* The profile's rules on the calls nonet decides, compiled as runc compiles them: one libseccomp
+ * filter for its ABIs (the native one first), a rule with the default's action left out, a call
+ * libseccomp does not know ignored. Rules on other calls cannot change these calls' verdicts. */
+static int compile_decided(const struct json *profile, uint32_t deflt, const uint32_t *arches, size_t n_arches,
+                           struct sock_filter **ret, size_t *ret_n) {
         const struct json *syscalls = json_get(profile, "syscalls");
         scmp_filter_ctx ctx = seccomp_init(deflt);
         int r = 0;
         if (!ctx)
                 return -ENOMEM;
-        if (arch != seccomp_arch_native() &&
-            ((r = seccomp_arch_add(ctx, arch)) < 0 || (r = seccomp_arch_remove(ctx, SCMP_ARCH_NATIVE)) < 0))
-                goto out;
+        for (size_t i = 1; i < n_arches && r >= 0; i++)
+                r = seccomp_arch_add(ctx, arches[i]);
         for (size_t i = 0; syscalls && i < syscalls->n && r >= 0; i++) {
                 const struct json *rule = syscalls->items[i], *names = json_get(rule, "names");
                 struct scmp_arg_cmp cmp[6];
@@ -768,7 +767,6 @@ static int compile_decided(const struct json *profile, uint32_t deflt, uint32_t 
         }
         if (r >= 0)
                 r = export_program(ctx, ret, ret_n);
-out:
         seccomp_release(ctx);
         return r;
 }
@@ -849,17 +847,24 @@ static int judge_verdicts(struct merge *m, const struct json *profile) {
         static struct probe probes[256];
         const struct abi *abis;
         size_t n_abis = machine_abis(&abis), n_probes = decided_probes(probes, ELEMENTSOF(probes)), n_ours = 0;
-        _cleanup_free_ struct sock_filter *ours = NULL;
+        size_t n_kept = 0, n_prog = 0;
+        uint32_t kept[4];
+        char names[128] = "";
+        _cleanup_free_ struct sock_filter *ours = NULL, *prog = NULL;
+        for (size_t a = 0; a < n_abis && a < ELEMENTSOF(kept); a++)
+                if (a == 0 || lists_arch(profile, abis[a].name)) { /* abis[0] is the native one */
+                        kept[n_kept++] = abis[a].token;
+                        snprintf(names + strlen(names), sizeof(names) - strlen(names), " %s", abis[a].name);
+                }
         int r = n_abis > 0 ? filter_program(m->p, false, &ours, &n_ours) : 0;
+        if (r >= 0 && n_abis > 0)
+                r = compile_decided(profile, scmp_action(&m->deflt), kept, n_kept, &prog, &n_prog);
+        if (r == -EINVAL || r == -EEXIST || r == -EFAULT)
+                return refuse_merge(m, "the merged profile, with%s: libseccomp refuses its rules (%s)", names,
+                                    strerror(-r));
         for (size_t a = 0; a < n_abis && r >= 0; a++) {
-                _cleanup_free_ struct sock_filter *prog = NULL;
-                size_t n_prog = 0;
-                if (abis[a].token != seccomp_arch_native() && !lists_arch(profile, abis[a].name))
+                if (a > 0 && !lists_arch(profile, abis[a].name))
                         continue;
-                r = compile_decided(profile, scmp_action(&m->deflt), abis[a].token, &prog, &n_prog);
-                if (r == -EINVAL || r == -EEXIST || r == -EFAULT)
-                        return refuse_merge(m, "the merged profile, for %s: libseccomp refuses its rules (%s)",
-                                            abis[a].name, strerror(-r));
                 for (size_t i = 0; i < n_probes && r >= 0; i++) {
                         int nr = seccomp_syscall_resolve_name_arch(abis[a].token, probes[i].name);
                         if (nr == __NR_SCMP_ERROR)

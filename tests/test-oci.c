@@ -466,7 +466,7 @@ static void test_the_judge_refuses_what_a_runtime_would_let_through(void) {
                                 break;
                         case 3: /* i386 back, where its socketcall() takes the allowing rules whole */
                                 json_add(json_get(j, "architectures"), NULL, json_new(JSON_STRING, "SCMP_ARCH_X86"));
-                                want = b == 0 ? "for SCMP_ARCH_X86: " : ""; /* libseccomp refuses it, or socketcall() */
+                                want = b == 0 ? "SCMP_ARCH_X86: " : ""; /* libseccomp refuses it, or socketcall() */
                                 break;
                         case 4: /* the refusal of ptrace gone (io_uring's errno is the default's, ENOSYS) */
                                 for (i = 0; i < syscalls->n; i++) {
