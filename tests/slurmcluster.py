@@ -16,6 +16,8 @@ import time
 
 TASK_PROLOG = "/etc/slurm/task-prolog"
 TASK_EPILOG = "/etc/slurm/task-epilog"
+HET_NODE = "het2"
+HET_CONF = "/etc/slurm/slurm-het2.conf"
 
 
 def _hostname():
@@ -25,7 +27,9 @@ def _hostname():
 class Cluster:
     def __init__(self, plugin, plugin_args="debug", task_scripts=False):
         """task_scripts: a site's TaskProlog= and TaskEpilog=, bash scripts that do nothing,
-        run by slurmstepd as the job's user with the job's environment."""
+        run by slurmstepd as the job's user with the job's environment. The partition "het"
+        has a second node, HET_NODE, whose slurmd start_het_node() starts: a heterogeneous
+        job's components each need a node of their own."""
         self.task_scripts = task_scripts
         self.dir = tempfile.mkdtemp(prefix="nonet-slurm-")
         os.chmod(self.dir, 0o755)
@@ -71,10 +75,15 @@ class Cluster:
                 os.chmod(path, 0o755)
             scripts = f"TaskProlog={TASK_PROLOG}\nTaskEpilog={TASK_EPILOG}\n"
         node = subprocess.run(["slurmd", "-C"], check=True, stdout=subprocess.PIPE, text=True).stdout.splitlines()[0]
-        s = self.dir
+        self.node = node.split()[0].split("=")[1]
         os.makedirs("/etc/slurm", exist_ok=True)
-        with open("/etc/slurm/slurm.conf", "w") as f:
-            f.write(f"""ClusterName=nonet
+        # the second node's slurmd reads its own copy: its spool, pid and log files are its own
+        for path, s in (("/etc/slurm/slurm.conf", self.dir), (HET_CONF, os.path.join(self.dir, HET_NODE))):
+            with open(path, "w") as f:
+                f.write(self._conf(node, s, scripts))
+
+    def _conf(self, node, s, scripts):
+        return (f"""ClusterName=nonet
 SlurmctldHost={_hostname()}(127.0.0.1)
 SlurmUser=root
 AuthType=auth/munge
@@ -92,8 +101,11 @@ SlurmdPidFile={s}/slurmd.pid
 SlurmctldLogFile={s}/slurmctld.log
 SlurmdLogFile={s}/slurmd.log
 SlurmdDebug=debug
+SchedulerParameters=bf_interval=1
 {scripts}{node} NodeAddr=127.0.0.1 State=UNKNOWN
-PartitionName=test Nodes=ALL Default=YES MaxTime=INFINITE State=UP
+NodeName={HET_NODE} NodeHostname={HET_NODE} NodeAddr=127.0.0.1 Port=6819 CPUs=1 RealMemory=1000 State=UNKNOWN
+PartitionName=test Nodes={self.node} Default=YES MaxTime=INFINITE State=UP
+PartitionName=het Nodes=ALL MaxTime=INFINITE State=UP
 """)
 
     def plugstack(self, args, control="required"):
@@ -124,9 +136,18 @@ PartitionName=test Nodes=ALL Default=YES MaxTime=INFINITE State=UP
         self.stop("slurmd")
         self.start_slurmd(wrapper)
 
-    def _node_idle(self):
-        r = subprocess.run(["sinfo", "-h", "-o", "%t"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    def _node_idle(self, partition="test"):
+        r = subprocess.run(["sinfo", "-h", "-p", partition, "-o", "%t"], stdout=subprocess.PIPE,
+                           stderr=subprocess.DEVNULL, text=True)
         return r.stdout.strip() == "idle"
+
+    def start_het_node(self):
+        os.makedirs(os.path.join(self.dir, HET_NODE), exist_ok=True)
+        self.start("slurmd-" + HET_NODE, ["slurmd", "-D", "-N", HET_NODE, "-f", HET_CONF])
+        self._wait(lambda: self._node_idle("het"), "both nodes of the het partition to be idle")
+
+    def stop_het_node(self):
+        self.stop("slurmd-" + HET_NODE)
 
     def _wait(self, cond, what, seconds=30):
         deadline = time.monotonic() + seconds
@@ -148,6 +169,7 @@ PartitionName=test Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 
     def cleanup(self):
         subprocess.run(["scancel", "--partition=test"], stderr=subprocess.DEVNULL)
-        for name in ("slurmd", "slurmctld", "munged"):
+        subprocess.run(["scancel", "--partition=het"], stderr=subprocess.DEVNULL)
+        for name in ("slurmd-" + HET_NODE, "slurmd", "slurmctld", "munged"):
             self.stop(name)
         shutil.rmtree(self.dir, ignore_errors=True)

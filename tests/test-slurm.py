@@ -334,6 +334,23 @@ def a_job_arrays_tasks_are_restricted():
 
 
 @test
+def a_heterogeneous_jobs_components_are_restricted():
+    def job(user, env):
+        component = ["--partition=het", "--mem=100M", "-n1", "sh", "-c", "echo het-$SLURM_HET_SIZE; " + CURL]
+        return as_user(user, "srun", "--quiet", *component, ":", *component, env=env)
+    C.start_het_node()
+    try:
+        (lab, lab_trace), (free, free_trace) = each_user(job)
+    finally:
+        C.stop_het_node()
+    epilog = "hook in " + slurmcluster.TASK_EPILOG + ": " + REPLY
+    check(free.stdout.count(REPLY) == 2 and free_trace.count(epilog) == 2,
+          "the control's two components and their epilogs: " + free.stdout + free.stderr + free_trace)
+    check(lab.stdout.count("het-2") == 2, "both components ran: " + lab.stdout + lab.stderr)
+    check(not reached_any(lab, lab_trace), "a restricted heterogeneous job reached the listener: " + lab.stdout + lab_trace)
+
+
+@test
 def a_batch_scripts_own_srun_task_epilog_does_not_run_open():
     script = "srun --quiet --task-epilog=%s sh -c '%s'; echo srun-exit=$?" % (EPILOG, CURL)
 
