@@ -331,7 +331,8 @@ struct schema {
 };
 
 static const struct schema arg_schema = {
-        "an argument condition", (const struct member[]) { { "index" }, { "value" }, { "valueTwo" }, { "op" }, { NULL } },
+        "an argument condition",
+        (const struct member[]) { { "index" }, { "value" }, { "valueTwo" }, { "op" }, { NULL } },
 };
 static const struct schema filter_schema = {
         "an includes or excludes", (const struct member[]) { { "caps" }, { "arches" }, { "minKernel" }, { NULL } },
@@ -374,7 +375,7 @@ static int check_members(struct merge *m, const struct json *j, const struct sch
                         ;
                 if (f->name)
                         return refuse_at(m, j->items[i], "%s: runc reads it as \"%s\"%s", key, f->name,
-                                         json_get(j, f->name) ? ", the last of the two" : "");
+                                         json_get(j, f->name) ? ", keeping the last of the two" : "");
                 return refuse_at(m, j->items[i], "%s in %s: not a member nonet knows, which a runtime may act on", key,
                                  s->what);
         }
@@ -873,8 +874,8 @@ static int judge_verdicts(struct merge *m, const struct json *profile) {
                                                   .args = { probes[i].a0, probes[i].a1 } };
                         uint32_t want = bpf_run(ours, n_ours, &d).action, got = bpf_run(prog, n_prog, &d).action;
                         if (want != SECCOMP_RET_ALLOW && got != want)
-                                return refuse_merge(m, "the merged profile, for %s: %s(%#" PRIx64 ", %#" PRIx64 ") gets "
-                                                    "%#x, where nonet's filter gives %#x", abis[a].name,
+                                return refuse_merge(m, "the merged profile, for %s: %s(%#" PRIx64 ", %#" PRIx64
+                                                    ") gets %#x, where nonet's filter gives %#x", abis[a].name,
                                                     probes[i].name, probes[i].a0, probes[i].a1, got, want);
                 }
         }

@@ -253,7 +253,7 @@ def bases_runc_reads_otherwise_are_refused_and_nothing_is_written():
     bases = (
         # the A: Debian's profile with a rule whose "Names" runc and podman read
         ("A.json", debian[:end] + ', {"names": ["getpid"], "Names": ["socket", "ioctl"], "action": "SCMP_ACT_ALLOW"}'
-         + debian[end:], '"Names": runc reads it as "names", the last of the two'),
+         + debian[end:], '"Names": runc reads it as "names", keeping the last of the two'),
         # B: "syscalls" twice
         ("B.json", debian[:end] + '], "syscalls": [{"names": ["socket", "socketpair", "ioctl"], '
          '"action": "SCMP_ACT_ALLOW"}' + debian[end:], '"syscalls" twice: runc reads the last of these'),

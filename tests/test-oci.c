@@ -280,10 +280,10 @@ static void test_bases_read_as_runc_reads_them_or_refused(void) {
                   "\"action\": \"SCMP_ACT_ALLOW\"}]}",
                   "line 2, column 2: \"syscalls\" twice: runc reads the last of these" },
                 { "{\"defaultAction\": \"SCMP_ACT_ERRNO\",\n \"DefaultAction\": \"SCMP_ACT_ALLOW\"}",
-                  "line 2, column 2: \"DefaultAction\": runc reads it as \"defaultAction\", the last of the two" },
+                  "line 2, column 2: \"DefaultAction\": runc reads it as \"defaultAction\", keeping the last of the two" },
                 /* the A, small */
                 { RULE("{\"names\": [\"getpid\"], \"Names\": [\"socket\", \"ioctl\"], \"action\": \"SCMP_ACT_ALLOW\"}"),
-                  "line 1, column 72: \"Names\": runc reads it as \"names\", the last of the two" },
+                  "line 1, column 72: \"Names\": runc reads it as \"names\", keeping the last of the two" },
                 /* twice, at each depth; an escape is the same key */
                 { "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"defaultAction\": \"SCMP_ACT_ERRNO\"}",
                   "\"defaultAction\" twice" },
@@ -386,7 +386,7 @@ static void test_debian_base_with_a_case_twin_is_refused(void) {
                               "\"action\": \"SCMP_ACT_ALLOW\"}]}", text) > 0, "asprintf");
         bool no_x86 = false;
         int r = merge_text(base, why, sizeof(why), &no_x86, NULL);
-        CHECK(r == -EINVAL && strstr(why, "\"Names\": runc reads it as \"names\", the last of the two"), "%d, %s", r, why);
+        CHECK(r == -EINVAL && strstr(why, "\"Names\": runc reads it as \"names\", keeping the last of the two"), "%d, %s", r, why);
 }
 
 /* i386 is said to be left out only where the base had it, by the name it had. */
