@@ -99,6 +99,9 @@ def expected(abi, tiocsti_allowed, ia32, listen_control):
         "tiocsti_control": 0 if tiocsti_allowed else EIO,
         "tiocsti": EPERM,
         "pam_inet": EAFNOSUPPORT,
+        # issue 36: files move between directories (mv renames, it does not copy), on every kernel
+        **{f"realwork_{name}{suffix}": "renamed" if name == "mv" else 0
+           for name in ("mv", "rename", "link") for suffix in ("_control", "", "_loopback_root")},
         "done": 0,
     }
 
