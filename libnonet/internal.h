@@ -62,8 +62,8 @@ int landlock_abi(void);
 /* Restrict the calling thread with the rows plan_landlock_rows() gives; returns the ABI used. */
 int landlock_apply(int abi, const struct nonet_policy *p);
 
-/* The descriptor audit: a descriptor held now through which the process could still reach the
- * network once the plan is in force. 0 if none (setting pl->tcp_held where a TCP socket passes),
- * 1 with its descriptor and kind in r, or -errno when the descriptors cannot be listed.
- * Allocates nothing. */
+/* The descriptor audit: a descriptor held now, or queued on a held unix socket (in flight),
+ * through which the process could still reach the network once the plan is in force. 0 if none
+ * (setting pl->tcp_held where a TCP socket passes), 1 with its descriptor and kind in r, or
+ * -errno when the descriptors cannot be listed. Allocates nothing. */
 int descriptors_audit(struct plan *pl, struct nonet_result *r);
