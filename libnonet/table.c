@@ -461,7 +461,8 @@ static bool same_value(const struct rule *x, const struct rule *y) {
 #define LINT_NSS_MAX 200 /* names looked up at most (a lookup costs about 0.2 ms): a huge table is checked for the rest alone */
 
 /* A name NSS does not know: a group's name where a user's is written (the '@' forgotten) is an
- * error, and so is a name NSS cannot answer for now, since the decision then errs toward off. */
+ * error (1), and so is a name NSS cannot answer for now (-1), since the decision then errs toward
+ * off. */
 static int lint_name(const struct table *t, const struct rule *r, const struct diag *d) {
         const char *where = t->files[r->file];
         bool group = r->kind == DOMAIN_GROUP;
@@ -474,7 +475,7 @@ static int lint_name(const struct table *t, const struct rule *r, const struct d
                          r->line, group ? "group" : "user", r->name, strerrordesc_np(-known),
                          group ? "the line is read the way that restricts more for every login account"
                                : "that user's network is off");
-                return 1;
+                return -1;
         }
         if (!group && group_known(r->name) > 0) {
                 diag_say(d, DIAG_ERROR, "%s:%u: '%.64s' is no user but a group: did you mean @%.64s?", where, r->line,
@@ -493,6 +494,7 @@ static int lint_name(const struct table *t, const struct rule *r, const struct d
 int table_lint(const struct table *t, const struct diag *d) {
         size_t *order = malloc((t->n_rules ? t->n_rules : 1) * sizeof(*order));
         size_t looked_up = 0;
+        bool nss_silent = false; /* a directory down or hung: each further name would wait as long */
         int errors = 0;
         char now[256], then[256];
 
@@ -518,10 +520,16 @@ int table_lint(const struct table *t, const struct diag *d) {
                                          t->files[r->file], r->line, now, t->files[prev->file], prev->line, then, now);
                         continue;
                 }
-                if ((r->kind == DOMAIN_USER || r->kind == DOMAIN_GROUP) && looked_up++ < LINT_NSS_MAX)
-                        errors += lint_name(t, r, d);
+                if ((r->kind == DOMAIN_USER || r->kind == DOMAIN_GROUP) && !nss_silent && looked_up++ < LINT_NSS_MAX) {
+                        int e = lint_name(t, r, d);
+                        nss_silent = e < 0;
+                        errors += e != 0;
+                }
         }
-        if (looked_up > LINT_NSS_MAX)
+        if (nss_silent)
+                diag_say(d, DIAG_WARNING, "the names after it were not looked up: run --check-config again once NSS "
+                                          "answers");
+        else if (looked_up > LINT_NSS_MAX)
                 diag_say(d, DIAG_WARNING, "%zu names in the table: only the first %d were looked up", looked_up,
                          LINT_NSS_MAX);
         free(order);

@@ -2,6 +2,7 @@
 /* Users and their groups, through NSS with the thread-safe _r calls. */
 
 #include <errno.h>
+#include <stdbool.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -13,7 +14,8 @@
 
 #define NSS_BUF_MAX (1024 * 1024)
 
-static int passwd_entry(const char *name, struct passwd *pw, char **buf) {
+/* By name or, where by_number and name is a number, by uid. 0, -ESRCH, or -errno. */
+static int passwd_entry(const char *name, bool by_number, struct passwd *pw, char **buf) {
         struct passwd *result = NULL;
         char *end;
         int e = 0;
@@ -25,7 +27,7 @@ static int passwd_entry(const char *name, struct passwd *pw, char **buf) {
                 *buf = p;
                 errno = 0;
                 unsigned long uid = strtoul(name, &end, 10);
-                if (name[0] >= '0' && name[0] <= '9' && *end == '\0' && uid < UINT32_MAX)
+                if (by_number && name[0] >= '0' && name[0] <= '9' && *end == '\0' && uid < UINT32_MAX)
                         e = getpwuid_r((uid_t) uid, pw, p, size, &result);
                 else
                         e = getpwnam_r(name, pw, p, size, &result);
@@ -182,7 +184,7 @@ int group_known(const char *name) {
 int user_known(const char *name) {
         _cleanup_free_ char *buf = NULL;
         struct passwd pw;
-        int r = passwd_entry(name, &pw, &buf);
+        int r = passwd_entry(name, false, &pw, &buf); /* a table's "1000" is a name, never a uid */
         return r == -ESRCH ? 0 : r < 0 ? r : 1;
 }
 
@@ -194,7 +196,7 @@ int user_lookup(const char *name, struct account *ret) {
 
         if (!name || !*name)
                 return -EINVAL;
-        r = passwd_entry(name, &pw, &buf);
+        r = passwd_entry(name, true, &pw, &buf);
         if (r < 0)
                 return r;
         u.uid = pw.pw_uid, u.gid = pw.pw_gid;
