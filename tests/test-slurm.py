@@ -22,6 +22,7 @@ import slurmcluster  # noqa: E402
 
 R = privroot.PrivateRoot()
 P = Programs()
+MODULE = privroot.pam_module(P)
 TABLE = "/etc/security/nonet.conf"
 SETTINGS = "/etc/security/nonet-settings.conf"
 REPLY = "reply-from-the-listener"
@@ -362,6 +363,35 @@ def a_batch_scripts_own_srun_task_epilog_does_not_run_open():
     check(REPLY in free and "epilog: " + REPLY in free_trace, "the control's step and its epilog: " + free + free_trace)
     check("srun-exit=" in lab, "the restricted batch script ran: " + lab)
     check(not reached_any(lab, lab_trace), "a restricted batch script's step reached the listener: " + lab + lab_trace)
+
+
+@test
+def a_get_user_env_probe_is_restricted_by_pam_nonet_in_su():
+    # sbatch --get-user-env (or --export=NONE) makes slurmd run `su - USER -c env` before the job:
+    # the user's ~/.profile runs there, before any SPANK hook. su's PAM session is what restricts it.
+    trace = P.writable("profile.trace")
+    R.write(trace, "", mode=0o666)
+    for user in ("nn-lab", "nn-free"):
+        R.write(f"/home/{user}/.profile", f'echo "profile of $USER: $(curl -sS --max-time 1 {URL} 2>&1)" >> {trace}\n')
+
+    def probe(user):
+        r = as_user(user, "sbatch", "--wait", "--get-user-env", "--output=/dev/null", input="#!/bin/sh\ntrue\n")
+        check_eq(r.returncode, 0, "sbatch --get-user-env: " + r.stderr)
+        with open(trace) as f:
+            return [line for line in f.read().splitlines() if line.startswith(f"profile of {user}:")]
+
+    # the hole, without pam_nonet in su: what the man page tells the administrator to close
+    check(any(REPLY in line for line in probe("nn-lab")), "without pam_nonet, the probe reached the listener")
+    with open("/etc/pam.d/su") as f:
+        su = f.read()
+    R.write(trace, "", mode=0o666)
+    R.write("/etc/pam.d/su", su + f"session required {MODULE}\n")
+    try:
+        lab, free = probe("nn-lab"), probe("nn-free")
+    finally:
+        R.write("/etc/pam.d/su", su)
+    check(lab and not any(REPLY in line for line in lab), "a restricted user's probe, under pam_nonet: " + repr(lab))
+    check(any(REPLY in line for line in free), "the control's probe reaches the listener: " + repr(free))
 
 
 @test
