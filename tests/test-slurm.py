@@ -282,7 +282,9 @@ def a_task_epilog_a_restricted_user_names_or_steers_does_not_run_open():
     check(not reached_any(lab, lab_trace), "a restricted user's task epilog reached the listener: " + lab_trace)
     check("epilog: " not in lab_trace and "hook in " + slurmcluster.TASK_EPILOG not in lab_trace,
           "a restricted user's task epilog ran: " + lab_trace)
-    check("nonet: " in lab.stderr and "task epilog" in lab.stderr, "the job's stderr says why: " + lab.stderr)
+    check("nonet: refused the task epilog of user nn-lab" in lab.stderr, "the job's stderr says why: " + lab.stderr)
+    check("curl-exit=7" in lab.stdout, "the task itself ran, restricted: " + lab.stdout)
+    check_eq(lab.returncode, 0, "srun's exit status, the task's")
     check("nonet: refused the task epilog of user nn-lab" in C.log("slurmd"), "so does slurmd's log")
     # --nonet: the same for any user's step
     opted, opted_trace = steered("nn-free", lambda env: srun("nn-free", CURL, "--nonet", "--task-epilog=" + EPILOG, env=env))
