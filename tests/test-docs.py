@@ -9,7 +9,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from nonettest import BUILD, SOURCE, Skip, check, check_eq, main, reply_server, run, test  # noqa: E402
+from nonettest import BUILD, ROOT, SOURCE, Skip, check, check_eq, main, reply_server, run, test  # noqa: E402
 
 MAN = os.path.join(BUILD, "man")
 PAGES = ["nonet-exec.1", "nonet_restrict.3", "nonet.conf.5", "pam_nonet.8", "nonet-generator.8"] + \
@@ -285,6 +285,28 @@ def version_says_what_the_build_and_the_kernel_give():
         ran = run([E, "--inherited=accept", option, "true"]).returncode
         check_eq(said[option].split(" ")[0], "yes" if ran == 0 else "no", f"{option}: ran with exit {ran}")
     check_eq(said["restrict"], "yes" if run([E, "--inherited=accept", "true"]).returncode == 0 else "no", "restrict")
+
+
+@test
+def the_tours_check_config_prints_what_it_shows():
+    import installed
+    import tempfile
+    if not ROOT:
+        raise Skip("a table is trusted only when root owns it")
+    tour = open(os.path.join(SOURCE, "README.md")).read().split("## A five-minute tour", 1)[1]
+    table = tour.split("    # /etc/security/nonet.conf\n", 1)[1].split("\n\n", 1)[0]
+    shown = tour.split("    $ nonet-exec --check-config\n", 1)[1].split("    $ ", 1)[0]
+    shown = [line[4:] for line in shown.splitlines()][:3]
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "nonet.conf")
+        with open(path, "w") as f:
+            f.write("# /etc/security/nonet.conf\n" + "\n".join(line[4:] for line in table.splitlines()) + "\n")
+        os.makedirs(os.path.join(d, "units"))
+        # the machine's own table, settings and units are not this test's: hidden, and no units
+        r = run(installed.hidden([os.path.join(BUILD, "nonet-exec", "nonet-exec"), "--check-config",
+                                  f"--table={path}"]), env=dict(os.environ, SYSTEMD_UNIT_PATH=os.path.join(d, "units")))
+        check_eq(r.returncode, 0, r.stderr)
+        check_eq(r.stdout.replace(path, "/etc/security/nonet.conf").splitlines()[:3], shown, "the lines shown")
 
 
 if __name__ == "__main__":
