@@ -167,7 +167,7 @@ nss_initgroups_ignoreusers nn-erin
             f.seek(start)
             text = f.read()
         asked = {}
-        for m in re.finditer(r'\[(\w+)\] <(\w+)="([^"]*)">', text):
+        for m in re.finditer(r'\[(\w+)\] <([\w/]+)="([^"]*)">', text):
             asked.setdefault(m.group(1), f"{m.group(2)}={m.group(3)}")
         return result, list(asked.values())
 
