@@ -87,6 +87,11 @@ void table_close(struct table *t, const char *why);
 /* What --check-config says beyond the errors: a user's name that is a group's (an error: the
  * number of them is returned), names NSS does not know, lines said twice or contradicting. */
 int table_lint(const struct table *t, const struct diag *d);
+/* The machine's own brokers a restricted session can reach (nscd with a hosts cache, systemd-resolved,
+ * avahi-daemon, cupsd's network queues, per-user daemons): each a warning with the administrator's
+ * lever, judged from the files and sockets under root ("" or NULL: this machine's) without
+ * connecting to any. How many were found. */
+int brokers_lint(const char *root, const struct diag *d);
 /* The files read, in the order read. */
 size_t table_files(const struct table *t, const char *const **ret);
 bool table_is_closed(const struct table *t);

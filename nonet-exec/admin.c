@@ -185,6 +185,7 @@ int table_check_config(char **argv, const struct table_files *files) {
         check_kernel(&s, &c);
         check_sshd();
         check_plugstack(PLUGSTACK, 0);
+        brokers_lint(NULL, &d); /* warnings: information, not errors */
         preview_services(&s, t, &d);
         table_free(t);
         return r < 0 || c.errors > 0 ? EXIT_FAILURE : EXIT_SUCCESS;
