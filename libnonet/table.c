@@ -603,12 +603,8 @@ static int rule_rank(const struct rule *r, const struct account *u, const struct
                 if (r->range && !login_account(u, s))
                         return -1;
                 return u->uid >= r->min && u->uid <= r->max ? RANK_USER : -1;
-        case DOMAIN_GROUP: {
-                if (u->uid == 0)
-                        return -1;
-                /* where NSS cannot answer for the group: decide_unanswered() */
-                return account_in_group(u, r->name) > 0 ? RANK_GROUP : -1;
-        }
+        case DOMAIN_GROUP: /* where NSS cannot answer for the group: decide_unanswered() */
+                return u->uid != 0 && account_in_group(u, r->name) > 0 ? RANK_GROUP : -1;
         case DOMAIN_GID: {
                 if (u->uid == 0)
                         return -1;
@@ -689,7 +685,7 @@ static void decide_unanswered(const struct table *t, const struct account *u, co
                         snprintf(ret->nss_group, sizeof(ret->nss_group), "%s", r->name);
                 }
                 /* an earlier line than a group line that matches loses to it anyway */
-                bool later = !*best || (*best)->kind == DOMAIN_ALL || r > *best;
+                bool later = !*best || (*best)->kind == DOMAIN_ALL || (size_t) (*best - t->rules) < i;
                 if (r->broken)
                         *broken = r;
                 else if (later && restricts_more(r, *best))
