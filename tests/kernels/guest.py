@@ -193,6 +193,93 @@ for name, call in (("rename", lambda: os.rename("a/g", "b/g")), ("link", lambda:
             row(f"realwork_{name}{suffix}", got.get(name, "none"))
 
 
+def in_flight_and_namespaces():
+    """Issue 33: a socket sent on a held unix socket and not yet received is held too (as
+    nobody); root under --private-loopback gets back to no other network namespace. Each
+    beside its control, which reaches a listener on the VM's own 127.0.0.1."""
+    import array
+    import re
+    # the queue walked by peeks: stream, datagram and seqpacket, behind a message longer than a peek
+    lib = subprocess.run([os.path.join(BUILD, "tests", "test-lib")], stdout=subprocess.PIPE, text=True, timeout=300)
+    row("inflight_walk", "ok" if re.search(r"^ok \d+ - test_in_flight$", lib.stdout, re.M) else "not-ok")
+    for kind, stype in (("udp", socket.SOCK_DGRAM), ("tcp", socket.SOCK_STREAM)):
+        for restricted in (False, True):
+            lst = socket.socket(type=stype)
+            lst.bind(("127.0.0.1", 0))
+            if kind == "tcp":
+                lst.listen(4)
+            lst.settimeout(2)
+            a, b = socket.socketpair()
+            sent = socket.socket(type=stype)
+            a.send(b"bytes before")
+            a.sendmsg([b"x"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [sent.fileno()]))])
+            sent.close()
+            cmd = [PROBE, "recv-fd-reach", str(b.fileno()), str(lst.getsockname()[1])]
+            got = status(NOBODY + ([E, "--"] if restricted else []) + cmd, [b.fileno()])
+            try:
+                reached = (lst.recv(4) if kind == "udp" else lst.accept()[0].recv(4)) == b"x"
+            except OSError:
+                reached = False
+            row(f"inflight_{kind}" + ("" if restricted else "_control"), f"{got},{int(reached)}")
+            for s in (lst, a, b):
+                s.close()
+    lst = socket.socket()
+    lst.bind(("127.0.0.1", 0))
+    lst.listen(8)
+    lst.settimeout(2)
+    port = str(lst.getsockname()[1])
+    out, _ = socket.socketpair()
+    ns = os.open("/proc/self/ns/net", os.O_RDONLY)
+    loopback = [E, "--private-loopback", "--"]
+    for name, args, fds in (("sockns", [PROBE, "sockns-reach", "1", port], ()),
+                            ("held", [PROBE, "setns-reach", str(ns), port], (ns,)),
+                            ("pidfd", [PROBE, "pidns-reach", str(os.getpid()), port], ())):
+        for suffix, prefix in (("_control", ["unshare", "--net"]), ("", loopback),
+                               ("_accept", [E, "--private-loopback", "--inherited=accept", "--"])):
+            if suffix == "_accept" and name != "held":
+                continue
+            got = subprocess.run(prefix + args, stdout=out, stderr=subprocess.DEVNULL, pass_fds=list(fds),
+                                 timeout=120).returncode
+            try:
+                reached = lst.accept()[0].recv(1) == b"x"
+            except OSError:
+                reached = False
+            row(f"netns_{name}{suffix}", f"{got},{int(reached)}")
+    os.close(ns)
+    lst.close()
+
+
+def realwork():
+    """Issue 36: files move between directories under nonet as without it (as nobody, on
+    /run's tmpfs): mv renames (it copies where rename() is refused), os.rename and os.link work."""
+    moves = """import os, subprocess
+for d in ("a", "b"):
+    os.makedirs(d, exist_ok=True)
+for name in ("f", "g", "h"):
+    open(os.path.join("a", name), "w").close()
+mv = subprocess.run(["mv", "-v", "a/f", "b/f"], stdout=subprocess.PIPE, text=True).stdout.split()
+print("mv", (mv or ["none"])[0])
+for name, call in (("rename", lambda: os.rename("a/g", "b/g")), ("link", lambda: os.link("a/h", "b/h"))):
+    try:
+        call()
+        print(name, 0)
+    except OSError as e:
+        print(name, e.errno)
+"""
+    # --private-loopback as root: nobody gets no user namespace in the guest's chroot
+    for suffix, prefix in (("_control", NOBODY), ("", NOBODY + [E, "--"]),
+                           ("_loopback_root", [E, "--private-loopback", "--"])):
+        work = os.path.join("/run", "realwork" + suffix)
+        os.makedirs(work, mode=0o755)
+        if prefix[0] == NOBODY[0]:
+            os.chown(work, 65534, 65534)
+        out = subprocess.run(prefix + ["python3", "-c", moves], cwd=work, stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL, text=True, timeout=120).stdout
+        got = dict(line.split() for line in out.splitlines() if len(line.split()) == 2)
+        for name in ("mv", "rename", "link"):
+            row(f"realwork_{name}{suffix}", got.get(name, "none"))
+
+
 def main():
     row("abi", abi())
     out = subprocess.run([E, "--status"], stdout=subprocess.PIPE, text=True).stdout
@@ -312,6 +399,7 @@ def main():
     row("pam_inet", status([os.path.join(BUILD, "tests", "pam-session"), "nonet-test", "nobody",
                             os.path.join(WORK, "pam.d"), PROBE, "socket", "inet"]))
     realwork()
+    in_flight_and_namespaces()
     row("done", 0)
 
 
