@@ -7,16 +7,19 @@ control. The sockets are the test's own, listening: check-config must never conn
 
 import os
 import shutil
+import signal
 import socket
+import subprocess
 import sys
 import threading
+import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 import privroot  # noqa: E402
 
 privroot.reexec_in_namespace()
 
-from nonettest import Programs, as_user, check, check_eq, main, run, test  # noqa: E402
+from nonettest import Programs, Skip, as_user, check, check_eq, main, run, test  # noqa: E402
 
 R = privroot.PrivateRoot()
 P = Programs()
@@ -186,6 +189,118 @@ def control_no_broker_named():
     R.write("/etc/cups/printers.conf", PRINTERS, mode=0o600)
     r = check_config()
     check_eq((r.returncode, r.stderr), (0, ""), "configured but not running")
+
+
+class DnsLogger:
+    """A DNS server on 127.0.0.1:53 that logs each name asked and answers A with 10.9.8.7: the far
+    side a broker reaches for a restricted session."""
+
+    def __init__(self):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            self.sock.bind(("127.0.0.1", 53))
+        except OSError as e:
+            self.sock.close()
+            raise Skip(f"127.0.0.1:53 is taken ({e.strerror}): the DNS logger needs it")
+        self.names = []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                query, peer = self.sock.recvfrom(512)
+            except OSError:
+                return
+            labels, i = [], 12
+            while i < len(query) and query[i]:
+                labels.append(query[i + 1:i + 1 + query[i]].decode(errors="replace"))
+                i += 1 + query[i]
+            question = query[12:i + 5]
+            self.names.append(".".join(labels))
+            qtype = int.from_bytes(query[i + 1:i + 3], "big")
+            answer = b"\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x3c\x00\x04" + bytes([10, 9, 8, 7]) if qtype == 1 else b""
+            header = query[:2] + b"\x81\x80\x00\x01" + (b"\x00\x01" if answer else b"\x00\x00") + b"\x00\x00\x00\x00"
+            self.sock.sendto(header + question + answer, peer)
+
+    def close(self):
+        self.sock.close()
+
+
+# Debian's own nscd.conf, as the package installs it (read before the tests above replace it)
+DEBIAN_NSCD_CONF = open("/etc/nscd.conf").read() if os.path.exists("/etc/nscd.conf") else None
+
+
+class Nscd:
+    """The real nscd in this private root: its /run/nscd, a tmpfs on /var/cache/nscd (its persistent
+    caches), killed with the test however it ends."""
+
+    def __init__(self, conf):
+        R.write("/etc/nscd.conf", conf)
+        os.makedirs("/run/nscd", exist_ok=True)
+        os.makedirs("/var/cache/nscd", exist_ok=True)
+        if not os.path.ismount("/var/cache/nscd"):
+            privroot.sh("mount", "-t", "tmpfs", "-o", "mode=0755", "tmpfs", "/var/cache/nscd")
+        self.proc = subprocess.Popen(["nscd", "-F"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                     preexec_fn=die_with_parent)
+        for _ in range(100):
+            if os.path.exists(NSCD) or self.proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        check(self.proc.poll() is None and os.path.exists(NSCD), "nscd is up")
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        for name in ("socket", "nscd.pid"):
+            remove(os.path.join("/run/nscd", name))
+
+
+def die_with_parent():
+    import ctypes
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+def lookup_under_nonet(name):
+    """getent hosts NAME under nonet-exec as an unprivileged user: its output."""
+    r = run(as_user([E, "getent", "hosts", name]), timeout=30)
+    return r.stdout.strip()
+
+
+@test
+def the_real_nscd_resolves_for_a_restricted_process():
+    if not shutil.which("nscd") or DEBIAN_NSCD_CONF is None:
+        raise Skip("nscd is not installed (tools/install-deps installs it)")
+    remove(USER_DIR)
+    R.write("/etc/nsswitch.conf", "passwd: files\ngroup: files\nhosts: files dns\n")
+    R.write("/etc/resolv.conf", "nameserver 127.0.0.1\noptions timeout:1 attempts:1\n")
+    dns = DnsLogger()
+    try:
+        # the control: nscd stopped, the restricted process's own DNS socket is refused
+        check_eq(lookup_under_nonet("control-stopped.exfil.test"), "", "no answer without nscd")
+        check_eq(dns.names, [], "nothing received without nscd")
+        nscd = Nscd(DEBIAN_NSCD_CONF)
+        try:
+            out = lookup_under_nonet("secret-1.exfil.test")
+            check("secret-1.exfil.test" in dns.names, f"the name left through nscd: {dns.names}")
+            check(out.startswith("10.9.8.7") and "secret-1.exfil.test" in out, "and its answer came back: " + out)
+            r = check_config()
+            check("warning: broker: nscd (/run/nscd/socket) caches hosts (/etc/nscd.conf:" in r.stderr, r.stderr)
+        finally:
+            nscd.stop()
+        # the lever: the same nscd with its hosts cache off answers nothing for hosts
+        nscd = Nscd(DEBIAN_NSCD_CONF.replace("enable-cache\t\thosts\t\tyes", "enable-cache\t\thosts\t\tno"))
+        try:
+            check_eq(lookup_under_nonet("secret-2.exfil.test"), "", "no answer with the hosts cache off")
+            check("secret-2.exfil.test" not in dns.names, f"nothing left with the hosts cache off: {dns.names}")
+            check("broker: nscd" not in check_config().stderr, "and check-config names no nscd")
+        finally:
+            nscd.stop()
+    finally:
+        dns.close()
 
 
 def cleanup():
