@@ -6,6 +6,7 @@
  * systemd's own directives.
  */
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -33,6 +34,52 @@ static char *strip(char *s) {
         return s;
 }
 
+/* Whether key is within two edits of want, case aside (both shorter than 32). */
+static bool near(const char *key, const char *want) {
+        size_t n = strlen(key), m = strlen(want), prev[32], cur[32];
+        if (n >= 32 || m >= 32)
+                return false;
+        for (size_t j = 0; j <= m; j++)
+                prev[j] = j;
+        for (size_t i = 1; i <= n; i++) {
+                cur[0] = i;
+                for (size_t j = 1; j <= m; j++) {
+                        bool same = tolower((unsigned char) key[i - 1]) == tolower((unsigned char) want[j - 1]);
+                        size_t best = prev[j - 1] + !same;
+                        if (prev[j] + 1 < best)
+                                best = prev[j] + 1;
+                        if (cur[j - 1] + 1 < best)
+                                best = cur[j - 1] + 1;
+                        cur[j] = best;
+                }
+                memcpy(prev, cur, sizeof(prev));
+        }
+        return prev[m] <= 2;
+}
+
+static bool is_off_key(const char *key) {
+        return strcmp(key, "X-NetworkOff") == 0 || strcmp(key, "NetworkOff") == 0;
+}
+
+/* systemd ignores an X- key it does not know, and so does this reader: a misspelled
+ * X-NetworkOff=, or one outside [Service], would leave the network on without a word. */
+static void stray_off_key(const char *line, bool in_service, const char *path, unsigned lineno, const struct diag *d) {
+        char key[64];
+        size_t n = strcspn(line, "=");
+        if (line[n] != '=' || n >= sizeof(key))
+                return;
+        memcpy(key, line, n);
+        key[n] = '\0';
+        char *k = strip(key);
+        if (!in_service && is_off_key(k))
+                diag_say(d, DIAG_WARNING, "%s:%u: %s= is read in [Service] only, ignoring: the service's network stays on",
+                         path, lineno, k);
+        else if (in_service && !is_off_key(k) && (near(k, "X-NetworkOff") || near(k, "NetworkOff")))
+                diag_say(d, DIAG_WARNING, "%s:%u: %s= is not X-NetworkOff=, ignoring, as systemd does: the service's "
+                                          "network stays on",
+                         path, lineno, k);
+}
+
 static void assignment(struct unit_info *u, char *line, const char *path, unsigned lineno, const struct diag *d) {
         char *eq = strchr(line, '=');
         if (!eq) {
@@ -41,9 +88,9 @@ static void assignment(struct unit_info *u, char *line, const char *path, unsign
         }
         *eq = '\0';
         char *key = strip(line), *value = strip(eq + 1);
-        struct unit_value *v = strcmp(key, "X-NetworkOff") == 0 || strcmp(key, "NetworkOff") == 0 ? &u->off
-                               : strcmp(key, "User") == 0                                          ? &u->user
-                                                                                                   : NULL;
+        struct unit_value *v = is_off_key(key)             ? &u->off
+                               : strcmp(key, "User") == 0 ? &u->user
+                                                          : NULL;
         if (!v)
                 return;
         if (strlen(value) >= sizeof(v->value)) {
@@ -127,6 +174,7 @@ int unit_read_stream(FILE *f, const char *path, struct unit_info *u, const struc
                         in_service = strcmp(line, "[Service]") == 0;
                         continue;
                 }
+                stray_off_key(line, in_service, path, lineno, d);
                 if (in_service)
                         assignment(u, line, path, lineno, d);
         }

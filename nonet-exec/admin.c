@@ -77,7 +77,7 @@ static int print_service(void *userdata, const char *unit, const struct verdict 
 
 /* What the table does to services at the next boot (or daemon-reload), read as the generator reads them. */
 static void preview_services(const struct settings *s, const struct table *t, const struct diag *d) {
-        struct unit_context ctx = { .settings = s, .table = t, .diag = NULL };
+        struct unit_context ctx = { .settings = s, .table = t, .diag = d }; /* a unit's mistakes too */
         struct unit_tree *tree = NULL;
         char **search = NULL;
 

@@ -425,5 +425,28 @@ def x_networkoff_loopback_keeps_the_service_out_of_other_network_namespaces():
         t.cleanup()
 
 
+@test
+def a_misspelled_or_misplaced_network_off_is_said():
+    # systemd ignores both; without a word the service would keep its network
+    t = Tree({"lib/typo.service": service("X-NetworkOf=yes\n"),
+              "lib/case.service": service("x-networkoff=yes\n"),
+              "lib/unit.service": "[Unit]\nX-NetworkOff=yes\n[Service]\nExecStart=/bin/true\n",
+              "lib/other.service": service("X-Other=yes\nNetworkNamespacePath=/run/netns/x\n")})
+    try:
+        r = t.generate()
+        check_eq(r.returncode, 0, "never fails the boot: " + r.stderr)
+        check("typo.service:5: X-NetworkOf= is not X-NetworkOff=, ignoring, as systemd does" in r.stderr, r.stderr)
+        check("case.service:5: x-networkoff= is not X-NetworkOff=" in r.stderr, r.stderr)
+        check("unit.service:2: X-NetworkOff= is read in [Service] only, ignoring" in r.stderr, r.stderr)
+        check("other.service" not in r.stderr, "other keys are no typo: " + r.stderr)
+        check_eq(t.generated(), [], "no drop-in: as systemd reads them, none asks for one")
+        # and --check-config, which reads the same units, says it too
+        env = dict(os.environ, SYSTEMD_UNIT_PATH=t.lib)
+        r = run([NONET_EXEC, "--check-config"], env=env)
+        check("typo.service:5: X-NetworkOf= is not X-NetworkOff=" in r.stderr, r.stderr)
+    finally:
+        t.cleanup()
+
+
 if __name__ == "__main__":
     main(R.cleanup)
