@@ -177,7 +177,8 @@ int table_check_config(char **argv, const struct table_files *files) {
         }
         int lint = table_lint(t, &d);
         c.errors += lint > 0 ? (unsigned) lint : 0;
-        printf("%zu rules\n", table_size(t));
+        size_t rules = table_size(t);
+        printf("%zu rule%s\n", rules, rules == 1 ? "" : "s");
         if (table_is_closed(t))
                 printf("unusable: until it is mended, the network is off for every login account (UID %u-%u) and for "
                        "every account a line names; root and the other system accounts keep theirs\n",

@@ -448,5 +448,23 @@ def a_misspelled_or_misplaced_network_off_is_said():
         t.cleanup()
 
 
+@test
+def check_config_counts_the_files_rules():
+    env = dict(os.environ, SYSTEMD_UNIT_PATH="/nonexistent-nonet-units")
+    try:
+        set_table("nn-off hard network off\n")
+        r = run([NONET_EXEC, "--check-config"], env=env)
+        check("\n1 rule\n" in "\n" + r.stdout, "one rule: " + r.stdout)
+        # a bad line is an error, and a rule read as off
+        set_table("nn-off hard network offf\n")
+        r = run([NONET_EXEC, "--check-config"], env=env)
+        check(r.returncode == 1 and "\n1 rule\n" in "\n" + r.stdout and "nonet.conf:1: unknown value 'offf'" in r.stderr,
+              r.stdout + r.stderr)
+        set_table("nn-off hard network off\nnn-login hard network off\n")
+        check("\n2 rules\n" in "\n" + run([NONET_EXEC, "--check-config"], env=env).stdout, "two rules")
+    finally:
+        set_table("@nn-lab hard network off\n@nn-admin hard network on\n")
+
+
 if __name__ == "__main__":
     main(R.cleanup)
