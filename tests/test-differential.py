@@ -51,6 +51,9 @@ ALLOWED = [
     (("outside_abstract_stream",), ("EPERM",), lambda m: "--unix=no-abstract" in m.opts,
      'What "network off" means: "with --unix=no-abstract: connect/send to an abstract unix socket created '
      'outside | refused (EPERM)"'),
+    (("outside_abstract_stream",), ("EPERM",), lambda m: "--unix=listed" in m.opts,
+     'What it does not stop: "--unix=no-abstract closes the brokers that listen only on abstract sockets, and '
+     '--unix=listed (Landlock ABI 9) all but those listed"'),
     (("outside_abstract_stream",), ("ECONNREFUSED",), lambda m: "--private-loopback" in m.opts,
      'A private loopback: "Abstract unix sockets belong to a network namespace: ... a D-Bus bus on a '
      'unix:abstract= address is out of reach (ECONNREFUSED)"'),
@@ -76,8 +79,8 @@ def parse(stdout):
 
 
 def compare(control, got, mode):
-    """The differences between the control and the results under mode: those no row allows,
-    and those each row allows ({row: [...]})."""
+    """The differences between the control and the results under mode: those no row allows
+    ([(case, control, result)]), and those each row allows ({row: ["case result"]})."""
     unexpected, expected = [], {}
     for name in list(control) + [n for n in got if n not in control]:
         want, have = control.get(name, "missing"), got.get(name, "missing")
@@ -87,7 +90,7 @@ def compare(control, got, mode):
         if row:
             expected.setdefault(row, []).append(f"{name} {have}")
         else:
-            unexpected.append(f"{name}: unrestricted {want}, {mode.name} {have}")
+            unexpected.append((name, want, have))
     return unexpected, expected
 
 
@@ -134,7 +137,8 @@ class Corpus:
         return results
 
     def mode(self, name, opts):
-        return Mode(name, opts, self.abi)
+        """Mode name; {helper} in opts is the helper's directory (its sockets: --unix-path)."""
+        return Mode(name, [o.format(helper=self.args[1]) for o in opts], self.abi)
 
     def under(self, mode):
         return self.run(mode.name, [self.nonet_exec] + mode.opts + ["--"])
@@ -148,8 +152,11 @@ class Corpus:
 # nonet-exec's modes; the pam_nonet session is added in __main__
 MODES = [("plain", []), ("private_loopback", ["--private-loopback"]), ("no_abstract", ["--unix=no-abstract"]),
          ("allow_netlink", ["--allow=netlink"]), ("landlock_require", ["--landlock=require"]),
-         ("landlock_off", ["--landlock=off"])]
+         ("landlock_off", ["--landlock=off"]), ("unix_listed", ["--unix=listed", "--unix-path={helper}"])]
 
+# what the corpus shows only where it works unrestricted: on every kernel the suite runs on
+CONTROL_WORKS = ("rename_dirs", "link_dirs", "rename_exchange_dirs", "kill_usr1_outside", "proc_environ_outside",
+                 "outside_abstract_stream", "pair_seqpacket")
 C = None
 CONTROL = {}
 
@@ -157,9 +164,7 @@ CONTROL = {}
 def control():
     if not CONTROL:
         CONTROL.update(C.run("control"))
-        # the corpus can tell: these work unrestricted on every kernel the suite runs on
-        for name in ("rename_dirs", "link_dirs", "rename_exchange_dirs", "kill_usr1_outside", "proc_environ_outside",
-                     "outside_abstract_stream", "pair_seqpacket"):
+        for name in CONTROL_WORKS:
             check(CONTROL.get(name) == "ok", f"control {name}: {CONTROL.get(name)}")
     return CONTROL
 
@@ -171,7 +176,7 @@ def verdict(mode, got):
     for row, names in expected.items():
         print(f"# {mode.name}: {', '.join(names)}: allowed by README, {row}")
     check(not unexpected, f"{mode.name} (Landlock ABI {mode.abi}): differences the README does not name:\n"
-          + "\n".join(unexpected))
+          + "\n".join(f"{name}: unrestricted {want}, {mode.name} {have}" for name, want, have in unexpected))
 
 
 @test
