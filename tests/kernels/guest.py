@@ -280,6 +280,38 @@ for name, call in (("rename", lambda: os.rename("a/g", "b/g")), ("link", lambda:
             row(f"realwork_{name}{suffix}", got.get(name, "none"))
 
 
+def differential():
+    """Nothing but the network (tests/test-differential.py): the corpus unrestricted and under
+    each mode, one row each: the differences no README row allows (case=result), or none."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        "differential", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "test-differential.py"))
+    d = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(d)
+    os.makedirs("/dev/shm", exist_ok=True)  # devtmpfs has none: the corpus renames across it
+    os.chmod("/dev/shm", 0o1777)
+    corpus = d.Corpus(os.path.join(BUILD, "tests", "differ"), E)
+    try:
+        control = corpus.run("control")
+        row("diff_control", ",".join(f"{case}={control.get(case)}" for case in d.CONTROL_WORKS
+                                     if control.get(case) != "ok") or "ok")
+        for name, opts in (("plain", []), ("private_loopback", ["--private-loopback"]),
+                           ("no_abstract", ["--unix=no-abstract"])):
+            if "--private-loopback" in opts and control.get("userns") != "ok":
+                row(f"diff_{name}", "no-userns")  # as the control's unshare(CLONE_NEWUSER) says
+                continue
+            mode = corpus.mode(name, opts)
+            got = corpus.under(mode)
+            if isinstance(got, str):  # 125: this kernel cannot give the mode (user namespaces, ABI 6)
+                row(f"diff_{name}", "unavailable")
+                row(f"diff_{name}_why", " ".join(got.split())[:300])
+                continue
+            unexpected, _ = d.compare(control, got, mode)
+            row(f"diff_{name}", ",".join(f"{case}={have}" for case, _, have in unexpected) or "none")
+    finally:
+        corpus.close()
+
+
 def main():
     row("abi", abi())
     out = subprocess.run([E, "--status"], stdout=subprocess.PIPE, text=True).stdout
@@ -400,6 +432,7 @@ def main():
                             os.path.join(WORK, "pam.d"), PROBE, "socket", "inet"]))
     realwork()
     in_flight_and_namespaces()
+    differential()
     row("done", 0)
 
 
