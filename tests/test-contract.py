@@ -1190,6 +1190,11 @@ def root_under_a_private_loopback_gets_back_to_no_other_network():
     r = run([P.nonet_exec, "--private-loopback", "--", P.probe, "pidns-reach", str(os.getpid()), port])
     check_eq(r.returncode, EPERM, "setns(pidfd, CLONE_NEWNET) refused: " + r.stderr)
     check(not reached_tcp(lst), "nothing reached the host's listener")
+    # Landlock's ptrace scope refuses that one too (a process outside); without Landlock, seccomp
+    r = run([P.nonet_exec, "--private-loopback", "--landlock=off", "--", P.probe, "pidns-reach", str(os.getpid()),
+             port])
+    check_eq(r.returncode, EPERM, "setns(pidfd, CLONE_NEWNET) refused without Landlock: " + r.stderr)
+    check(not reached_tcp(lst), "nothing reached the host's listener")
     # without a private loopback none of it is refused: root's network is the host's anyway
     check_eq(run([P.nonet_exec, "true"], pass_fds=[ns]).returncode, 0, "a namespace held without one")
     os.close(ns)
