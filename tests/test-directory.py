@@ -370,7 +370,7 @@ def status_all_flags_what_it_cannot_decide():
     before = subprocess.Popen(["setpriv", f"--reuid={bob.pw_uid}", f"--regid={bob.pw_gid}", "--clear-groups",
                                "sleep", "300"])
     try:
-        time.sleep(0.3)
+        Directory.wait_for(lambda: open(f"/proc/{before.pid}/comm").read().strip() == "sleep", "setpriv's exec")
         D.up()
         r = run([P.nonet_exec, "--status", "--all"], timeout=120)
         line = next(x for x in r.stdout.splitlines() if x.split()[0] == str(before.pid))
