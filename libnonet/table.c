@@ -491,24 +491,31 @@ static int lint_name(const struct table *t, const struct rule *r, const struct d
         return 0;
 }
 
+/* The lines sorted by domain find each line's earlier twin; the findings are then said in the
+ * order of the files and their lines, as a reader goes through them. */
 int table_lint(const struct table *t, const struct diag *d) {
-        size_t *order = malloc((t->n_rules ? t->n_rules : 1) * sizeof(*order));
+        size_t n = t->n_rules ? t->n_rules : 1;
+        _cleanup_free_ size_t *order = malloc(n * sizeof(*order)), *twin = malloc(n * sizeof(*twin));
         size_t looked_up = 0;
         bool nss_silent = false; /* a directory down or hung: each further name would wait as long */
         int errors = 0;
         char now[256], then[256];
 
-        if (!order)
+        if (!order || !twin)
                 return -ENOMEM;
         for (size_t i = 0; i < t->n_rules; i++)
                 order[i] = i;
         qsort_r(order, t->n_rules, sizeof(*order), by_domain, (void *) t);
         for (size_t k = 0; k < t->n_rules; k++) {
-                const struct rule *r = &t->rules[order[k]];
-                const struct rule *prev = k > 0 ? &t->rules[order[k - 1]] : NULL;
+                const struct rule *r = &t->rules[order[k]], *prev = k > 0 ? &t->rules[order[k - 1]] : NULL;
+                twin[order[k]] = prev && !prev->broken && !r->broken && same_domain(prev, r) ? order[k - 1] : SIZE_MAX;
+        }
+        for (size_t i = 0; i < t->n_rules; i++) {
+                const struct rule *r = &t->rules[i];
                 if (r->broken)
                         continue;
-                if (prev && !prev->broken && same_domain(prev, r)) {
+                if (twin[i] != SIZE_MAX) {
+                        const struct rule *prev = &t->rules[twin[i]];
                         value_text(r, now, sizeof(now));
                         value_text(prev, then, sizeof(then));
                         if (same_value(prev, r))
@@ -532,7 +539,6 @@ int table_lint(const struct table *t, const struct diag *d) {
         else if (looked_up > LINT_NSS_MAX)
                 diag_say(d, DIAG_WARNING, "%zu names in the table: only the first %d were looked up", looked_up,
                          LINT_NSS_MAX);
-        free(order);
         return errors;
 }
 

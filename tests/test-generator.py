@@ -4,6 +4,7 @@
 verify. The table for User= lives in a private root (see privroot.py)."""
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -462,6 +463,21 @@ def check_config_counts_the_files_rules():
               r.stdout + r.stderr)
         set_table("nn-off hard network off\nnn-login hard network off\n")
         check("\n2 rules\n" in "\n" + run([NONET_EXEC, "--check-config"], env=env).stdout, "two rules")
+    finally:
+        set_table("@nn-lab hard network off\n@nn-admin hard network on\n")
+
+
+@test
+def check_config_warns_in_the_files_order():
+    env = dict(os.environ, SYSTEMD_UNIT_PATH="/nonexistent-nonet-units")
+    try:
+        set_table("@nn-nogroup-b hard network off\nnn-nouser hard network off\n@nn-nogroup-a hard network off\n"
+                  "nn-nouser hard network on\n:70000 hard network off\n:70000 hard network off\n")
+        r = run([NONET_EXEC, "--check-config"], env=env)
+        lines = [int(m) for m in re.findall(r"/etc/security/nonet.conf:(\d+):", r.stderr)]
+        check_eq(lines, [1, 2, 3, 4, 6], "the warnings' lines: " + r.stderr)
+        check("nonet.conf:4: says on where /etc/security/nonet.conf:2 says off" in r.stderr, r.stderr)
+        check("nonet.conf:6: the same line as /etc/security/nonet.conf:5" in r.stderr, r.stderr)
     finally:
         set_table("@nn-lab hard network off\n@nn-admin hard network on\n")
 
