@@ -116,9 +116,8 @@ static int resolved(const char *root, const struct diag *d) {
                 snprintf(nss, sizeof(nss), ", and every name lookup through it (/etc/nsswitch.conf:%u: resolve)", n);
         diag_say(d, DIAG_WARNING, "broker: systemd-resolved (%s) resolves any name a restricted session asks, over "
                                   "this socket and D-Bus (org.freedesktop.resolve1)%s; to close it: a D-Bus policy "
-                                  "denying org.freedesktop.resolve1 to the restricted users' group, and resolve out of "
-                                  "nsswitch.conf's hosts line; " LISTED_ONLY,
-                 sock, nss);
+                                  "denying org.freedesktop.resolve1 to the restricted users' group%s; " LISTED_ONLY,
+                 sock, nss, n ? ", and resolve out of nsswitch.conf's hosts line" : "");
         return 1;
 }
 
@@ -150,7 +149,7 @@ static bool ini_yes(FILE *f, const char *section, const char *key, bool dflt, un
 static int avahi(const char *root, const struct diag *d) {
         static const char *const sockets[] = { "/run/avahi-daemon/socket", "/var/run/avahi-daemon/socket", NULL };
         const char *sock = socket_at(root, sockets);
-        char wide[160] = "", nss[128] = "";
+        char unicast[160] = "", nss[128] = "";
         unsigned n;
 
         if (!sock)
@@ -161,23 +160,25 @@ static int avahi(const char *root, const struct diag *d) {
                 return 0;
         }
         /* avahi's own defaults: wide-area off, D-Bus on */
-        if (f && ini_yes(f, "wide-area", "enable-wide-area", false, &n))
-                snprintf(wide, sizeof(wide), ", and unicast DNS queries for any name "
-                                             "(/etc/avahi/avahi-daemon.conf:%u: enable-wide-area=yes)", n);
+        bool wide = f && ini_yes(f, "wide-area", "enable-wide-area", false, &n);
+        if (wide)
+                snprintf(unicast, sizeof(unicast), ", and unicast DNS queries for any name "
+                                                   "(/etc/avahi/avahi-daemon.conf:%u: enable-wide-area=yes)", n);
         bool bus = !f || ini_yes(f, "server", "enable-dbus", true, &n);
         if ((n = hosts_service(root, "mdns")))
                 snprintf(nss, sizeof(nss), " (every .local lookup: /etc/nsswitch.conf:%u)", n);
         diag_say(d, DIAG_WARNING, "broker: avahi-daemon (%s) sends mDNS queries to the local link for a restricted "
-                                  "session%s%s, over this socket%s; to close it: enable-wide-area=no, %s; "
-                                  LISTED_ONLY,
-                 sock, nss, wide, bus ? " and D-Bus (org.freedesktop.Avahi)" : "",
-                 bus ? "enable-dbus=no or a D-Bus policy denying org.freedesktop.Avahi to the restricted users' group"
-                     : "enable-dbus=no as now");
+                                  "session%s%s, over this socket%s; to close it: %s%s" LISTED_ONLY,
+                 sock, nss, unicast, bus ? " and D-Bus (org.freedesktop.Avahi)" : "",
+                 wide ? "enable-wide-area=no; " : "",
+                 bus ? "enable-dbus=no or a D-Bus policy denying org.freedesktop.Avahi to the restricted users' group; "
+                     : "");
         return 1;
 }
 
 static bool network_uri(const char *uri) {
-        static const char *const schemes[] = { "ipp:", "ipps:", "http:", "https:", "socket:", "lpd:", "dnssd:", "smb:" };
+        static const char *const schemes[] = { "ipp:",    "ipps:", "http:",  "https:",
+                                               "socket:", "lpd:",  "dnssd:", "smb:" };
         for (size_t i = 0; i < ELEMENTSOF(schemes); i++)
                 if (strncmp(uri, schemes[i], strlen(schemes[i])) == 0)
                         return true;
@@ -234,20 +235,32 @@ static int cups(const char *root, const struct diag *d) {
         return found;
 }
 
-/* Whether a PAM stack runs pam_nonet, itself or through what it includes: 1, 0, or -errno. */
+/* Whether a PAM stack's session runs pam_nonet, itself or through what it includes: 1, 0, or -errno. */
 static int stack_has_nonet(const char *root, const char *name, int depth) {
-        char path[512], line[1024], *w[4];
+        char path[512], line[1024], *w[8];
+        if (strchr(name, '/') || depth > 4)
+                return 0;
         snprintf(path, sizeof(path), "/etc/pam.d/%s", name);
         _cleanup_fclose_ FILE *f = open_at(root, path);
         if (!f)
                 return -errno;
         while (fgets(line, sizeof(line), f)) {
-                int k = split(line, w, 4);
-                if (k >= 2 && strcmp(w[0], "@include") == 0 && depth < 4 && !strchr(w[1], '/')) {
+                int k = split(line, w, 8);
+                if (k >= 2 && strcmp(w[0], "@include") == 0) {
                         if (stack_has_nonet(root, w[1], depth + 1) > 0)
                                 return 1;
-                } else if (k >= 3 && strcmp(w[0], "session") == 0 && strstr(w[2], "pam_nonet"))
-                        return 1;
+                        continue;
+                }
+                if (k < 3 || (strcmp(w[0], "session") != 0 && strcmp(w[0], "-session") != 0))
+                        continue;
+                if (strcmp(w[1], "include") == 0 || strcmp(w[1], "substack") == 0) {
+                        if (stack_has_nonet(root, w[2], depth + 1) > 0)
+                                return 1;
+                        continue;
+                }
+                for (int i = 2; i < k; i++) /* the module after a control, bracketed ones of several words too */
+                        if (strstr(w[i], "pam_nonet"))
+                                return 1;
         }
         return 0;
 }
@@ -282,9 +295,10 @@ static int user_daemons(const char *root, const struct diag *d) {
                 diag_say(d, DIAG_WARNING, "broker: /run/user/%s holds sockets of per-user daemons started outside a "
                                           "restricted session (%s: dirmngr fetches any URL, PulseAudio loads network "
                                           "modules, gvfs on the session bus fetches HTTP), which act for every process "
-                                          "of uid %s; for a user the table restricts they close with the user manager, "
-                                          "which the systemd-user PAM stack restricts where it runs pam_nonet (%s); under "
-                                          "nonet-exec only --unix=listed (Landlock ABI 9) closes them",
+                                          "of uid %s; for a user the table restricts they close with the user "
+                                          "manager, which the systemd-user PAM stack restricts where it runs "
+                                          "pam_nonet (%s); under nonet-exec only --unix=listed (Landlock ABI 9) "
+                                          "closes them",
                          de->d_name, held, de->d_name,
                          pam > 0    ? "it does"
                          : pam == 0 ? "it does not: pam-auth-update --enable nonet adds it"

@@ -135,9 +135,11 @@ def check_config_names_each_broker_with_its_lever():
                  "a D-Bus policy denying org.freedesktop.resolve1 to the restricted users' group",
                  f"warning: broker: avahi-daemon ({AVAHI}) sends mDNS queries to the local link",
                  "unicast DNS queries for any name (/etc/avahi/avahi-daemon.conf:5: enable-wide-area=yes)",
-                 "to the local link for a restricted session (every .local lookup: /etc/nsswitch.conf:3), and unicast DNS",
-                 "(/etc/avahi/avahi-daemon.conf:5: enable-wide-area=yes), over this socket and D-Bus (org.freedesktop.Avahi)",
-                 "enable-wide-area=no, enable-dbus=no or a D-Bus policy denying org.freedesktop.Avahi",
+                 "to the local link for a restricted session (every .local lookup: /etc/nsswitch.conf:3), and "
+                 "unicast DNS",
+                 "(/etc/avahi/avahi-daemon.conf:5: enable-wide-area=yes), over this socket and D-Bus "
+                 "(org.freedesktop.Avahi)",
+                 "to close it: enable-wide-area=no; enable-dbus=no or a D-Bus policy denying org.freedesktop.Avahi",
                  f"warning: broker: cupsd ({CUPS}) sends what a restricted session prints on queue office over the "
                  "network (/etc/cups/printers.conf:4: DeviceURI ipp://...)",
                  "lpadmin -p office -u deny:@GROUP",
@@ -150,14 +152,26 @@ def check_config_names_each_broker_with_its_lever():
     check("queue local" not in r.stderr and "queue limited" not in r.stderr,
           "a usb queue and one with DenyUser are not brokers: " + r.stderr)
     check_eq(r.stderr.count("broker: "), 5, "one line each: " + r.stderr)
+    # avahi with wide-area and D-Bus off still answers .local names on its socket: said, without those levers
+    R.write("/etc/avahi/avahi-daemon.conf", "[server]\nenable-dbus=no\n[wide-area]\nenable-wide-area=no\n")
+    r = check_config()
+    check(f"broker: avahi-daemon ({AVAHI}) sends mDNS queries to the local link for a restricted session (every "
+          ".local lookup: /etc/nsswitch.conf:3), over this socket; to close it: nonet-exec --unix=listed" in r.stderr,
+          r.stderr)
 
 
 @test
 def the_user_manager_restricted_is_said():
     R.write("/etc/pam.d/common-session-noninteractive",
-            "session required pam_unix.so\nsession optional pam_nonet.so\n")
+            "session required pam_unix.so\nsession [success=ok default=die] pam_nonet.so\n")
     r = check_config()
     check("where it runs pam_nonet (it does)" in r.stderr, r.stderr)
+    # "session include", as other distributions write it, and only the session stage counts
+    R.write("/etc/pam.d/systemd-user", "account required pam_nonet.so\nsession include nonet-only\n")
+    R.write("/etc/pam.d/nonet-only", "session optional pam_permit.so\n")
+    check("where it runs pam_nonet (it does not: " in check_config().stderr, "an account line is no session")
+    R.write("/etc/pam.d/nonet-only", "-session optional pam_nonet.so\n")
+    check("where it runs pam_nonet (it does)" in check_config().stderr, "through session include")
 
 
 @test
