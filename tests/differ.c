@@ -988,42 +988,41 @@ static void on_signal(int sig) {
         signals_seen++;
 }
 
+/* A socket of type bound at name (abstract or a path), listening if it is a stream; or -1. */
+static int listener(int type, const char *name, int abstract) {
+        struct sockaddr_un sa;
+        socklen_t len = address(&sa, name, abstract);
+        int fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
+        if (fd < 0 || bind(fd, (struct sockaddr *) &sa, len) < 0 || (type == SOCK_STREAM && listen(fd, 16) < 0))
+                return -1;
+        return fd;
+}
+
 /* Listens on DIR/outside.sock, DIR/outside-dgram.sock and the abstract nonet-differ-PID;
  * echoes one byte on each stream connection; takes SIGUSR1 and lives on. */
 static int helper(const char *dir) {
-        struct sockaddr_un sa;
-        char path[108], name[64];
-        struct pollfd fds[3];
-        signal(SIGUSR1, on_signal);
+        char path[108], dgram[108], name[64];
         snprintf(path, sizeof(path), "%s/outside.sock", dir);
+        snprintf(dgram, sizeof(dgram), "%s/outside-dgram.sock", dir);
         snprintf(name, sizeof(name), "nonet-differ-%d", (int) getpid());
-        const char *names[3] = { path, name, NULL };
-        for (int i = 0; i < 3; i++) {
-                char dgram[108];
-                snprintf(dgram, sizeof(dgram), "%s/outside-dgram.sock", dir);
-                socklen_t len = address(&sa, names[i] ? names[i] : dgram, i == 1);
-                fds[i].fd = socket(AF_UNIX, (i == 2 ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
-                fds[i].events = POLLIN;
-                if (fds[i].fd < 0 || bind(fds[i].fd, (struct sockaddr *) &sa, len) < 0 ||
-                    (i < 2 && listen(fds[i].fd, 16) < 0)) {
-                        fprintf(stderr, "differ --helper: cannot listen: %m\n");
-                        return 1;
-                }
+        struct pollfd fds[] = { { listener(SOCK_STREAM, path, 0), POLLIN, 0 },
+                                { listener(SOCK_STREAM, name, 1), POLLIN, 0 },
+                                { listener(SOCK_DGRAM, dgram, 0), POLLIN, 0 } };
+        if (fds[0].fd < 0 || fds[1].fd < 0 || fds[2].fd < 0) {
+                fprintf(stderr, "differ --helper: cannot listen in %s: %m\n", dir);
+                return 1;
         }
+        signal(SIGUSR1, on_signal);
         printf("ready\n");
         fflush(stdout);
         for (;;) {
                 char c;
                 if (poll(fds, 3, -1) < 0)
                         continue;
-                for (int i = 0; i < 3; i++) {
-                        if (!(fds[i].revents & POLLIN))
-                                continue;
-                        if (i == 2) {
-                                (void) !recv(fds[i].fd, &c, 1, MSG_DONTWAIT);
-                                continue;
-                        }
-                        int a = accept4(fds[i].fd, NULL, NULL, SOCK_CLOEXEC);
+                if (fds[2].revents & POLLIN)
+                        (void) !recv(fds[2].fd, &c, 1, MSG_DONTWAIT);
+                for (int i = 0; i < 2; i++) {
+                        int a = fds[i].revents & POLLIN ? accept4(fds[i].fd, NULL, NULL, SOCK_CLOEXEC) : -1;
                         if (a >= 0 && recv(a, &c, 1, 0) == 1)
                                 (void) !send(a, &c, 1, MSG_NOSIGNAL);
                         if (a >= 0)
