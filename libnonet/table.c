@@ -185,9 +185,16 @@ static int parse_limit(const struct line_ctx *c, char **f, struct rule *r) {
                 return 0;
         }
         uint64_t set;
-        if (nonet_families_parse(f[3], &set, bad, sizeof(bad)) < 0)
-                return bad_line(c, "unknown value '%.32s' (use off, on, log, or families to keep such as unix,netlink)",
+        /* the same hint as --allow's, for the same mistake */
+        if (nonet_families_parse(f[3], &set, bad, sizeof(bad)) < 0) {
+                if (strchr(f[3], ','))
+                        return bad_line(c, "unknown address family '%.32s' in '%.64s' (try inet, inet6, netlink or a "
+                                           "number)",
+                                        bad, f[3]);
+                return bad_line(c, "unknown value '%.32s': not off, on or log, nor an address family to keep (try "
+                                   "inet, inet6, netlink or a number)",
                                 bad);
+        }
         r->allow |= set;
         return 0;
 }

@@ -482,5 +482,21 @@ def check_config_warns_in_the_files_order():
         set_table("@nn-lab hard network off\n@nn-admin hard network on\n")
 
 
+@test
+def a_misspelled_family_gets_the_hint_allow_gives():
+    env = dict(os.environ, SYSTEMD_UNIT_PATH="/nonexistent-nonet-units")
+    try:
+        set_table("nn-off hard network inett\nnn-login hard network unix,inett\n")
+        r = run([NONET_EXEC, "--check-config"], env=env)
+        hint = "(try inet, inet6, netlink or a number)"
+        check(f"nonet.conf:1: unknown value 'inett': not off, on or log, nor an address family to keep {hint}"
+              in r.stderr, r.stderr)
+        check(f"nonet.conf:2: unknown address family 'inett' in 'unix,inett' {hint}" in r.stderr, r.stderr)
+        r = run([NONET_EXEC, "--allow=inett", "true"])
+        check(f"unknown address family 'inett' in --allow {hint}" in r.stderr, "--allow's own: " + r.stderr)
+    finally:
+        set_table("@nn-lab hard network off\n@nn-admin hard network on\n")
+
+
 if __name__ == "__main__":
     main(R.cleanup)
