@@ -3,7 +3,10 @@
 """The machine's own brokers (issue 38): nonet-exec --check-config names each daemon a restricted
 session can have use the network for it, with the administrator's lever, from files and sockets
 made in a private root (see privroot.py); a tree without them, or with the levers pulled, is the
-control. The sockets are the test's own, listening: check-config must never connect to one."""
+control. The sockets are the test's own, listening: check-config must never connect to one (but
+nscd's, which glibc asks for the names it looks up). Then the real nscd, Debian's configuration:
+under nonet-exec, getent hosts gets its answer from a DNS logger on 127.0.0.1 through it; with
+nscd stopped, or its hosts cache off, nothing reaches the logger."""
 
 import os
 import shutil
