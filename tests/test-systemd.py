@@ -312,6 +312,34 @@ def type_notify_reaches_the_notify_socket():
     check_eq(SD.ctl("is-active", "notify.service").stdout.strip(), "active", "active")
 
 
+@test
+def x_networkoff_loopback_keeps_a_root_service_out_of_the_host_s_namespace():
+    # a socket systemd passes a root service (here a socket-activated one; stdout to the journal
+    # is another) is the host's: SIOCGSKNS gives its namespace, and setns() reaches the host's
+    # 127.0.0.1 under PrivateNetwork= alone (the control); RestrictNamespaces=~net refuses setns()
+    lst = socket.socket()
+    lst.bind(("127.0.0.1", 0))
+    lst.listen(8)
+    lst.settimeout(5)
+    for name, off in (("rootns-control", "PrivateNetwork=yes\n"), ("rootns", "X-NetworkOff=loopback\n")):
+        unit(f"{name}.socket", f"[Socket]\nListenStream={RESULTS}/{name}.sock\n")
+        unit(f"{name}.service", f"[Service]\nType=oneshot\n{off}ExecStart=/bin/sh -c "
+             f"'{PROGS}/probe sockns-reach 3 {lst.getsockname()[1]}; echo $? > {RESULTS}/{name}'\n")
+    check_eq(SD.ctl("daemon-reload").returncode, 0, "daemon-reload")
+    got = {}
+    for name in ("rootns-control", "rootns"):
+        check_eq(SD.ctl("start", f"{name}.socket").returncode, 0, name + ".socket")
+        SD.ctl("start", f"{name}.service")
+        got[name] = wait_file(f"{RESULTS}/{name}")
+        try:
+            got[name] += ",reached" if lst.accept()[0].recv(1) == b"x" else ""
+        except OSError:
+            pass
+    lst.close()
+    check_eq((got["rootns-control"], got["rootns"]), ("0,reached", str(EPERM)),
+             "the control reaches the host through its socket's namespace; X-NetworkOff=loopback does not")
+
+
 if __name__ == "__main__":
     try:
         boot()
