@@ -116,6 +116,8 @@ def expected(abi, tiocsti_allowed, ia32, listen_control):
         "netns_held_accept": f"{EPERM},0",
         "netns_pidfd_control": "0,1",
         "netns_pidfd": f"{EPERM},0",
+        # Landlock's ptrace scope refuses that one too (ABI 2); without Landlock, seccomp alone
+        "netns_pidfd_nolandlock": f"{EPERM},0",
         # nothing but the network (tests/test-differential.py): the corpus' differences that no
         # README row allows, under each mode; its control shows what the corpus can tell
         "diff_control": "ok",

@@ -235,8 +235,9 @@ def in_flight_and_namespaces():
                             ("held", [PROBE, "setns-reach", str(ns), port], (ns,)),
                             ("pidfd", [PROBE, "pidns-reach", str(os.getpid()), port], ())):
         for suffix, prefix in (("_control", ["unshare", "--net"]), ("", loopback),
-                               ("_accept", [E, "--private-loopback", "--inherited=accept", "--"])):
-            if suffix == "_accept" and name != "held":
+                               ("_accept", [E, "--private-loopback", "--inherited=accept", "--"]),
+                               ("_nolandlock", [E, "--private-loopback", "--landlock=off", "--"])):
+            if (suffix == "_accept" and name != "held") or (suffix == "_nolandlock" and name != "pidfd"):
                 continue
             got = subprocess.run(prefix + args, stdout=out, stderr=subprocess.DEVNULL, pass_fds=list(fds),
                                  timeout=120).returncode
