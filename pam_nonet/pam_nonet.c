@@ -128,7 +128,7 @@ static int run_stage(pam_handle_t *pamh, int flags, int argc, const char **argv,
         int r = stage == STAGE_ACCOUNT ? nonet_check(&v.policy, &result, sizeof(result))
                                        : nonet_restrict(&v.policy, &result, sizeof(result));
         if (r < 0) {
-                nonet_describe_failure(r, &result, why, sizeof(why));
+                nonet_describe_failure_sized(r, &result, sizeof(result), why, sizeof(why));
                 if (stage == STAGE_SESSION) {
                         pam_syslog(pamh, LOG_ERR, "cannot turn the network off for user %s (%s): %s", user, v.source,
                                    why);
