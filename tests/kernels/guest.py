@@ -321,8 +321,11 @@ def differential_rows():
                 row(f"diff_{name}", "unavailable")
                 row(f"diff_{name}_why", " ".join(got.split())[:300])
                 continue
-            unexpected, _ = d.compare(control, got, mode)
+            unexpected, allowed = d.compare(control, got, mode)
             row(f"diff_{name}", ",".join(f"{case}={have}" for case, _, have in unexpected) or "none")
+            # what the README's rows allow here, for the log
+            row(f"diff_{name}_allowed", ",".join(c.replace(" ", "=") for cases in allowed.values() for c in cases)
+                or "none")
     finally:
         corpus.close()
 
