@@ -162,37 +162,6 @@ def doors():
         dns.settimeout(5)
 
 
-def realwork():
-    """Issue 36: files move between directories under nonet as without it (as nobody, on
-    /run's tmpfs): mv renames (it copies where rename() is refused), os.rename and os.link work."""
-    moves = """import os, subprocess
-for d in ("a", "b"):
-    os.makedirs(d, exist_ok=True)
-for name in ("f", "g", "h"):
-    open(os.path.join("a", name), "w").close()
-mv = subprocess.run(["mv", "-v", "a/f", "b/f"], stdout=subprocess.PIPE, text=True).stdout.split()
-print("mv", (mv or ["none"])[0])
-for name, call in (("rename", lambda: os.rename("a/g", "b/g")), ("link", lambda: os.link("a/h", "b/h"))):
-    try:
-        call()
-        print(name, 0)
-    except OSError as e:
-        print(name, e.errno)
-"""
-    # --private-loopback as root: nobody gets no user namespace in the guest's chroot
-    for suffix, prefix in (("_control", NOBODY), ("", NOBODY + [E, "--"]),
-                           ("_loopback_root", [E, "--private-loopback", "--"])):
-        work = os.path.join("/run", "realwork" + suffix)
-        os.makedirs(work, mode=0o755)
-        if prefix[0] == NOBODY[0]:
-            os.chown(work, 65534, 65534)
-        out = subprocess.run(prefix + ["python3", "-c", moves], cwd=work, stdout=subprocess.PIPE,
-                             stderr=subprocess.DEVNULL, text=True, timeout=120).stdout
-        got = dict(line.split() for line in out.splitlines() if len(line.split()) == 2)
-        for name in ("mv", "rename", "link"):
-            row(f"realwork_{name}{suffix}", got.get(name, "none"))
-
-
 def in_flight_and_namespaces():
     """Issue 33: a socket sent on a held unix socket and not yet received is held too (as
     nobody); root under --private-loopback gets back to no other network namespace. Each
