@@ -838,6 +838,7 @@ static size_t machine_abis(const struct abi **ret) {
                 *ret = aarch64;
                 return ELEMENTSOF(aarch64);
         default:
+                *ret = NULL;
                 return 0; /* judged by the structure alone */
         }
 }
