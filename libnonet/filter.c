@@ -344,20 +344,10 @@ int refusal_errno(const struct nonet_policy *p, uint32_t arch, int nr, uint64_t 
         return EPERM;
 }
 
-int filter_program(const struct nonet_policy *policy, bool ptrace_scoped, struct sock_filter **ret, size_t *ret_n) {
-        struct nonet_policy p;
-        scmp_filter_ctx ctx;
-        int r = policy_normalize(policy, &p, NULL);
-        if (r < 0)
-                return r;
+/* A libseccomp context as the BPF program it loads. */
+int filter_context_program(scmp_filter_ctx ctx, struct sock_filter **ret, size_t *ret_n) {
         _cleanup_close_ int fd = memfd_create("nonet-bpf", MFD_CLOEXEC);
-        if (fd < 0)
-                return negative_errno();
-        r = filter_build(&p, ptrace_scoped, &ctx);
-        if (r < 0)
-                return r;
-        r = seccomp_export_bpf(ctx, fd);
-        seccomp_release(ctx);
+        int r = fd < 0 ? negative_errno() : seccomp_export_bpf(ctx, fd);
         if (r < 0)
                 return r;
         off_t size = lseek(fd, 0, SEEK_CUR);
@@ -373,6 +363,20 @@ int filter_program(const struct nonet_policy *policy, bool ptrace_scoped, struct
         *ret = prog;
         *ret_n = (size_t) size / sizeof(*prog);
         return 0;
+}
+
+int filter_program(const struct nonet_policy *policy, bool ptrace_scoped, struct sock_filter **ret, size_t *ret_n) {
+        struct nonet_policy p;
+        scmp_filter_ctx ctx;
+        int r = policy_normalize(policy, &p, NULL);
+        if (r < 0)
+                return r;
+        r = filter_build(&p, ptrace_scoped, &ctx);
+        if (r < 0)
+                return r;
+        r = filter_context_program(ctx, ret, ret_n);
+        seccomp_release(ctx);
+        return r;
 }
 
 int nonet_filter_export(const struct nonet_policy *policy, enum nonet_filter_format format, int fd) {

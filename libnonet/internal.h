@@ -26,6 +26,7 @@ int refusal_errno(const struct nonet_policy *p, uint32_t arch, int nr, uint64_t 
 /* filter_build()'s program as the kernel gets it (malloc'd), for the build helper and tests. */
 struct sock_filter;
 int filter_program(const struct nonet_policy *p, bool ptrace_scoped, struct sock_filter **ret, size_t *ret_n);
+int filter_context_program(scmp_filter_ctx ctx, struct sock_filter **ret, size_t *ret_n);
 /* The filter of filter_build() compiled at build time, for the default families and errno
  * (refusals logged or not: a flag at load time); else NULL. */
 struct sock_fprog;

@@ -718,26 +718,6 @@ static int add_as_runc(scmp_filter_ctx ctx, uint32_t action, int nr, const struc
         return r;
 }
 
-static int export_program(scmp_filter_ctx ctx, struct sock_filter **ret, size_t *ret_n) {
-        _cleanup_close_ int fd = memfd_create("nonet-profile", MFD_CLOEXEC);
-        int r = fd < 0 ? negative_errno() : seccomp_export_bpf(ctx, fd);
-        if (r < 0)
-                return r;
-        off_t size = lseek(fd, 0, SEEK_CUR);
-        if (size <= 0 || size % (off_t) sizeof(struct sock_filter) != 0)
-                return -EIO;
-        struct sock_filter *prog = malloc((size_t) size);
-        if (!prog)
-                return -ENOMEM;
-        if (pread(fd, prog, (size_t) size, 0) != size) {
-                free(prog);
-                return -EIO;
-        }
-        *ret = prog;
-        *ret_n = (size_t) size / sizeof(*prog);
-        return 0;
-}
-
 /* The profile's rules on the calls nonet decides, compiled as runc compiles them: one libseccomp
  * filter for its ABIs (the native one first), a rule with the default's action left out, a call
  * libseccomp does not know ignored. Rules on other calls cannot change these calls' verdicts. */
@@ -767,7 +747,7 @@ static int compile_decided(const struct json *profile, uint32_t deflt, const uin
                 }
         }
         if (r >= 0)
-                r = export_program(ctx, ret, ret_n);
+                r = filter_context_program(ctx, ret, ret_n);
         seccomp_release(ctx);
         return r;
 }
