@@ -16,6 +16,7 @@ import tempfile
 import threading
 import time
 
+import installed  # now: a test may hide the source tree (a tmpfs on /tmp) before it needs it
 from nonettest import IN_CI, ROOT, Skip
 
 MARK = "NONET_PRIVROOT"
@@ -75,7 +76,6 @@ class PrivateRoot:
     def _forget_installed(etc):
         """nonet's own files, installed on this machine or not, are not in the copy; nor is what
         an install put in the vendor and libexec directories: a test reads what it wrote."""
-        import installed
         hide = [installed.VENDOR_DIR, installed.LIBEXEC_DIR]
         if installed.ETC_DIR.startswith("/etc/"):
             copy = os.path.join(etc, installed.ETC_DIR[len("/etc/"):])
