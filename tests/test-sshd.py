@@ -41,6 +41,17 @@ for user in ("nn-off", "nn-free"):
 os.makedirs("/run/sshd", mode=0o755, exist_ok=True)
 
 
+def stop(proc):
+    """Terminate, and kill what does not go within 10 s: a stuck process fails the test, not the suite's clock."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        raise AssertionError(f"{proc.args[0]} did not exit on SIGTERM")
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -83,8 +94,7 @@ AllowTcpForwarding yes
         return run(self.ssh(user, cmd=cmd))
 
     def stop(self):
-        self.proc.terminate()
-        self.proc.wait()
+        stop(self.proc)
         self.log.close()
 
 
@@ -130,8 +140,7 @@ def through_forward(user):
                 time.sleep(0.05)
         raise AssertionError("the forward never listened")
     finally:
-        fwd.terminate()
-        fwd.wait()
+        stop(fwd)
 
 
 @test
