@@ -213,7 +213,9 @@ if __name__ == "__main__":
             if suite == "trixie":
                 test(kernel_test(suite, version, vmlinuz, modules, "ia32_emulation=off"))
     except Exception as e:  # no kernels: one failing test says why
+        why = str(e)  # Python unbinds e when the except block ends
+
         def fetch():
-            raise AssertionError(f"cannot fetch the kernels: {e}")
+            raise AssertionError(f"cannot fetch the kernels: {why}")
         test(fetch)
     main(M.cleanup)
