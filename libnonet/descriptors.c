@@ -86,7 +86,7 @@ static int held(struct nonet_result *r, int fd, enum nonet_held kind) {
  */
 static long queued_descriptors(int fd) {
         char path[64], buf[512];
-        snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+        snprintf(path, sizeof(path), "/proc/thread-self/fdinfo/%d", fd);
         _cleanup_close_ int info = open(path, O_RDONLY | O_CLOEXEC);
         ssize_t n = info < 0 ? -1 : read(info, buf, sizeof(buf) - 1);
         if (n <= 0)
@@ -269,7 +269,7 @@ static enum nonet_held judge_device(dev_t rdev) {
 /* An anonymous inode or a namespace by what /proc calls it: "anon_inode:[io_uring]", "net:[4026531840]". */
 static enum nonet_held judge_file(const struct plan *pl, int fd) {
         char path[64], target[32];
-        snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+        snprintf(path, sizeof(path), "/proc/thread-self/fd/%d", fd);
         ssize_t n = readlink(path, target, sizeof(target) - 1);
         if (n < 0)
                 return NONET_HELD_NONE;
@@ -316,13 +316,24 @@ struct linux_dirent64 {
         char d_name[];
 };
 
+/*
+ * The calling thread's table (/proc/thread-self: a thread that unshared CLONE_FILES has one of
+ * its own, which its children inherit; /proc/self/fd is the first thread's). Other threads may
+ * open, close and dup2 in a shared table meanwhile; each number is judged by what it is when
+ * judged (fstat, then getsockopt and fdinfo by number: a number reused in between by a file
+ * that is no socket fails them, and is judged the worst way). What a race can change: a
+ * descriptor another thread opens, or moves with dup2, into a number the walk has passed is not
+ * judged, and its children inherit it where it is not close-on-exec. After the filter (loaded
+ * on every thread) no thread makes a socket of a refused family or an io_uring ring; what they
+ * open with open(), accept() or receive is as a descriptor received later (README).
+ */
 int descriptors_audit(struct plan *pl, struct nonet_result *r) {
         char buf[4096] __attribute__((aligned(8)));
         long n;
 
         if (pl->policy.inherited == NONET_INHERITED_ACCEPT || pl->policy.refusals == NONET_LOG_ONLY)
                 return 0;
-        _cleanup_close_ int dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_close_ int dir = open("/proc/thread-self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dir < 0)
                 return negative_errno(); /* no /proc: cannot tell, so closed */
         while ((n = syscall(__NR_getdents64, dir, buf, sizeof(buf))) > 0)

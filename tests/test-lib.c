@@ -717,6 +717,29 @@ static void test_restrict_threads(void) {
         CHECK_EQ(in_child(child_threads, NULL), 0);
 }
 
+/* A thread with a descriptor table of its own (unshare(CLONE_FILES)) holds an inet socket the
+ * first thread's table has not: its own table is judged, the one its children inherit. */
+static void *thread_own_table(void *arg) {
+        struct nonet_result *r = arg;
+        struct nonet_policy p;
+        policy_init(&p);
+        if (unshare(CLONE_FILES) < 0)
+                return (void *) (intptr_t) -errno;
+        int fd = socket(AF_INET, SOCK_DGRAM, 0);
+        r->unpoliced_fd = -1;
+        intptr_t e = nonet_check(&p, r, sizeof(*r));
+        return (void *) (e == -EBADFD && r->unpoliced_fd == fd ? 1 : e);
+}
+
+static void test_audit_own_table(void) {
+        struct nonet_result r;
+        pthread_t t;
+        void *ret;
+        pthread_create(&t, NULL, thread_own_table, &r);
+        pthread_join(t, &ret);
+        CHECK((intptr_t) ret == 1, "a thread's own table: %ld, unpoliced fd %d", (long) (intptr_t) ret, r.unpoliced_fd);
+}
+
 /* What a kernel of each Landlock ABI gets: the rules of that ABI, on this kernel. */
 static int listen_tcp(int *ret_port) {
         struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
@@ -961,6 +984,7 @@ int main(void) {
         RUN(test_restrict_live_other_policy);
         RUN(test_restrict_threads);
         RUN(test_inherited_exec);
+        RUN(test_audit_own_table);
         RUN(test_landlock_abis);
         RUN(test_status_pid_is_harmless);
         RUN(test_filter_private_loopback_netns);
