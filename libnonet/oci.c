@@ -317,12 +317,26 @@ static int refuse_at(struct merge *m, const struct json *j, const char *fmt, ...
         return refuse_merge(m, "line %u, column %u: %s", j->line, j->column, what);
 }
 
-/* The members the Go runtimes decode, for each object of a profile (runtime-spec's LinuxSeccomp,
+/* The forms a profile is read in: the type each runtime decodes it into, whose members it reads
+ * and whose others it drops without a word (Go's encoding/json; crun's reader alike). */
+enum form {
+        FORM_SPEC = 1 << 0,       /* runtime-spec's LinuxSeccomp: runc, crun, containerd (ctr, its CRI) */
+        FORM_DOCKER = 1 << 1,     /* moby 20.10's profiles/seccomp.Seccomp: Docker */
+        FORM_CONTAINERS = 1 << 2, /* containers/common 0.50's seccomp.Seccomp: podman, buildah, CRI-O */
+        FORMS_ALL = FORM_SPEC | FORM_DOCKER | FORM_CONTAINERS,
+};
+#define FORMS_DC (FORM_DOCKER | FORM_CONTAINERS)
+#define FORMS_SC (FORM_SPEC | FORM_CONTAINERS)
+
+/* The members the runtimes decode, for each object of a profile (runtime-spec's LinuxSeccomp,
  * LinuxSyscall, LinuxSeccompArg; Docker's and containers' Seccomp, Syscall, Architecture,
- * Filter), with the object each member's value holds (itself, or its list's items). */
+ * Filter), with the object each member's value holds (itself, or its list's items), and the
+ * forms that have it ("comment" changes nothing, so all do; "errno" and "defaultErrno" only
+ * where they agree with the number beside them, check_errno_names()). */
 struct member {
         const char *name;
         const struct schema *of;
+        unsigned forms;
 };
 
 struct schema {
@@ -332,25 +346,33 @@ struct schema {
 
 static const struct schema arg_schema = {
         "an argument condition",
-        (const struct member[]) { { "index" }, { "value" }, { "valueTwo" }, { "op" }, { NULL } },
+        (const struct member[]) { { "index", NULL, FORMS_ALL }, { "value", NULL, FORMS_ALL },
+                                  { "valueTwo", NULL, FORMS_ALL }, { "op", NULL, FORMS_ALL }, { NULL } },
 };
 static const struct schema filter_schema = {
-        "an includes or excludes", (const struct member[]) { { "caps" }, { "arches" }, { "minKernel" }, { NULL } },
+        "an includes or excludes",
+        (const struct member[]) { { "caps", NULL, FORMS_DC }, { "arches", NULL, FORMS_DC },
+                                  { "minKernel", NULL, FORM_DOCKER }, { NULL } },
 };
 static const struct schema arch_schema = {
-        "an archMap entry", (const struct member[]) { { "architecture" }, { "subArchitectures" }, { NULL } },
+        "an archMap entry",
+        (const struct member[]) { { "architecture", NULL, FORMS_DC }, { "subArchitectures", NULL, FORMS_DC }, { NULL } },
 };
 static const struct schema rule_schema = {
         "a syscalls entry",
-        (const struct member[]) { { "names" }, { "action" }, { "errnoRet" }, { "errno" }, { "args", &arg_schema },
-                                  { "comment" }, { "includes", &filter_schema }, { "excludes", &filter_schema },
-                                  { "name" }, { NULL } },
+        (const struct member[]) { { "names", NULL, FORMS_ALL }, { "action", NULL, FORMS_ALL },
+                                  { "errnoRet", NULL, FORMS_ALL }, { "errno", NULL, FORMS_ALL },
+                                  { "args", &arg_schema, FORMS_ALL }, { "comment", NULL, FORMS_ALL },
+                                  { "includes", &filter_schema, FORMS_DC }, { "excludes", &filter_schema, FORMS_DC },
+                                  { "name", NULL, FORMS_DC }, { NULL } },
 };
 static const struct schema profile_schema = {
         "a profile",
-        (const struct member[]) { { "defaultAction" }, { "defaultErrnoRet" }, { "defaultErrno" }, { "architectures" },
-                                  { "archMap", &arch_schema }, { "syscalls", &rule_schema }, { "flags" },
-                                  { "listenerPath" }, { "listenerMetadata" }, { NULL } },
+        (const struct member[]) { { "defaultAction", NULL, FORMS_ALL }, { "defaultErrnoRet", NULL, FORMS_SC },
+                                  { "defaultErrno", NULL, FORMS_ALL }, { "architectures", NULL, FORMS_ALL },
+                                  { "archMap", &arch_schema, FORMS_DC }, { "syscalls", &rule_schema, FORMS_ALL },
+                                  { "flags", NULL, FORMS_SC }, { "listenerPath", NULL, FORMS_SC },
+                                  { "listenerMetadata", NULL, FORMS_SC }, { NULL } },
 };
 
 /* Each member known by its exact name: Go takes a key that differs but for case as the member too
@@ -410,10 +432,40 @@ static int check_arch_list(struct merge *m, const struct json *list) {
         return 0;
 }
 
+/* containers' "errno" and "defaultErrno" (a number or a name), which podman reads before the
+ * number beside them, and runc and Docker not at all: taken where they say that number. */
+static int check_errno_name(struct merge *m, const struct json *o, const char *key, const char *number_key) {
+        const struct json *name = json_get(o, key), *number = json_get(o, number_key);
+        char quoted[48], *end;
+        unsigned long e = 0, n;
+        if (!name || name->type == JSON_NULL || (name->type == JSON_STRING && !*name->text))
+                return 0;
+        if (name->type != JSON_STRING)
+                return refuse_at(m, name, "\"%s\" is not a string: podman refuses it", key);
+        json_quote(name->text, quoted, sizeof(quoted));
+        if (name->text[0] >= '0' && name->text[0] <= '9')
+                e = strtoul(name->text, &end, 10);
+        else
+                for (e = 1, end = (char *) ""; e < 4096; e++)
+                        if (strerrorname_np((int) e) && strcmp(strerrorname_np((int) e), name->text) == 0)
+                                break;
+        if (*end || e == 0 || e >= 4096)
+                return refuse_at(m, name, "\"%s\": %s is not an errno nonet knows", key, quoted);
+        n = number && number->type == JSON_NUMBER ? strtoul(number->text, &end, 10) : 0;
+        if (!number || number->type != JSON_NUMBER || *end || n != e)
+                return refuse_at(m, name, "\"%s\": %s, which podman reads before \"%s\", and runc and Docker not at "
+                                 "all: give \"%s\": %lu beside it", key, quoted, number_key, number_key, e);
+        return 0;
+}
+
 /* A profile read as the runtimes read it, or refused. */
 static int check_profile(struct merge *m, const struct json *profile) {
-        const struct json *map = json_get(profile, "archMap");
+        const struct json *map = json_get(profile, "archMap"), *syscalls = json_get(profile, "syscalls");
         int r = check_members(m, profile, &profile_schema);
+        if (r >= 0)
+                r = check_errno_name(m, profile, "defaultErrno", "defaultErrnoRet");
+        for (size_t i = 0; r >= 0 && syscalls && syscalls->type == JSON_ARRAY && i < syscalls->n; i++)
+                r = check_errno_name(m, syscalls->items[i], "errno", "errnoRet");
         if (r >= 0)
                 r = check_arch_list(m, json_get(profile, "architectures"));
         for (size_t i = 0; r >= 0 && map && map->type == JSON_ARRAY && i < map->n; i++) {
@@ -914,14 +966,166 @@ static int judge_merged(struct merge *m, const struct json *profile, bool no_x86
         return r;
 }
 
-int oci_merge(const struct nonet_policy *policy, const char *base, size_t size, struct json **ret, char *why,
-              size_t why_size, bool *ret_no_x86) {
+static const struct runtime {
+        const char *name;
+        unsigned form;
+        const char *flags; /* why not, where it drops or refuses flags */
+} runtimes[] = {
+        [OCI_RUNTIME_DOCKER] = { "docker", FORM_DOCKER,
+                                 "Docker 20.10's form has no flags, which it drops without a word" },
+        [OCI_RUNTIME_PODMAN] = { "podman", FORM_CONTAINERS, NULL }, /* to its OCI runtime: crun, by default */
+        [OCI_RUNTIME_CRIO] = { "cri-o", FORM_CONTAINERS, NULL },
+        [OCI_RUNTIME_CONTAINERD] = { "containerd", FORM_SPEC,
+                                     "containerd runs runc, which before 1.2 refuses any flags: no container starts" },
+        [OCI_RUNTIME_RUNC] = { "runc", FORM_SPEC, "runc before 1.2 (Debian 12's 1.1) refuses any flags: no container "
+                                                  "starts" },
+        [OCI_RUNTIME_CRUN] = { "crun", FORM_SPEC, NULL },
+};
+
+int oci_runtime_from_name(const char *name, enum oci_runtime *ret) {
+        for (size_t i = 1; i < ELEMENTSOF(runtimes); i++)
+                if (strcmp(name, runtimes[i].name) == 0) {
+                        *ret = (enum oci_runtime) i;
+                        return 0;
+                }
+        return -EINVAL;
+}
+
+/* A value that changes nothing in any form: null, "", [], {} or an object of such. A
+ * "minKernel" of "" is not one: Docker reads it as 0.0, and every kernel as newer. */
+static bool says_nothing(const char *key, const struct json *j) {
+        switch (j->type) {
+        case JSON_NULL:
+                return true;
+        case JSON_STRING:
+                return !*j->text && strcmp(key, "minKernel") != 0;
+        case JSON_ARRAY:
+                return j->n == 0;
+        case JSON_OBJECT:
+                for (size_t i = 0; i < j->n; i++)
+                        if (!says_nothing(j->keys[i], j->items[i]))
+                                return false;
+                return true;
+        default:
+                return false;
+        }
+}
+
+/* The forms that have every member the profile gives (check_members() knows them all), and for
+ * each other form the first member it lacks. */
+struct forms {
+        unsigned set;
+        const struct json *lacked[3];
+        const char *lacked_key[3];
+};
+
+static void find_forms(const struct json *j, const struct schema *s, struct forms *f) {
+        for (size_t i = 0; j->type == JSON_ARRAY && i < j->n; i++)
+                find_forms(j->items[i], s, f);
+        for (size_t i = 0; j->type == JSON_OBJECT && i < j->n; i++) {
+                const struct member *mb = s->members;
+                while (mb->name && strcmp(mb->name, j->keys[i]) != 0)
+                        mb++;
+                if (!mb->name || says_nothing(j->keys[i], j->items[i]))
+                        continue;
+                for (int k = 0; k < 3; k++)
+                        if ((f->set & (1U << k)) && !(mb->forms & (1U << k))) {
+                                f->lacked[k] = j->items[i];
+                                f->lacked_key[k] = j->keys[i];
+                        }
+                f->set &= mb->forms;
+                if (mb->of)
+                        find_forms(j->items[i], mb->of, f);
+        }
+}
+
+static int form_index(unsigned form) {
+        return __builtin_ctz(form);
+}
+
+/* Why runtime would read the profile otherwise, and what to do; "" where it reads it as written. */
+static void runtime_reading(const struct nonet_policy *p, const struct json *profile, const struct forms *f,
+                            enum oci_runtime rt, char *why, size_t size) {
+        static const char *const form_names[] = { "the runtime spec's form", "Docker 20.10's form",
+                                                  "podman's form (containers/common 0.50)" };
+        static const char *const instead[] = {
+                "give a base in the runtime spec's form, such as the linux.seccomp of a container's config.json as "
+                "its runtime ran it (ctr containers info), where archMap, includes and excludes are resolved for "
+                "that container's capabilities, this node and its kernel",
+                "give Docker's own profile (default.json), or a base in the runtime spec's form without "
+                "defaultErrnoRet, flags or listenerPath",
+                "give podman's own profile (/usr/share/containers/seccomp.json), or a base without minKernel",
+        };
+        const struct runtime *r = &runtimes[rt];
+        const struct json *flags = json_get(profile, "flags");
+        int k = form_index(r->form);
+        *why = '\0';
+        if (!(f->set & r->form) && strcmp(f->lacked_key[k], "flags") != 0)
+                snprintf(why, size, "%s has no \"%s\" (line %u, column %u), which it drops without a word: the "
+                         "container would run a profile other than the base's; %s", form_names[k], f->lacked_key[k],
+                         f->lacked[k]->line, f->lacked[k]->column, instead[k]);
+        else if (flags && !says_nothing("flags", flags) && r->flags)
+                snprintf(why, size, "%s; %s", r->flags,
+                         p->refusals == NONET_REFUSE_AND_LOG ? "leave out --log (the refusals hold, unlogged), or "
+                                                               "write it for crun or podman (crun by default), "
+                                                               "which take its flag"
+                                                             : "give a base without flags");
+}
+
+int oci_check_runtime(const struct nonet_policy *p, const struct json *profile, enum oci_runtime runtime, char *why,
+                      size_t why_size, struct oci_notes *ret_notes) {
+        struct forms f = { .set = FORMS_ALL };
+        char reading[ELEMENTSOF(runtimes)][512];
+        find_forms(profile, &profile_schema, &f);
+        *why = '\0';
+        ret_notes->readers[0] = '\0';
+        if ((unsigned) runtime >= ELEMENTSOF(runtimes))
+                return -EINVAL;
+        if (runtime != OCI_RUNTIME_ANY) {
+                char reason[512];
+                runtime_reading(p, profile, &f, runtime, reason, sizeof(reason));
+                if (*reason)
+                        snprintf(why, why_size, "not for --runtime=%s: %s", runtimes[runtime].name, reason);
+                return *reason ? -ENOEXEC : 0;
+        }
+        /* said once for the runtimes that read it alike: "docker, runc: ..." */
+        for (size_t i = 1; i < ELEMENTSOF(runtimes); i++)
+                runtime_reading(p, profile, &f, (enum oci_runtime) i, reading[i], sizeof(reading[i]));
+        bool any = false;
+        for (size_t i = 1; i < ELEMENTSOF(runtimes); i++)
+                any = any || !*reading[i];
+        for (size_t i = 1; i < ELEMENTSOF(runtimes); i++) {
+                size_t n = strlen(ret_notes->readers);
+                bool first = true;
+                if (!*reading[i])
+                        continue;
+                for (size_t k = 1; k < i && first; k++)
+                        first = strcmp(reading[k], reading[i]) != 0;
+                if (!first)
+                        continue;
+                char *out = ret_notes->readers + n;
+                size_t left = sizeof(ret_notes->readers) - n;
+                int w = snprintf(out, left, "%snot read as written by %s", n ? "\n" : "", runtimes[i].name);
+                for (size_t k = i + 1; k < ELEMENTSOF(runtimes) && w >= 0 && (size_t) w < left; k++)
+                        if (strcmp(reading[k], reading[i]) == 0)
+                                w += snprintf(out + w, left - (size_t) w, ", %s", runtimes[k].name);
+                if (w >= 0 && (size_t) w < left)
+                        snprintf(out + w, left - (size_t) w, ": %s", reading[i]);
+        }
+        if (!any)
+                snprintf(why, why_size, "no runtime reads it as written (each of the forms lacks a member it gives)");
+        return any ? 0 : -ENOEXEC;
+}
+
+int oci_merge(const struct nonet_policy *policy, const char *base, size_t size, enum oci_runtime runtime,
+              struct json **ret, char *why, size_t why_size, struct oci_notes *ret_notes) {
         struct nonet_policy p;
         struct json *profile = NULL, *syscalls = NULL;
         struct merge m = { .p = &p, .why = why, .why_size = why_size };
         bool no_x86 = false;
         int r = profile_policy(policy, &p);
 
+        *ret_notes = (struct oci_notes) { 0 };
         if (r < 0)
                 return r;
         *why = '\0';
@@ -942,9 +1146,11 @@ int oci_merge(const struct nonet_policy *policy, const char *base, size_t size, 
         if (r >= 0)
                 r = merge_rules(&m, &p, syscalls, &no_x86);
         /* said only where the base had it */
-        *ret_no_x86 = r >= 0 && no_x86 && x86_in(profile, true);
+        ret_notes->no_x86 = r >= 0 && no_x86 && x86_in(profile, true);
         if (r >= 0)
                 r = add_flags(profile, &p);
+        if (r >= 0)
+                r = oci_check_runtime(&p, profile, runtime, why, why_size, ret_notes);
         if (r >= 0)
                 r = judge_merged(&m, profile, no_x86);
         if (r < 0) {
@@ -1003,26 +1209,33 @@ static int read_profile(const char *path, size_t max, char **ret, size_t *ret_si
         return 0;
 }
 
-int oci_export_merged_file(const struct nonet_policy *p, const char *base, int fd, char *why, size_t why_size,
-                           bool *ret_no_x86) {
+int oci_write(const struct nonet_policy *p, const char *base, enum oci_runtime runtime, int fd, char *why,
+              size_t why_size, struct oci_notes *ret_notes) {
         _cleanup_free_ char *text = NULL;
         size_t size;
-        struct json *profile;
+        struct json *profile = NULL;
+        int r = 0;
         *why = '\0';
-        int r = read_profile(base, 16 << 20, &text, &size);
-        if (r < 0) {
+        *ret_notes = (struct oci_notes) { 0 };
+        if (!base) {
+                struct nonet_policy normal;
+                r = oci_profile(p, &profile);
+                if (r >= 0)
+                        r = policy_normalize(p, &normal, NULL);
+                if (r >= 0)
+                        r = oci_check_runtime(&normal, profile, runtime, why, why_size, ret_notes);
+        } else if ((r = read_profile(base, 16 << 20, &text, &size)) < 0) {
                 snprintf(why, why_size, "cannot read it: %s", strerror(-r));
                 return r;
-        }
-        r = oci_merge(p, text, size, &profile, why, why_size, ret_no_x86);
-        if (r == -EINVAL && *why) {
-                char detail[256];
+        } else
+                r = oci_merge(p, text, size, runtime, &profile, why, why_size, ret_notes);
+        if (r == -EINVAL && *why && base) {
+                char detail[512];
                 snprintf(detail, sizeof(detail), "%s", why);
                 snprintf(why, why_size, "cannot merge onto it: %s", detail);
         }
-        if (r < 0)
-                return r;
-        r = write_fd(profile, fd);
+        if (r >= 0)
+                r = write_fd(profile, fd);
         json_free(profile);
         return r;
 }

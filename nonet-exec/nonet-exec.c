@@ -36,6 +36,7 @@ struct args {
         bool unix_paths;     /* --unix-path given */
         enum nonet_filter_format format; /* --print-filter=FORMAT */
         const char *base;    /* --base: the profile the OCI one is merged onto */
+        enum oci_runtime runtime; /* --runtime: the one the OCI profile is for */
         char **command;
         char **argv;         /* as given, for nonet-exec-table */
 };
@@ -106,13 +107,17 @@ static void usage(FILE *f) {
               "      --print-filter[=pfc|oci]    print the seccomp filter in readable form (of USER's\n"
               "                                  policy with --user), or as an OCI seccomp profile\n"
               "      --base=FILE                 with --print-filter=oci: merged onto this profile\n"
+              "      --runtime=NAME              with --print-filter=oci: for this runtime (docker, podman,\n"
+              "                                  cri-o, containerd, runc, crun); exit 2 where it would\n"
+              "                                  read the profile otherwise than as written\n"
               "  -v, --verbose                   say what is applied, and why, before running COMMAND\n"
               "  -h, --help                      show this help\n"
               "  -V, --version                   show the version, the build's options and what\n"
               "                                  this kernel gives\n"
               "\n"
               "Exit status: COMMAND's own; 125 if nonet-exec fails (bad usage, cannot restrict, a\n"
-              "write error), 126 if COMMAND cannot be run (a bad interpreter too), 127 if it is not found.\n",
+              "write error), 126 if COMMAND cannot be run (a bad interpreter too), 127 if it is not found;\n"
+              "with --print-filter=oci, 2 if a runtime would read the profile otherwise than as written.\n",
               f);
 }
 
@@ -236,6 +241,12 @@ static int parse_option(int c, const char *arg, struct args *a) {
                 }
                 a->base = arg;
                 return 0;
+        case 'R':
+                if (oci_runtime_from_name(arg, &a->runtime) < 0) {
+                        say("invalid --runtime '%s': use docker, podman, cri-o, containerd, runc or crun", arg);
+                        return -EINVAL;
+                }
+                return 0;
         case 'v':
                 a->verbose = true;
                 return 0;
@@ -285,6 +296,7 @@ static int parse_args(int argc, char **argv, struct args *a) {
                 { "status", no_argument, NULL, 's' },
                 { "print-filter", optional_argument, NULL, 'p' },
                 { "base", required_argument, NULL, 'B' },
+                { "runtime", required_argument, NULL, 'R' },
                 { "verbose", no_argument, NULL, 'v' },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, 'V' },
@@ -337,6 +349,8 @@ static int check_combination(const struct args *a) {
                 return refuse("--check-config checks the table and settings: it takes no policy options or --user");
         if (a->base && (a->action != ACTION_PRINT_FILTER || a->format != NONET_FILTER_OCI))
                 return refuse("--base goes with --print-filter=oci");
+        if (a->runtime != OCI_RUNTIME_ANY && (a->action != ACTION_PRINT_FILTER || a->format != NONET_FILTER_OCI))
+                return refuse("--runtime goes with --print-filter=oci");
         if (a->action == ACTION_PRINT_FILTER && a->format == NONET_FILTER_OCI && (a->trace || a->verbose))
                 return refuse("--print-filter=oci writes a profile: it takes no --trace or --verbose");
         if (files && a->action != ACTION_CHECK_CONFIG && !a->user)
@@ -538,22 +552,35 @@ static void report(const struct args *a, const struct nonet_result *r) {
                     policy);
 }
 
-/* The profile alone, or merged onto --base. */
+/* Lines of text, each said. */
+static void say_lines(const char *text) {
+        for (const char *l = text, *e; *l; l = *e ? e + 1 : e) {
+                e = strchrnul(l, '\n');
+                say("%.*s", (int) (e - l), l);
+        }
+}
+
+/* The profile alone, or merged onto --base, for --runtime. */
 static int print_oci(const struct args *a) {
-        char why[512];
-        bool no_x86 = false;
-        int r;
-        if (!a->base)
-                r = nonet_filter_export(a->policy, NONET_FILTER_OCI, STDOUT_FILENO);
-        else {
-                r = oci_export_merged_file(a->policy, a->base, STDOUT_FILENO, why, sizeof(why), &no_x86);
-                if (r < 0 && *why) {
-                        say("%s: %s", a->base, why);
-                        return EXIT_FAILED;
-                }
-                if (r >= 0 && no_x86)
-                        say("the profile leaves out SCMP_ARCH_X86: i386's socketcall() would take its socket() "
-                            "rules without their arguments (see nonet-exec(1))");
+        char why[1024];
+        struct oci_notes notes;
+        int r = oci_write(a->policy, a->base, a->runtime, STDOUT_FILENO, why, sizeof(why), &notes);
+        if (r == -ENOEXEC) {
+                say("%s%s%s", a->base ? a->base : "", a->base ? ": " : "", why);
+                say_lines(notes.readers);
+                return EXIT_OTHER_READING;
+        }
+        if (r < 0 && *why) {
+                say("%s: %s", a->base, why);
+                return EXIT_FAILED;
+        }
+        if (r >= 0 && notes.no_x86)
+                say("the profile leaves out SCMP_ARCH_X86: i386's socketcall() would take its socket() "
+                    "rules without their arguments (see nonet-exec(1))");
+        if (r >= 0 && *notes.readers) {
+                say_lines(notes.readers);
+                say("name the runtime the profile is for with --runtime: nothing is written where it would read it "
+                    "otherwise");
         }
         if (r == -EOPNOTSUPP) {
                 say("a profile cannot carry --trace or --private-loopback");

@@ -9,6 +9,7 @@
 #define EXIT_CANNOT_RUN 126
 #define EXIT_NOT_FOUND 127
 #define EXIT_UNKNOWN 2 /* --status: cannot tell */
+#define EXIT_OTHER_READING 2 /* --print-filter=oci --runtime: it would read the profile otherwise */
 
 /* "nonet-exec: " and the message, on standard error. */
 void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

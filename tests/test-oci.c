@@ -113,6 +113,15 @@ static void compare(const struct sock_filter *want, size_t n_want, const struct 
         CHECK(asked > 5000, "%s: %zu asked", what, asked);
 }
 
+/* oci_merge() for no runtime in particular, said as before runtimes were named. */
+static int merge_any(const struct nonet_policy *p, const char *base, size_t size, struct json **ret, char *why,
+                     size_t why_size, bool *ret_no_x86) {
+        struct oci_notes notes;
+        int r = oci_merge(p, base, size, OCI_RUNTIME_ANY, ret, why, why_size, &notes);
+        *ret_no_x86 = notes.no_x86;
+        return r;
+}
+
 static struct json *profile_of(const struct nonet_policy *p) {
         struct json *j = NULL;
         CHECK(oci_profile(p, &j) == 0, "oci_profile");
@@ -186,7 +195,7 @@ static void test_merged_profile_matches_filter_then_base(void) {
                 bool no_x86 = false;
                 struct json *merged = NULL;
                 size_t n_want = 0, n_got = 0;
-                int r = oci_merge(&ps[i], text, size, &merged, why, sizeof(why), &no_x86);
+                int r = merge_any(&ps[i], text, size, &merged, why, sizeof(why), &no_x86);
                 CHECK(r == 0, "%s: merge: %s", names[i], why);
                 struct sock_filter *want = filter_of(&ps[i], &n_want);
                 struct sock_filter *got = merged ? profile_compile(merged, &n_got, &x86) : NULL;
@@ -238,7 +247,7 @@ static void test_unsafe_bases_are_refused(void) {
                 char why[256] = "";
                 bool no_x86 = false;
                 struct json *j = NULL;
-                int r = oci_merge(&p, cases[i].base, strlen(cases[i].base), &j, why, sizeof(why), &no_x86);
+                int r = merge_any(&p, cases[i].base, strlen(cases[i].base), &j, why, sizeof(why), &no_x86);
                 CHECK(r == -EINVAL && strstr(why, cases[i].why), "case %zu: %d, %s", i, r, why);
                 json_free(j);
         }
@@ -248,7 +257,7 @@ static void test_unsafe_bases_are_refused(void) {
         char why[256];
         bool no_x86 = false;
         struct json *j = NULL;
-        CHECK(oci_merge(&p, ok, strlen(ok), &j, why, sizeof(why), &no_x86) == 0, "vsock's rule: %s", why);
+        CHECK(merge_any(&p, ok, strlen(ok), &j, why, sizeof(why), &no_x86) == 0, "vsock's rule: %s", why);
         json_free(j);
 }
 
@@ -257,7 +266,7 @@ static int merge_text(const char *base, char *why, size_t why_size, bool *no_x86
         struct json *j = NULL;
         policy_init(&p);
         *why = '\0';
-        int r = oci_merge(&p, base, strlen(base), &j, why, why_size, no_x86);
+        int r = merge_any(&p, base, strlen(base), &j, why, why_size, no_x86);
         if (ret)
                 *ret = j;
         else
@@ -487,6 +496,151 @@ static void test_the_judge_refuses_what_a_runtime_would_let_through(void) {
                 }
 }
 
+/* Which runtimes read a base's form, and what is written for each: refused (-ENOEXEC) where the
+ * runtime named would drop a member that says something, or drop or refuse the flags. */
+static void test_each_runtime_reads_what_is_written_for_it(void) {
+#define P(inner) "{\"defaultAction\": \"SCMP_ACT_ALLOW\"" inner "}"
+#define MOUNT(cond) P(", \"syscalls\": [{\"names\": [\"mount\"], \"action\": \"SCMP_ACT_ERRNO\", " cond "}]")
+        enum { ANY = OCI_RUNTIME_ANY, DOCKER = OCI_RUNTIME_DOCKER, PODMAN = OCI_RUNTIME_PODMAN,
+               CRIO = OCI_RUNTIME_CRIO, CONTAINERD = OCI_RUNTIME_CONTAINERD, RUNC = OCI_RUNTIME_RUNC,
+               CRUN = OCI_RUNTIME_CRUN };
+        static const struct {
+                const char *base;
+                int runtime;
+                const char *why; /* NULL: written */
+        } cases[] = {
+                /* Docker's form: archMap and includes/excludes, which the runtime spec's lacks */
+                { P(", \"archMap\": [{\"architecture\": \"SCMP_ARCH_X86_64\", \"subArchitectures\": [\"SCMP_ARCH_X32\"]}]"),
+                  RUNC, "not for --runtime=runc: the runtime spec's form has no \"archMap\" (line 1, column 37)" },
+                { P(", \"archMap\": [{\"architecture\": \"SCMP_ARCH_X86_64\"}]"), CONTAINERD, "has no \"archMap\"" },
+                { P(", \"archMap\": [{\"architecture\": \"SCMP_ARCH_X86_64\"}]"), CRUN, "has no \"archMap\"" },
+                { P(", \"archMap\": [{\"architecture\": \"SCMP_ARCH_X86_64\"}]"), DOCKER, NULL },
+                { P(", \"archMap\": [{\"architecture\": \"SCMP_ARCH_X86_64\"}]"), PODMAN, NULL },
+                { MOUNT("\"excludes\": {\"caps\": [\"CAP_SYS_ADMIN\"]}"), RUNC, "has no \"excludes\"" },
+                { MOUNT("\"includes\": {\"arches\": [\"amd64\"]}"), CONTAINERD, "has no \"includes\"" },
+                { MOUNT("\"excludes\": {\"caps\": [\"CAP_SYS_ADMIN\"]}"), DOCKER, NULL },
+                { MOUNT("\"excludes\": {\"caps\": [\"CAP_SYS_ADMIN\"]}"), CRIO, NULL },
+                /* containers/common 0.50 reads no minKernel */
+                { MOUNT("\"includes\": {\"minKernel\": \"4.8\"}"), PODMAN, "podman's form (containers/common 0.50) has "
+                  "no \"minKernel\"" },
+                { MOUNT("\"includes\": {\"minKernel\": \"4.8\"}"), CRIO, "has no \"minKernel\"" },
+                { MOUNT("\"includes\": {\"minKernel\": \"4.8\"}"), DOCKER, NULL },
+                /* Docker reads "" as 0.0, older than every kernel: not nothing */
+                { MOUNT("\"excludes\": {\"minKernel\": \"\"}"), RUNC, "has no \"excludes\"" },
+                /* nothing said, in any form: read by all */
+                { MOUNT("\"args\": null, \"comment\": \"x\", \"includes\": {}, \"excludes\": {\"caps\": []}"), RUNC, NULL },
+                { MOUNT("\"args\": null, \"comment\": \"x\", \"includes\": {}, \"excludes\": {\"caps\": []}"), DOCKER, NULL },
+                { MOUNT("\"args\": null, \"comment\": \"x\", \"includes\": {}, \"excludes\": {\"caps\": []}"), ANY, NULL },
+                /* the runtime spec's form: Docker 20.10 lacks defaultErrnoRet and flags */
+                { P(", \"defaultErrnoRet\": 38"), DOCKER, "Docker 20.10's form has no \"defaultErrnoRet\"" },
+                { P(", \"defaultErrnoRet\": 38"), RUNC, NULL },
+                { P(", \"defaultErrnoRet\": 38"), PODMAN, NULL },
+                { P(", \"flags\": [\"SECCOMP_FILTER_FLAG_SPEC_ALLOW\"]"), DOCKER, "has no flags" },
+                { P(", \"flags\": [\"SECCOMP_FILTER_FLAG_SPEC_ALLOW\"]"), RUNC, "refuses any flags: no container starts; "
+                  "give a base without flags" },
+                { P(", \"flags\": [\"SECCOMP_FILTER_FLAG_SPEC_ALLOW\"]"), CONTAINERD, "containerd runs runc" },
+                { P(", \"flags\": [\"SECCOMP_FILTER_FLAG_SPEC_ALLOW\"]"), CRUN, NULL },
+                { P(", \"flags\": []"), RUNC, NULL },
+                /* Docker's and the runtime spec's at once: no runtime reads it whole */
+                { MOUNT("\"includes\": {\"minKernel\": \"4.8\"}") "", DOCKER, NULL },
+                { "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"defaultErrnoRet\": 1, \"syscalls\": [{\"names\": [\"mount\"], "
+                  "\"action\": \"SCMP_ACT_ERRNO\", \"includes\": {\"minKernel\": \"4.8\"}}]}", ANY, "no runtime reads it" },
+        };
+        struct nonet_policy p;
+        policy_init(&p);
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                char why[1024] = "";
+                struct oci_notes notes;
+                struct json *j = NULL;
+                int r = oci_merge(&p, cases[i].base, strlen(cases[i].base), (enum oci_runtime) cases[i].runtime, &j, why,
+                                  sizeof(why), &notes);
+                if (cases[i].why)
+                        CHECK(r == -ENOEXEC && strstr(why, cases[i].why) && !j, "case %zu: %d, %s", i, r, why);
+                else
+                        CHECK(r == 0 && j, "case %zu: %d, %s", i, r, why);
+                json_free(j);
+        }
+        /* without a runtime named: written in the base's form, and who would read it otherwise said */
+        const char *docker = MOUNT("\"excludes\": {\"caps\": [\"CAP_SYS_ADMIN\"]}");
+        char why[256];
+        struct oci_notes notes;
+        struct json *j = NULL;
+        CHECK(oci_merge(&p, docker, strlen(docker), OCI_RUNTIME_ANY, &j, why, sizeof(why), &notes) == 0, "%s", why);
+        CHECK(j && json_get(json_get(j, "syscalls")->items[0], "excludes"), "the base's form kept");
+        CHECK(strstr(notes.readers, "not read as written by containerd, runc, crun: the runtime spec's form has no "
+                                    "\"excludes\"") && !strstr(notes.readers, "docker"), "%s", notes.readers);
+        json_free(j);
+#undef P
+#undef MOUNT
+}
+
+/* The profile alone is in every form; with --log, its flag is written only for a runtime that
+ * takes it. */
+static void test_the_profile_alone_for_each_runtime(void) {
+        struct nonet_policy p;
+        policy_init(&p);
+        for (int log = 0; log < 2; log++) {
+                p.refusals = log ? NONET_REFUSE_AND_LOG : NONET_REFUSE;
+                struct json *profile = profile_of(&p);
+                if (!profile)
+                        return;
+                for (int rt = OCI_RUNTIME_DOCKER; rt < _OCI_RUNTIME_MAX; rt++) {
+                        char why[512] = "";
+                        struct oci_notes notes;
+                        bool drops = log && (rt == OCI_RUNTIME_DOCKER || rt == OCI_RUNTIME_RUNC ||
+                                             rt == OCI_RUNTIME_CONTAINERD);
+                        int r = oci_check_runtime(&p, profile, (enum oci_runtime) rt, why, sizeof(why), &notes);
+                        CHECK(drops ? r == -ENOEXEC && strstr(why, "flags") && strstr(why, "leave out --log") : r == 0,
+                              "log %d, runtime %d: %d, %s", log, rt, r, why);
+                }
+                /* the runtime spec's members alone: Docker 20.10 reads "architectures" too */
+                for (size_t i = 0; i < profile->n; i++)
+                        CHECK(strstr(" defaultAction architectures syscalls flags ", profile->keys[i]), "%s",
+                              profile->keys[i]);
+                char why[512];
+                struct oci_notes notes;
+                CHECK(oci_check_runtime(&p, profile, OCI_RUNTIME_ANY, why, sizeof(why), &notes) == 0, "any");
+                CHECK(log ? strstr(notes.readers, "written by docker") && strstr(notes.readers, "written by runc") &&
+                                    !strstr(notes.readers, "written by crun") &&
+                                    !strstr(notes.readers, "written by podman")
+                          : !*notes.readers, "log %d: %s", log, notes.readers);
+                json_free(profile);
+        }
+        enum oci_runtime rt;
+        CHECK(oci_runtime_from_name("cri-o", &rt) == 0 && rt == OCI_RUNTIME_CRIO, "cri-o");
+        CHECK(oci_runtime_from_name("Docker", &rt) == -EINVAL && oci_runtime_from_name("", &rt) == -EINVAL, "names");
+}
+
+/* containers' "errno" and "defaultErrno", which podman reads before the numbers, agree with them. */
+static void test_errno_names_agree_with_their_numbers(void) {
+        static const struct {
+                const char *base, *why; /* NULL: merged */
+        } cases[] = {
+                { "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"defaultErrnoRet\": 38, \"defaultErrno\": \"ENOSYS\", "
+                  "\"syscalls\": [{\"names\": [\"socket\", \"socketpair\"], \"action\": \"SCMP_ACT_ALLOW\"}]}", NULL },
+                { "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"defaultErrnoRet\": 38, \"defaultErrno\": \"EPERM\", "
+                  "\"syscalls\": [{\"names\": [\"socket\", \"socketpair\"], \"action\": \"SCMP_ACT_ALLOW\"}]}",
+                  "\"defaultErrno\": \"EPERM\", which podman reads before \"defaultErrnoRet\", and runc and Docker not at "
+                  "all: give \"defaultErrnoRet\": 1 beside it" },
+                { "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"mount\"], \"action\": "
+                  "\"SCMP_ACT_ERRNO\", \"errno\": \"EPERM\"}]}", "give \"errnoRet\": 1 beside it" },
+                { "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"mount\"], \"action\": "
+                  "\"SCMP_ACT_ERRNO\", \"errno\": \"13\", \"errnoRet\": 13}]}", NULL },
+                { "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"mount\"], \"action\": "
+                  "\"SCMP_ACT_ERRNO\", \"errno\": \"EFOO\", \"errnoRet\": 1}]}", "\"EFOO\" is not an errno" },
+                { "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"defaultErrno\": 1, \"defaultErrnoRet\": 1}", "not a string" },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                char why[512] = "";
+                bool no_x86;
+                int r = merge_text(cases[i].base, why, sizeof(why), &no_x86, NULL);
+                if (cases[i].why)
+                        CHECK(r == -EINVAL && strstr(why, cases[i].why), "case %zu: %d, %s", i, r, why);
+                else
+                        CHECK(r == 0, "case %zu: %s", i, why);
+        }
+}
+
 static void test_json_round_trip(void) {
         const char *in = "{\"a\": [1, -2.5e3, \"\\u00e9\\ud83d\\ude00\\n\"], \"b\": {\"c\": null, \"d\": true}}";
         struct json *j = NULL, *k = NULL;
@@ -522,5 +676,8 @@ int main(void) {
         RUN(test_debian_base_with_a_case_twin_is_refused);
         RUN(test_i386_said_left_out_only_where_it_was);
         RUN(test_the_judge_refuses_what_a_runtime_would_let_through);
+        RUN(test_each_runtime_reads_what_is_written_for_it);
+        RUN(test_the_profile_alone_for_each_runtime);
+        RUN(test_errno_names_agree_with_their_numbers);
         return tap_done();
 }

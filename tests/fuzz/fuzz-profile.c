@@ -60,14 +60,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         struct json *merged = NULL, *again = NULL, *tree = NULL;
         char why[256], *text = NULL;
         size_t n = 0;
-        bool no_x86 = false;
+        struct oci_notes notes;
 
         if (json_parse((const char *) data, size, &tree, NULL) == 0) {
                 check_readings(tree, true);
                 json_free(tree);
         }
         policy_init(&p);
-        if (oci_merge(&p, (const char *) data, size, &merged, why, sizeof(why), &no_x86) < 0)
+        if (oci_merge(&p, (const char *) data, size, OCI_RUNTIME_ANY, &merged, why, sizeof(why), &notes) < 0)
                 return 0;
         if (json_parse((const char *) data, size, &tree, NULL) < 0)
                 abort();
