@@ -319,13 +319,16 @@ struct linux_dirent64 {
 /*
  * The calling thread's table (/proc/thread-self: a thread that unshared CLONE_FILES has one of
  * its own, which its children inherit; /proc/self/fd is the first thread's). Other threads may
- * open, close and dup2 in a shared table meanwhile; each number is judged by what it is when
- * judged (fstat, then getsockopt and fdinfo by number: a number reused in between by a file
- * that is no socket fails them, and is judged the worst way). What a race can change: a
- * descriptor another thread opens, or moves with dup2, into a number the walk has passed is not
- * judged, and its children inherit it where it is not close-on-exec. After the filter (loaded
- * on every thread) no thread makes a socket of a refused family or an io_uring ring; what they
- * open with open(), accept() or receive is as a descriptor received later (README).
+ * open, close and dup2 in a shared table meanwhile: each number is judged through a copy made
+ * first, so that every question (fstat, getsockopt, fdinfo, the queue) is asked of one file,
+ * the one the number held when copied; closed by then, it is held no more. Asked by number, a
+ * socket closed and its number reused by a file between fstat and getsockopt was judged the
+ * worst way (16 threads in PAM's account check: a few refusals in 1,600, tests/pam-loop.c).
+ * What a race can change: a descriptor another thread opens, or moves with dup2, into a number
+ * the walk has passed is not judged, and the caller's children inherit it where it is not
+ * close-on-exec. After the filter (loaded on every thread) no thread makes a socket of a
+ * refused family or an io_uring ring; what they open(), accept() or receive later is as a
+ * descriptor received later (README).
  */
 int descriptors_audit(struct plan *pl, struct nonet_result *r) {
         char buf[4096] __attribute__((aligned(8)));
@@ -345,9 +348,14 @@ int descriptors_audit(struct plan *pl, struct nonet_result *r) {
                         int fd = (int) strtol(de->d_name, NULL, 10);
                         if (fd == dir || (pl->policy.inherited == NONET_INHERITED_EXEC && closed_on_exec(fd)))
                                 continue;
+                        _cleanup_close_ int copy = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+                        if (copy < 0 && errno == EBADF)
+                                continue; /* closed meanwhile, by another thread */
+                        if (copy < 0)
+                                return negative_errno(); /* EMFILE: cannot tell, so closed */
                         struct carriers c = { .depth = 0 };
                         r->in_flight = 0;
-                        if (judge(pl, fd, r, &c)) {
+                        if (judge(pl, copy, r, &c)) {
                                 r->unpoliced_fd = fd; /* held, or what is queued on it */
                                 return 1;
                         }
