@@ -354,6 +354,26 @@ def containerd_with_the_profile_merged_onto_its_default():
     check_eq(out["userns"], EPERM, "the base's refusal of unshare(CLONE_NEWUSER)")
 
 
+@test
+def merged_onto_dockers_base_not_written_for_containerd_which_would_run_it_weaker():
+    # ctr reads a profile as the runtime spec's linux.seccomp: a Docker-format profile's archMap
+    # and includes are dropped without a word, and unshare(CLONE_NEWUSER), which containerd's
+    # own default refuses, works
+    path, _ = profile("--base=" + DOCKER_BASE, "--runtime=docker")
+    out = result(ok(ctr_run(path), "ctr run, Docker's form"))
+    check_network_off(out, "ctr, merged onto Docker's default.json")
+    check_eq(out["userns"], 0, "ctr, Docker's form: unshare(CLONE_NEWUSER) (containerd's default: EPERM)")
+    # so nonet writes nothing for containerd from such a base, and says what to give instead
+    r = run([P.nonet_exec, "--print-filter=oci", "--base=" + DOCKER_BASE, "--runtime=containerd"])
+    check_eq((r.returncode, r.stdout), (2, ""), "--runtime=containerd onto Docker's form: " + r.stderr)
+    check('no "archMap"' in r.stderr and "linux.seccomp" in r.stderr, "says why and what to give: " + r.stderr)
+    # what it says instead: containerd's default as the runtime wrote it, merged (as above), not weaker
+    path, _ = profile("--base=" + CONTAINERD_BASE, "--runtime=containerd")
+    out = result(ok(ctr_run(path), "ctr run, merged for containerd"))
+    check_network_off(out, "ctr, merged onto containerd's default for containerd")
+    check_eq(out["userns"], EPERM, "unshare(CLONE_NEWUSER), refused as under containerd's own default")
+
+
 def nonet_knows_runtimes():
     """Whether this nonet-exec writes a profile for a named runtime (--runtime=NAME)."""
     return "--runtime" in run([P.nonet_exec, "--help"]).stdout
