@@ -17,6 +17,7 @@ complete -c nonet-exec -l log -d 'refuse, and have the kernel log each refusal'
 complete -c nonet-exec -l trace -d 'refuse, and say each refusal on stderr'
 complete -c nonet-exec -l inherited -x -d 'a held descriptor that could reach the network' -a 'refuse accept'
 complete -c nonet-exec -l private-loopback -d 'a network namespace of its own with only lo'
+complete -c nonet-exec -l brokers -x -a 'open closed' -d "the machine's brokers' sockets: open or masked"
 complete -c nonet-exec -s u -l user -x -d "apply USER's policy from the table" -a '(__fish_complete_users)'
 complete -c nonet-exec -l check-config -d 'check the table and settings'
 complete -c nonet-exec -l table -r -F -d 'with --check-config or --user: this table'

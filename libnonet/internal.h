@@ -4,6 +4,7 @@
 /* Interfaces between the library's parts, and the seams the tests use. */
 
 #include <stdbool.h>
+#include <sys/types.h>
 #include <seccomp.h>
 
 #include "nonet.h"
@@ -57,6 +58,17 @@ uint64_t plan_held_allowed(const struct plan *pl);
 int netns_private_loopback(void);
 /* Whether that can be done here, tried in a child: changes nothing. */
 int netns_check(void);
+
+/* Brokers closed: their sockets masked in a mount namespace of the process's own (a user
+ * namespace's where it is not root), uid's per-user ones too (home: theirs; NULL or "": the
+ * caller's $HOME). How many were masked. */
+int mask_brokers(uid_t uid, const char *home);
+/* Whether that can be done here, tried in a child: changes nothing. */
+int mask_check(uid_t uid, const char *home);
+/* Each known endpoint for uid, as a path (a glob pattern for some) and whether it is a directory
+ * masked whole; stops at the first negative return. */
+typedef int (*mask_fn)(const char *path, bool dir, void *userdata);
+int mask_endpoints(uid_t uid, const char *home, mask_fn fn, void *userdata);
 
 /* Landlock */
 int landlock_abi(void);

@@ -195,3 +195,16 @@ int nonet_unix_from_name(const char *name) {
 const char *nonet_unix_to_name(enum nonet_unix reach) {
         return word_at(unix_names, ELEMENTSOF(unix_names), (unsigned) reach);
 }
+
+static const char *const brokers_names[] = {
+        [NONET_BROKERS_OPEN] = "open",
+        [NONET_BROKERS_CLOSED] = "closed",
+};
+
+int nonet_brokers_from_name(const char *name) {
+        return word_index(brokers_names, ELEMENTSOF(brokers_names), name);
+}
+
+const char *nonet_brokers_to_name(enum nonet_brokers brokers) {
+        return word_at(brokers_names, ELEMENTSOF(brokers_names), (unsigned) brokers);
+}

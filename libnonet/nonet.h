@@ -88,6 +88,21 @@ enum nonet_netns {
         _NONET_NETNS_MAX,
 };
 
+/* The machine's own brokers: daemons that use the network for whoever connects to their named
+ * sockets (nscd, systemd-resolved's varlink, avahi, cupsd; the user's dirmngr, PulseAudio and
+ * session bus). */
+enum nonet_brokers {
+        NONET_BROKERS_OPEN = 0,   /* reachable, as any unix socket (default) */
+        NONET_BROKERS_CLOSED = 1, /* masked in a mount namespace of the process's own: connect() is
+                                   * refused; a user namespace where the caller is not root; needs
+                                   * Landlock's ptrace scoping (ABI 2), without which /proc/PID/root
+                                   * of a process outside reaches them (since 0.2) */
+        _NONET_BROKERS_MAX,
+};
+
+/* NONET_ATTR_BROKERS_UID: the caller's real uid when the restriction is made. */
+#define NONET_UID_CALLER UINT64_C(0xffffffff)
+
 /* The policy: what nonet_restrict() turns off. Opaque; NULL stands for the default. */
 struct nonet_policy;
 
@@ -99,6 +114,9 @@ enum nonet_attr {
         NONET_ATTR_REFUSALS = 5,  /* enum nonet_refusals; default NONET_REFUSE */
         NONET_ATTR_INHERITED = 6, /* enum nonet_inherited; default NONET_INHERITED_REFUSE */
         NONET_ATTR_NETNS = 7,     /* enum nonet_netns; default NONET_NETNS_HOST (since 0.2) */
+        NONET_ATTR_BROKERS = 8,   /* enum nonet_brokers; default NONET_BROKERS_OPEN (since 0.2) */
+        NONET_ATTR_BROKERS_UID = 9, /* whose per-user brokers (/run/user/UID, ~/.gnupg) are closed;
+                                     * default NONET_UID_CALLER: the real uid at restriction */
         _NONET_ATTR_MAX,
 };
 
@@ -121,6 +139,7 @@ enum nonet_layer {
         NONET_LAYER_LANDLOCK = 4,
         NONET_LAYER_INHERITED = 5,    /* a descriptor held that the restriction would not close */
         NONET_LAYER_NETNS = 6,        /* the private loopback's namespaces could not be made */
+        NONET_LAYER_BROKERS = 7,      /* the brokers' sockets could not be masked (since 0.2) */
         _NONET_LAYER_MAX,
 };
 
@@ -135,6 +154,7 @@ enum nonet_layer {
 #define NONET_ROW_FASTOPEN     (UINT64_C(1) << 7)  /* sendto(MSG_FASTOPEN), where a TCP socket is held */
 #define NONET_ROW_PTRACE       (UINT64_C(1) << 8)  /* ptrace & co. of processes outside: refused by seccomp */
 #define NONET_ROW_LOOPBACK     (UINT64_C(1) << 9)  /* a network namespace of its own, only lo */
+#define NONET_ROW_BROKERS      (UINT64_C(1) << 10) /* the known brokers' sockets masked (since 0.2) */
 /* Landlock's rows (NONET_ROWS_LANDLOCK), each from a Landlock ABI: */
 #define NONET_ROW_SCOPED       (UINT64_C(1) << 16) /* ABI 2: ptrace, /proc/PID/mem & co. scoped to the sandbox */
 #define NONET_ROW_TCP          (UINT64_C(1) << 17) /* ABI 4: bind/connect of held TCP sockets */
@@ -156,6 +176,7 @@ enum nonet_conflict {
         NONET_CONFLICT_DRY_RUN_LANDLOCK = 2,      /* NONET_LOG_ONLY with REQUIRE or a unix level */
         NONET_CONFLICT_UNIX_PATHS = 3,            /* unix paths without NONET_UNIX_LISTED */
         NONET_CONFLICT_DRY_RUN_NETNS = 4,         /* NONET_LOG_ONLY with a private loopback */
+        NONET_CONFLICT_BROKERS_WITHOUT_LANDLOCK = 5, /* brokers closed with NONET_LANDLOCK_OFF, or a dry run */
         _NONET_CONFLICT_MAX,
 };
 
@@ -202,6 +223,8 @@ struct nonet_refusal {
         uint32_t arch;    /* AUDIT_ARCH_* of the call */
         int nr;           /* its number on that ABI */
         char call[96];    /* "socket(AF_INET, SOCK_STREAM)", "ioctl(TIOCSTI)", "io_uring_setup()" */
+        /* since 0.2 */
+        char comm[16];    /* its name (TASK_COMM_LEN), read while the call was held; "" if unknown */
 };
 /* Wait for the next refused call on fd (from nonet_restrict() with NONET_REFUSE_AND_NOTIFY), answer
  * it with the refusal the policy gives it (never anything else: the caller's memory is never
@@ -228,6 +251,10 @@ const char *nonet_landlock_to_name(enum nonet_landlock mode);
 /* "all"/"no-abstract"/"listed" -> enum; -EINVAL otherwise. */
 int nonet_unix_from_name(const char *name);
 const char *nonet_unix_to_name(enum nonet_unix reach);
+
+/* "open"/"closed" -> enum; -EINVAL otherwise (since 0.2). */
+int nonet_brokers_from_name(const char *name);
+const char *nonet_brokers_to_name(enum nonet_brokers brokers);
 
 /* Turn the network off for this process (all its threads) and its descendants.
  * ret_result may be NULL; else size is sizeof(*ret_result). */

@@ -194,7 +194,10 @@ static int profile_policy(const struct nonet_policy *p, struct nonet_policy *ret
         int r = policy_normalize(p, ret, NULL);
         if (r < 0)
                 return r;
-        return ret->refusals == NONET_REFUSE_AND_NOTIFY || ret->netns != NONET_NETNS_HOST ? -EOPNOTSUPP : 0;
+        return ret->refusals == NONET_REFUSE_AND_NOTIFY || ret->netns != NONET_NETNS_HOST ||
+                               ret->brokers != NONET_BROKERS_OPEN
+                       ? -EOPNOTSUPP
+                       : 0;
 }
 
 /* Only what --log asks: runc before 1.2 (Debian 12's) refuses a profile with any flag, and the

@@ -28,6 +28,7 @@ static const struct row_name {
         { NONET_ROW_FASTOPEN, "fastopen", 0 },
         { NONET_ROW_PTRACE, "ptrace-refused", 0 },
         { NONET_ROW_LOOPBACK, "private-loopback", 0 },
+        { NONET_ROW_BROKERS, "brokers-closed", 0 },
         /* a domain without net rights handles a filesystem right, which refuses every rename into
          * another directory unless REFER (ABI 2) is allowed: on ABI 1 seccomp refuses ptrace */
         { NONET_ROW_SCOPED, "ptrace", 2 },
@@ -99,6 +100,9 @@ static uint64_t landlock_rows_needed(const struct nonet_policy *p) {
         uint64_t need = landlock_rows_wanted(p) & (NONET_ROW_NO_ABSTRACT | NONET_ROW_LISTED);
         if (p->landlock == NONET_LANDLOCK_REQUIRE)
                 need |= NONET_ROW_SCOPED | (polices_net(p) ? NONET_ROW_TCP : 0);
+        /* without it, /proc/PID/root of a process outside reaches past the masks */
+        if (p->brokers == NONET_BROKERS_CLOSED)
+                need |= NONET_ROW_SCOPED;
         return need;
 }
 
@@ -147,7 +151,8 @@ int plan_make(const struct nonet_policy *policy, int kernel_abi, struct plan *re
         }
         uint64_t landlock_need = landlock_rows_needed(p);
         r->landlock_needed = rows_abi(landlock_need);
-        uint64_t netns = p->netns == NONET_NETNS_PRIVATE_LOOPBACK ? NONET_ROW_LOOPBACK : 0;
+        uint64_t netns = (p->netns == NONET_NETNS_PRIVATE_LOOPBACK ? NONET_ROW_LOOPBACK : 0) |
+                         (p->brokers == NONET_BROKERS_CLOSED ? NONET_ROW_BROKERS : 0);
         ret->needed = SECCOMP_ROWS | landlock_need | netns |
                       (p->inherited != NONET_INHERITED_ACCEPT ? NONET_ROW_DESCRIPTORS : 0);
         ret->abi = p->landlock == NONET_LANDLOCK_OFF || kernel_abi <= 0 ? 0 : kernel_abi;
@@ -155,7 +160,7 @@ int plan_make(const struct nonet_policy *policy, int kernel_abi, struct plan *re
         if (landlock_given == 0)
                 ret->abi = 0; /* no domain: seccomp refuses ptrace and its kin */
         ret->rows = SECCOMP_ROWS | landlock_given | (landlock_given & NONET_ROW_SCOPED ? 0 : NONET_ROW_PTRACE) |
-                    (ret->needed & (NONET_ROW_DESCRIPTORS | NONET_ROW_LOOPBACK));
+                    (ret->needed & (NONET_ROW_DESCRIPTORS | NONET_ROW_LOOPBACK | NONET_ROW_BROKERS));
         if ((ret->needed & ~ret->rows) != 0) {
                 r->failed = NONET_LAYER_LANDLOCK;
                 /* -ENOSYS: not built in; -EOPNOTSUPP: disabled at boot; else too old */

@@ -19,6 +19,8 @@ void policy_init(struct nonet_policy *p) {
                 .refusals = NONET_REFUSE,
                 .inherited = NONET_INHERITED_REFUSE,
                 .netns = NONET_NETNS_HOST,
+                .brokers = NONET_BROKERS_OPEN,
+                .brokers_uid = NONET_UID_CALLER,
         };
 }
 
@@ -35,7 +37,8 @@ int policy_normalize(const struct nonet_policy *p, struct nonet_policy *ret, int
         }
         if (!nonet_errno_to_name(p->error) || (unsigned) p->landlock >= _NONET_LANDLOCK_MAX ||
             (unsigned) p->unix_reach >= _NONET_UNIX_MAX || (unsigned) p->refusals >= _NONET_REFUSALS_MAX ||
-            (unsigned) p->inherited >= _NONET_INHERITED_MAX || (unsigned) p->netns >= _NONET_NETNS_MAX)
+            (unsigned) p->inherited >= _NONET_INHERITED_MAX || (unsigned) p->netns >= _NONET_NETNS_MAX ||
+            (unsigned) p->brokers >= _NONET_BROKERS_MAX || p->brokers_uid > NONET_UID_CALLER)
                 return -EINVAL;
         /* Only Landlock can tell a socket outside from one inside. */
         if (p->unix_reach != NONET_UNIX_ALL && p->landlock == NONET_LANDLOCK_OFF)
@@ -47,6 +50,9 @@ int policy_normalize(const struct nonet_policy *p, struct nonet_policy *ret, int
                 return conflict(ret_conflict, NONET_CONFLICT_UNIX_PATHS);
         if (p->refusals == NONET_LOG_ONLY && p->netns != NONET_NETNS_HOST)
                 return conflict(ret_conflict, NONET_CONFLICT_DRY_RUN_NETNS);
+        /* without Landlock's ptrace scoping, /proc/PID/root of a process outside reaches past the masks */
+        if (p->brokers == NONET_BROKERS_CLOSED && (p->landlock == NONET_LANDLOCK_OFF || p->refusals == NONET_LOG_ONLY))
+                return conflict(ret_conflict, NONET_CONFLICT_BROKERS_WITHOUT_LANDLOCK);
         *ret = *p;
         ret->allow |= FAMILY_BIT(AF_UNIX);
         /* In a namespace of its own, inet and inet6 reach its own lo and nothing else. */
@@ -122,6 +128,16 @@ int nonet_policy_set(struct nonet_policy *p, enum nonet_attr attr, uint64_t valu
                         return -EINVAL;
                 p->netns = (enum nonet_netns) value;
                 return 0;
+        case NONET_ATTR_BROKERS:
+                if (value >= _NONET_BROKERS_MAX)
+                        return -EINVAL;
+                p->brokers = (enum nonet_brokers) value;
+                return 0;
+        case NONET_ATTR_BROKERS_UID:
+                if (value > NONET_UID_CALLER)
+                        return -EINVAL;
+                p->brokers_uid = value;
+                return 0;
         case _NONET_ATTR_MAX:
                 break;
         }
@@ -152,6 +168,12 @@ int nonet_policy_get(const struct nonet_policy *p, enum nonet_attr attr, uint64_
                 return 0;
         case NONET_ATTR_NETNS:
                 *ret_value = p->netns;
+                return 0;
+        case NONET_ATTR_BROKERS:
+                *ret_value = p->brokers;
+                return 0;
+        case NONET_ATTR_BROKERS_UID:
+                *ret_value = p->brokers_uid;
                 return 0;
         case _NONET_ATTR_MAX:
                 break;

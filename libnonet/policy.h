@@ -16,6 +16,9 @@ struct nonet_policy {
         enum nonet_refusals refusals;
         enum nonet_inherited inherited;
         enum nonet_netns netns;
+        enum nonet_brokers brokers;
+        uint64_t brokers_uid; /* whose per-user brokers: a uid, or NONET_UID_CALLER */
+        char brokers_home[512]; /* that user's home, from NSS (pam_nonet); "": $HOME for the caller */
         char **unix_paths; /* NONET_UNIX_LISTED: owned by a policy from nonet_policy_new() */
         size_t n_unix_paths;
 };

@@ -18,6 +18,10 @@ static int fail(struct nonet_result *r, enum nonet_layer layer, int error) {
         return error;
 }
 
+static uid_t brokers_uid(const struct plan *pl) {
+        return pl->policy.brokers_uid == NONET_UID_CALLER ? getuid() : (uid_t) pl->policy.brokers_uid;
+}
+
 /* Everything that can be decided without changing the process. */
 static int plan(const struct nonet_policy *policy, bool check_netns, struct plan *pl, struct nonet_result *r) {
         int seccomp = seccomp_available();
@@ -31,6 +35,8 @@ static int plan(const struct nonet_policy *policy, bool check_netns, struct plan
         r->rows_needed = pl->needed;
         if (check_netns && pl->policy.netns == NONET_NETNS_PRIVATE_LOOPBACK && (e = netns_check()) < 0)
                 return fail(r, NONET_LAYER_NETNS, e);
+        if (check_netns && pl->policy.brokers == NONET_BROKERS_CLOSED && (e = mask_check(brokers_uid(pl), pl->policy.brokers_home)) < 0)
+                return fail(r, NONET_LAYER_BROKERS, e);
         e = descriptors_audit(pl, r);
         if (e != 0)
                 return fail(r, NONET_LAYER_INHERITED, e > 0 ? -EBADFD : e);
@@ -90,6 +96,9 @@ static int enforce(const struct plan *pl, struct nonet_result *r) {
         /* before Landlock and seccomp, which then hold inside the new namespaces too */
         if (pl->policy.netns == NONET_NETNS_PRIVATE_LOOPBACK && (e = netns_private_loopback()) < 0)
                 return fail(r, NONET_LAYER_NETNS, e);
+        /* after it: a private loopback's user namespace makes the mount namespace too */
+        if (pl->policy.brokers == NONET_BROKERS_CLOSED && (e = mask_brokers(brokers_uid(pl), pl->policy.brokers_home)) < 0)
+                return fail(r, NONET_LAYER_BROKERS, e);
         if (pl->abi > 0) {
                 /* The plan counted on every Landlock row it gives (the audit passed sockets on
                  * them): a domain refused now (16 stacked, no memory) fails closed. */
@@ -163,6 +172,9 @@ static const char *needed_for(int abi) {
                 return "refusing abstract unix sockets outside (unix: no-abstract) needs ABI 6, Linux 6.12";
         case 4:
                 return "Landlock is required: TCP rules on inherited sockets need ABI 4, Linux 6.7";
+        case 2:
+                return "Landlock is required: ptrace scoping needs ABI 2, Linux 5.19 (brokers closed need it: "
+                       "without it /proc/PID/root of a process outside reaches the masked sockets)";
         default:
                 return "Landlock is required (landlock: require)";
         }
@@ -197,6 +209,9 @@ static const char *conflict_text(int conflict) {
                 return "unix paths are listed, but the unix level is not listed";
         case NONET_CONFLICT_DRY_RUN_NETNS:
                 return "a dry run changes nothing: it cannot be combined with a private loopback";
+        case NONET_CONFLICT_BROKERS_WITHOUT_LANDLOCK:
+                return "brokers closed need Landlock's ptrace scoping (without it /proc/PID/root of a process "
+                       "outside reaches the masked sockets), which the policy turns off (landlock: off, or a dry run)";
         default:
                 return "a value the library does not take";
         }
@@ -287,6 +302,19 @@ void nonet_describe_failure_sized(int error, const struct nonet_result *rr, size
                                  errno_text(e));
                 else
                         snprintf(buf, size, "cannot make a private loopback: %s", errno_text(e));
+                return;
+        case NONET_LAYER_BROKERS:
+                if (e == EPERM || e == ENOSPC || e == EACCES)
+                        snprintf(buf, size, "closing the brokers needs a mount namespace, made in a user namespace "
+                                            "where the caller is not root, and user namespaces are off here (%s): set "
+                                            "kernel.unprivileged_userns_clone=1 and a user.max_user_namespaces above 0, "
+                                            "or lift the AppArmor restriction "
+                                            "(kernel.apparmor_restrict_unprivileged_userns=0)", errno_text(e));
+                else if (e == EINVAL)
+                        snprintf(buf, size, "closing the brokers needs a single-threaded process (unshare: %s)",
+                                 errno_text(e));
+                else
+                        snprintf(buf, size, "cannot mask the brokers' sockets: %s", errno_text(e));
                 return;
         case NONET_LAYER_NONE:
         case _NONET_LAYER_MAX:

@@ -90,6 +90,10 @@ static void usage(FILE *f) {
               "      --private-loopback          a network namespace of its own with only lo, up: a\n"
               "                                  build's test servers on 127.0.0.1 work, the host's\n"
               "                                  loopback and everything else stay out of reach\n"
+              "      --brokers=open|closed       the machine's brokers (nscd, resolved, avahi, cupsd;\n"
+              "                                  the user's dirmngr, PulseAudio, session bus): reachable\n"
+              "                                  (default), or their sockets masked in a mount namespace\n"
+              "                                  of its own (a user namespace's but as root)\n"
               "  -u, --user=USER                 apply USER's policy from the table\n"
               "                                  (" NONET_ETC_DIR "/nonet.conf, nonet.d/)\n"
               "      --check-config              check the table and settings, say what they do and\n"
@@ -137,7 +141,7 @@ static int parse_option(int c, const char *arg, struct args *a) {
         uint64_t set;
         int r;
 
-        if (strchr("aelxdLIUNt", c))
+        if (strchr("aelxdLIUNtb", c))
                 a->policy_options = true;
         switch (c) {
         case 'a': {
@@ -191,6 +195,13 @@ static int parse_option(int c, const char *arg, struct args *a) {
                 return set_refusals(a, c == 'd' ? NONET_LOG_ONLY : c == 'L' ? NONET_REFUSE_AND_LOG : NONET_REFUSE_AND_NOTIFY);
         case 'N':
                 return nonet_policy_set(a->policy, NONET_ATTR_NETNS, NONET_NETNS_PRIVATE_LOOPBACK);
+        case 'b':
+                r = nonet_brokers_from_name(arg);
+                if (r < 0) {
+                        say("invalid --brokers '%s': use open or closed", arg);
+                        return r;
+                }
+                return nonet_policy_set(a->policy, NONET_ATTR_BROKERS, (uint64_t) r);
         case 'P': {
                 char *end;
                 long v = strtol(arg, &end, 10);
@@ -283,6 +294,7 @@ static int parse_args(int argc, char **argv, struct args *a) {
                 { "dry-run", no_argument, NULL, 'd' },
                 { "inherited", required_argument, NULL, 'I' },
                 { "private-loopback", no_argument, NULL, 'N' },
+                { "brokers", required_argument, NULL, 'b' },
                 { "unix-path", required_argument, NULL, 'U' },
                 { "log", no_argument, NULL, 'L' },
                 { "trace", no_argument, NULL, 't' },
@@ -341,7 +353,7 @@ static int check_combination(const struct args *a) {
                 return refuse("no command given");
         if (a->user && a->policy_options)
                 return refuse("--user takes its policy from the table: it cannot be combined with --allow, --errno, "
-                              "--landlock, --unix, --unix-path, --dry-run, --log or --inherited");
+                              "--landlock, --unix, --unix-path, --dry-run, --log, --inherited or --brokers");
         if (a->action == ACTION_STATUS && (a->policy_options || a->user || files || a->verbose))
                 return refuse("--status reads what is in force: it takes no policy, --user, --table, --settings or "
                               "--verbose");
@@ -521,7 +533,7 @@ static const char *unix_text(uint64_t reach) {
 static void policy_text(const struct nonet_policy *p, char *buf, size_t size) {
         static const char *const refusals_text[] = { "refused", "refused and logged", "logged only (dry run)",
                                                      "refused and told to nonet-exec (--trace)" };
-        uint64_t allow = 0, error = 0, landlock = 0, reach = 0, refusals = 0, netns = 0;
+        uint64_t allow = 0, error = 0, landlock = 0, reach = 0, refusals = 0, netns = 0, brokers = 0;
         char families[512];
 
         nonet_policy_get(p, NONET_ATTR_ALLOW, &allow);
@@ -530,13 +542,15 @@ static void policy_text(const struct nonet_policy *p, char *buf, size_t size) {
         nonet_policy_get(p, NONET_ATTR_UNIX, &reach);
         nonet_policy_get(p, NONET_ATTR_REFUSALS, &refusals);
         nonet_policy_get(p, NONET_ATTR_NETNS, &netns);
+        nonet_policy_get(p, NONET_ATTR_BROKERS, &brokers);
         if (nonet_families_format(allow, families, sizeof(families)) < 0)
                 strcpy(families, "?");
-        snprintf(buf, size, "allowed: %s; errno: %s; landlock: %s; unix: %s; refusals: %s%s", families,
+        snprintf(buf, size, "allowed: %s; errno: %s; landlock: %s; unix: %s; refusals: %s%s%s", families,
                  nonet_errno_to_name((int) error), nonet_landlock_to_name((enum nonet_landlock) landlock),
                  unix_text(reach), refusals_text[refusals < 4 ? refusals : 0],
                  netns == NONET_NETNS_PRIVATE_LOOPBACK ? "; network: a private loopback (inet and inet6 on its own lo only)"
-                                                       : "");
+                                                       : "",
+                 brokers == NONET_BROKERS_CLOSED ? "; brokers: closed (their sockets masked)" : "");
 }
 
 static void report(const struct args *a, const struct nonet_result *r) {
@@ -583,7 +597,8 @@ static int print_oci(const struct args *a) {
                     "otherwise");
         }
         if (r == -EOPNOTSUPP) {
-                say("a profile cannot carry --trace or --private-loopback");
+                say("a profile cannot carry --trace or --private-loopback, nor --brokers=closed (a seccomp profile "
+                    "cannot mask sockets: the runtime's mounts can, see nonet-exec(1))");
                 return EXIT_FAILED;
         }
         if (r < 0) {

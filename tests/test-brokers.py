@@ -22,7 +22,8 @@ import privroot  # noqa: E402
 
 privroot.reexec_in_namespace()
 
-from nonettest import IN_CI, Programs, Skip, as_user, check, check_eq, main, run, test  # noqa: E402
+from nonettest import (IN_CI, Programs, Skip, as_user, check, check_eq, main, run, test,  # noqa: E402
+                       unprivileged_ids)
 
 R = privroot.PrivateRoot()
 P = Programs()
@@ -230,6 +231,8 @@ class DnsLogger:
                 query, peer = self.sock.recvfrom(512)
             except OSError:
                 return
+            if not query:
+                return  # shut down
             labels, i = [], 12
             while i < len(query) and query[i]:
                 labels.append(query[i + 1:i + 1 + query[i]].decode(errors="replace"))
@@ -242,6 +245,11 @@ class DnsLogger:
             self.sock.sendto(header + question + answer, peer)
 
     def close(self):
+        # wakes the thread's recvfrom(), which holds the socket (and port 53) until it returns
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
         self.sock.close()
 
 
@@ -322,6 +330,198 @@ def the_real_nscd_resolves_for_a_restricted_process():
             nscd.stop()
     finally:
         dns.close()
+
+
+# Brokers closed (issue 38, "close it"): the same real nscd, and real buses, X server and syslog,
+# each beside the control that shows it reachable.
+
+NOBODY = unprivileged_ids()
+PYTHON = "/usr/bin/python3"  # the system's, which every user can run
+NOBODY_DIR = f"/run/user/{NOBODY[0]}"
+
+
+def need(program, package):
+    if not shutil.which(program):
+        if IN_CI:
+            raise AssertionError(f"{program} is not installed in CI (tools/install-deps installs {package})")
+        raise Skip(f"{program} is not installed ({package})")
+
+
+def need_nscd():
+    if not shutil.which("nscd") or DEBIAN_NSCD_CONF is None:
+        need("nscd-missing", "nscd")
+
+
+def resolving_through_nscd():
+    """The real nscd with Debian's configuration, a DNS logger behind it: (nscd, logger)."""
+    need_nscd()
+    R.write("/etc/nsswitch.conf", "passwd: files\ngroup: files\nhosts: files dns\n")
+    R.write("/etc/resolv.conf", "nameserver 127.0.0.1\noptions timeout:1 attempts:1\n")
+    dns = DnsLogger()
+    try:
+        return Nscd(DEBIAN_NSCD_CONF), dns
+    except BaseException:
+        dns.close()
+        raise
+
+
+CONNECT_PY = P.writable("connect.py")
+with open(CONNECT_PY, "w") as f:
+    f.write("import socket, sys\ntry:\n    socket.socket(socket.AF_UNIX).connect(sys.argv[1])\n    print('connected')\n"
+            "except OSError as e:\n    print(e.strerror)\n")
+os.chmod(CONNECT_PY, 0o644)
+
+
+def connect_under(wrap, brokers, path):
+    """What a restricted process sees connecting to path: "connected" or the error's text."""
+    r = run(wrap([E, f"--brokers={brokers}", PYTHON, CONNECT_PY, path]), timeout=30)
+    check_eq(r.returncode, 0, "ran: " + r.stderr)
+    return r.stdout.strip()
+
+
+def root(cmd):
+    return list(cmd)
+
+
+@test
+def brokers_closed_nscd_reaches_nothing_for_a_user_and_for_root():
+    nscd, dns = resolving_through_nscd()
+    try:
+        for who, wrap in (("user", as_user), ("root", root)):
+            # the control: open, as today, the name leaves through nscd and the answer comes back
+            r = run(wrap([E, "--brokers=open", "getent", "hosts", f"open-{who}.exfil.test"]), timeout=30)
+            check(f"open-{who}.exfil.test" in dns.names, f"{who}, open: the name left through nscd: {dns.names}")
+            check(r.stdout.startswith("10.9.8.7"), f"{who}, open: its answer came back: {r.stdout}")
+            # closed: nothing leaves, and the user sees a plain failure (getent: not found)
+            r = run(wrap([E, "--brokers=closed", "getent", "hosts", f"closed-{who}.exfil.test"]), timeout=30)
+            check_eq((r.returncode, r.stdout), (2, ""), f"{who}, closed: no answer ({r.stderr})")
+            check(f"closed-{who}.exfil.test" not in dns.names, f"{who}, closed: nothing received: {dns.names}")
+            check_eq(connect_under(wrap, "open", NSCD), "connected", f"{who}, open: nscd's socket")
+            check_eq(connect_under(wrap, "closed", NSCD), "No such file or directory", f"{who}, closed")
+        # /etc/hosts is glibc's own: it stays
+        R.write("/etc/hosts", "127.0.0.1 localhost\n10.1.2.3 printer.lan\n")
+        r = run(as_user([E, "--brokers=closed", "getent", "hosts", "printer.lan"]), timeout=30)
+        check(r.stdout.startswith("10.1.2.3"), "/etc/hosts answers under closed: " + r.stdout + r.stderr)
+    finally:
+        nscd.stop()
+        dns.close()
+
+
+@test
+def brokers_closed_cannot_be_undone_by_the_user():
+    need_nscd()
+    os.makedirs("/run/nscd", exist_ok=True)
+    listen(NSCD)
+    os.chmod(NSCD, 0o666)  # as nscd's own
+    outside = subprocess.Popen(as_user(["sleep", "60"]), preexec_fn=die_with_parent)
+    try:
+        via_proc = f"/proc/{outside.pid}/root{NSCD}"
+        # the controls: the mask is there, and outside it the same user reaches the socket both ways
+        r = run(as_user([PYTHON, CONNECT_PY, via_proc]))
+        check_eq(r.stdout.strip(), "connected", "unrestricted: through another process's root")
+        # why closed needs Landlock: without its ptrace scoping, that way is open under nonet
+        r = run(as_user([E, "--landlock=off", PYTHON, CONNECT_PY, via_proc]))
+        check_eq(r.stdout.strip(), "connected", "--landlock=off: through another process's root: " + r.stderr)
+        r = run(as_user([E, "--brokers=closed", "grep", " /run/nscd ", "/proc/self/mountinfo"]))
+        check(" - tmpfs nonet-brokers ro" in r.stdout, "the mask: " + r.stdout + r.stderr)
+        # closed: no way around it
+        check_eq(connect_under(as_user, "closed", via_proc), "Permission denied",
+                 "closed: another process's root is out of reach (Landlock's ptrace scoping)")
+        r = run(as_user([E, "--brokers=closed", "sh", "-c", "umount /run/nscd; echo $?; "
+                         "unshare -Urm sh -c 'echo nested; umount /run/nscd; echo $?'; "
+                         f"{PYTHON} {CONNECT_PY} {NSCD}"]))
+        lines = r.stdout.split()
+        check(lines[:2] != ["0"] and "nested" in r.stdout, "umount fails, a nested user namespace is made: " +
+              r.stdout + r.stderr)
+        check(lines[0] != "0" and lines[lines.index("nested") + 1] != "0", "umount fails both ways: " + r.stdout)
+        check("No such file or directory" in r.stdout, "still masked after: " + r.stdout)
+    finally:
+        outside.kill()
+        outside.wait()
+        forget(NSCD)
+
+
+SYSTEM_BUS_CONF = """<busconfig>
+  <type>system</type>
+  <listen>unix:path=/run/dbus/system_bus_socket</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/><allow own="*"/><allow send_destination="*"/><allow receive_sender="*"/>
+  </policy>
+</busconfig>
+"""
+
+
+def daemon(cmd, ready, user=False):
+    proc = subprocess.Popen(as_user(cmd) if user else cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            preexec_fn=die_with_parent)
+    for _ in range(200):
+        if ready() or proc.poll() is not None:
+            break
+        time.sleep(0.05)
+    check(proc.poll() is None and ready(), f"{cmd[0]} is up")
+    return proc
+
+
+def get_id(bus):
+    return ["dbus-send", f"--bus={bus}", "--print-reply", "--dest=org.freedesktop.DBus", "/org/freedesktop/DBus",
+            "org.freedesktop.DBus.GetId"]
+
+
+@test
+def brokers_closed_keeps_x11_syslog_and_the_system_bus():
+    for program, package in (("Xvfb", "xvfb"), ("xdpyinfo", "x11-utils"), ("dbus-daemon", "dbus-daemon"),
+                             ("logger", "bsdutils")):
+        need(program, package)
+    os.makedirs("/run/dbus", exist_ok=True)
+    R.write(P.writable("system.conf"), SYSTEM_BUS_CONF)
+    os.makedirs(NOBODY_DIR, exist_ok=True)
+    os.chown(NOBODY_DIR, *NOBODY)
+    os.chmod(NOBODY_DIR, 0o700)
+    session = NOBODY_DIR + "/bus"
+    n = 90
+    while os.path.exists(f"/tmp/.X11-unix/X{n}"):
+        n += 1
+    procs = []
+    try:
+        procs.append(daemon(["dbus-daemon", "--nofork", "--config-file=" + P.writable("system.conf")],
+                            lambda: os.path.exists("/run/dbus/system_bus_socket")))
+        procs.append(daemon(["dbus-daemon", "--session", "--nofork", "--address=unix:path=" + session],
+                            lambda: os.path.exists(session), user=True))
+        procs.append(daemon(["Xvfb", f":{n}", "-ac", "-nolisten", "tcp"],
+                            lambda: os.path.exists(f"/tmp/.X11-unix/X{n}")))
+        # the control beside: the session bus, a broker, is reachable open and refused closed
+        for brokers, works in (("open", True), ("closed", False)):
+            r = run(as_user([E, f"--brokers={brokers}"] + get_id("unix:path=" + session)))
+            check_eq(r.returncode == 0, works, f"{brokers}: the session bus: {r.stderr}")
+        check("Connection refused" in r.stderr, "closed: a plain refusal: " + r.stderr)
+        # what stays under closed: the system bus (logind, polkit), X11, syslog
+        r = run(as_user([E, "--brokers=closed", "dbus-send", "--system", "--print-reply", "--dest=org.freedesktop.DBus",
+                         "/org/freedesktop/DBus", "org.freedesktop.DBus.GetId"]))
+        check(r.returncode == 0 and 'string "' in r.stdout, "closed: the system bus answers: " + r.stderr)
+        r = run(as_user([E, "--brokers=closed", "xdpyinfo"]), env=dict(os.environ, DISPLAY=f":{n}"))
+        check(r.returncode == 0 and "vendor string:    The X.Org Foundation" in r.stdout, "closed: X11: " + r.stderr)
+        run(as_user([E, "--brokers=closed", "logger", "-t", "nonet-brokers", "still-heard"]))
+        check("nonet-brokers" in R.syslog() and "still-heard" in R.syslog(), "closed: /dev/log")
+    finally:
+        for proc in procs:
+            proc.kill()
+            proc.wait()
+        remove(session, "/run/dbus")
+
+
+@test
+def brokers_closed_fails_closed_where_it_cannot_be_made():
+    r = run(as_user([P.fake_kernel, "--no-userns", "--", E, "--brokers=closed", "true"]))
+    check_eq(r.returncode, 125, "nothing runs: " + r.stderr)
+    check("closing the brokers needs a mount namespace" in r.stderr and "user namespaces are off" in r.stderr,
+          r.stderr)
+    r = run(as_user([P.fake_kernel, "--no-userns", "--", E, "true"]))
+    check_eq((r.returncode, r.stderr), (0, ""), "the control: open needs no namespace")
+    r = run(as_user([E, "--brokers=closed", "--landlock=off", "true"]))
+    check(r.returncode == 125 and "brokers closed need Landlock's ptrace scoping" in r.stderr, r.stderr)
+    r = run([E, "--print-filter=oci", "--brokers=closed"])
+    check(r.returncode == 125 and "nor --brokers=closed" in r.stderr and r.stdout == "", r.stderr)
 
 
 def cleanup():

@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Brokers closed: the known brokers' named sockets masked in a mount namespace of the process's
+ * own, so that connect() finds no daemon there (ENOENT under a masked directory, ECONNREFUSED on
+ * a masked socket). Root makes the namespace alone, as pam_namespace does; anyone else in a user
+ * namespace of its own, with its ids mapped to themselves: after exec it holds no capability
+ * there, and a user namespace nested below sees the masks as locked mounts.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "util.h"
+
+/* A directory wholly the daemon's is masked whole (a restarted daemon's new socket stays
+ * hidden); a socket beside others the session keeps (gpg-agent's, resolv.conf) alone. */
+static const struct endpoint {
+        const char *path; /* under /run, or the user's runtime directory ("~" for the home) */
+        bool dir;
+} system_endpoints[] = {
+        { "nscd", true },
+        { "systemd/resolve/io.systemd.Resolve", false },
+        { "systemd/resolve/io.systemd.Resolve.Monitor", false },
+        { "avahi-daemon", true },
+        { "cups", true },
+}, user_endpoints[] = {
+        { "gnupg/S.dirmngr", false },
+        { "gnupg/d.*/S.dirmngr", false }, /* a GNUPGHOME of its own */
+        { "~/.gnupg/S.dirmngr", false },   /* where there is no runtime directory */
+        { "pulse", true },                 /* PulseAudio's, and pipewire-pulse's */
+        { "pipewire-0", false },
+        { "pipewire-0-manager", false },
+        { "bus", false }, /* the session bus: gvfs and every desktop service ride it */
+};
+
+/* One socket or directory masked, if it is there and is what it should be: a symbolic link at
+ * its place is never followed (the user's home is theirs to arrange). */
+static int mask_one(const char *path, bool dir) {
+        _cleanup_close_ int fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        struct stat st;
+        char target[64];
+
+        if (fd < 0)
+                return errno == ENOENT || errno == ENOTDIR || errno == EACCES || errno == ELOOP ? 0 : negative_errno();
+        if (fstat(fd, &st) < 0)
+                return negative_errno();
+        if (dir ? !S_ISDIR(st.st_mode) : !S_ISSOCK(st.st_mode))
+                return 0;
+        snprintf(target, sizeof(target), "/proc/self/fd/%d", fd);
+        if (dir ? mount("nonet-brokers", target, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0555")
+                : mount("/dev/null", target, NULL, MS_BIND, NULL))
+                return negative_errno();
+        return 1;
+}
+
+static int mask_pattern(const char *pattern, bool dir) {
+        glob_t g;
+        int r = 0, n = 0;
+        if (!strchr(pattern, '*'))
+                return mask_one(pattern, dir);
+        if (glob(pattern, GLOB_NOSORT, NULL, &g) != 0)
+                return 0;
+        for (size_t i = 0; i < g.gl_pathc && r >= 0; i++)
+                if ((r = mask_one(g.gl_pathv[i], dir)) > 0)
+                        n++;
+        globfree(&g);
+        return r < 0 ? r : n;
+}
+
+/* /var/run is /run on every system of the last decade; where it is not, its sockets are masked too. */
+static bool var_run_is_run(void) {
+        char real[16];
+        ssize_t n = readlink("/var/run", real, sizeof(real) - 1);
+        if (n < 0)
+                return false;
+        real[n] = '\0';
+        return strcmp(real, "/run") == 0 || strcmp(real, "../run") == 0;
+}
+
+/* The core has no NSS (nonet-exec is linked statically): the home comes from the front end,
+ * or is the caller's own $HOME. */
+int mask_endpoints(uid_t uid, const char *home_given, mask_fn fn, void *userdata) {
+        const char *roots[] = { "/run", var_run_is_run() ? NULL : "/var/run" };
+        const char *env = uid == getuid() ? secure_getenv("HOME") : NULL;
+        const char *home = home_given && home_given[0] == '/' ? home_given : env && env[0] == '/' ? env : "";
+        char runtime[64], path[4096 + 64];
+        int r;
+
+        for (size_t i = 0; i < ELEMENTSOF(roots); i++)
+                for (size_t j = 0; roots[i] && j < ELEMENTSOF(system_endpoints); j++) {
+                        snprintf(path, sizeof(path), "%s/%s", roots[i], system_endpoints[j].path);
+                        if ((r = fn(path, system_endpoints[j].dir, userdata)) < 0)
+                                return r;
+                }
+        snprintf(runtime, sizeof(runtime), "/run/user/%u", (unsigned) uid);
+        for (size_t j = 0; j < ELEMENTSOF(user_endpoints); j++) {
+                const char *e = user_endpoints[j].path;
+                if (e[0] == '~' && (!home[0] || strlen(home) > 4096))
+                        continue;
+                snprintf(path, sizeof(path), "%s/%s", e[0] == '~' ? home : runtime, e[0] == '~' ? e + 2 : e);
+                if ((r = fn(path, user_endpoints[j].dir, userdata)) < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int mask_step(const char *path, bool dir, void *userdata) {
+        int r = mask_pattern(path, dir);
+        if (r > 0)
+                ++*(int *) userdata;
+        return r < 0 ? r : 0;
+}
+
+static int write_file(const char *path, const char *text) {
+        _cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
+        size_t n = strlen(text);
+        if (fd < 0 || write(fd, text, n) != (ssize_t) n)
+                return negative_errno();
+        return 0;
+}
+
+/* A mount namespace of the process's own: as root, or with CAP_SYS_ADMIN in a user namespace
+ * already made (a private loopback's); else in a user namespace of its own. */
+static int own_mount_namespace(void) {
+        uid_t uid = geteuid();
+        gid_t gid = getegid();
+        char line[64];
+        int r;
+
+        if (unshare(CLONE_NEWNS) == 0)
+                return 0;
+        if (errno != EPERM)
+                return negative_errno();
+        if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0)
+                return negative_errno();
+        snprintf(line, sizeof(line), "%u %u 1\n", (unsigned) uid, (unsigned) uid);
+        if ((r = write_file("/proc/self/uid_map", line)) < 0)
+                return r;
+        if ((r = write_file("/proc/self/setgroups", "deny")) < 0 && r != -ENOENT)
+                return r;
+        snprintf(line, sizeof(line), "%u %u 1\n", (unsigned) gid, (unsigned) gid);
+        return write_file("/proc/self/gid_map", line);
+}
+
+int mask_brokers(uid_t uid, const char *home) {
+        int n = 0, r = own_mount_namespace();
+        if (r < 0)
+                return r;
+        /* nothing made here propagates to the host's namespace */
+        if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+                return negative_errno();
+        r = mask_endpoints(uid, home, mask_step, &n);
+        return r < 0 ? r : n;
+}
+
+int mask_check(uid_t uid, const char *home) {
+        fflush(NULL);
+        pid_t pid = fork();
+        if (pid < 0)
+                return negative_errno();
+        if (pid == 0) {
+                int r = mask_brokers(uid, home);
+                _exit(r < 0 ? (-r & 0xff) : 0);
+        }
+        int status;
+        while (waitpid(pid, &status, 0) < 0)
+                if (errno != EINTR)
+                        return negative_errno();
+        return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : WIFEXITED(status) ? -WEXITSTATUS(status) : -EIO;
+}
