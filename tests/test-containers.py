@@ -18,8 +18,8 @@ import privroot  # noqa: E402
 
 privroot.reexec_in_namespace()
 
-from nonettest import (BUILD, EAFNOSUPPORT, EPERM, Programs, check, check_eq, main, reply_server, run,  # noqa: E402
-                       test)
+from nonettest import (BUILD, EAFNOSUPPORT, EPERM, IN_CI, Programs, Skip, check, check_eq, main,  # noqa: E402
+                       reply_server, run, test)
 
 R = privroot.PrivateRoot()
 P = Programs()
@@ -278,6 +278,80 @@ def a_logging_profile_needs_a_runtime_that_takes_its_flag():
     r = podman(["seccomp=" + path])
     check(r.returncode != 0 and "seccomp flags are not yet supported" in r.stderr and "{" not in r.stdout,
           "runc 1.1 with a flag: " + r.stdout + r.stderr)
+
+
+@test
+def a_logging_profile_is_written_only_for_a_runtime_that_takes_its_flag():
+    # a runtime that would drop its flag (Docker 20.10) or refuse it (runc 1.1, and containerd's runc)
+    for runtime, why in (("docker", "Docker 20.10's form has no flags, which it drops without a word"),
+                         ("runc", "runc before 1.2 (Debian 12's 1.1) refuses any flags"),
+                         ("containerd", "containerd runs runc, which before 1.2 refuses any flags")):
+        r = run([P.nonet_exec, "--print-filter=oci", "--log", "--runtime=" + runtime])
+        check_eq((r.returncode, r.stdout), (2, ""), "--log --runtime=" + runtime + ": " + r.stderr)
+        check(why in r.stderr and "leave out --log" in r.stderr, "the reason and what to do: " + r.stderr)
+    # crun takes it: written, and its container refuses; runc, given the same, starts nothing
+    path, _ = profile("--log", "--runtime=crun")
+    check_network_off(result(runc(path, runtime="crun")), EAFNOSUPPORT, "crun, --log --runtime=crun")
+    r = runc(path)
+    check(r.returncode != 0 and "{" not in r.stdout, "runc 1.1 with its flag: " + r.stdout + r.stderr)
+
+
+# Docker 20.10's own profile (golang-github-docker-docker-dev): Docker's form, whose archMap,
+# includes and excludes runc, crun and containerd do not read
+DOCKER_BASE = "/usr/share/gocode/src/github.com/docker/docker/profiles/seccomp/default.json"
+# A new user namespace (Docker's profile allows unshare() only to containers with CAP_SYS_ADMIN),
+# and socket(AF_INET). One JSON line.
+USERNS_PROBE = ["python3", "-c", "import ctypes, json, socket\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+                "out = {'unshare': 0 if libc.unshare(0x10000000) == 0 else ctypes.get_errno()}\ntry:\n"
+                "    socket.socket(socket.AF_INET, socket.SOCK_STREAM).close(); out['inet'] = 0\n"
+                "except OSError as e:\n    out['inet'] = e.errno\nprint(json.dumps(out))"]
+
+
+def resolved_by_podman(profile):
+    """profile as podman resolves it for a container of its own (its capabilities, this machine and
+    kernel): the linux.seccomp of the config.json podman gives runc, in the runtime spec's form."""
+    podman = ["podman", "--root", os.path.join(ROOT, "storage"), "--runroot", os.path.join(ROOT, "runroot"),
+              "--cgroup-manager=cgroupfs", "--events-backend=file", "--runtime=runc"]
+    r = run(podman + ["create", "--network=host", "--ulimit=nofile=1024:1024", "--ulimit=nproc=4096:4096",
+                      "--security-opt", "seccomp=" + profile, "--rootfs", ROOTFS, "true"], timeout=120)
+    check_eq(r.returncode, 0, "podman create: " + r.stderr)
+    cid = r.stdout.split()[-1]
+    try:
+        r = run(podman + ["init", cid], timeout=120)
+        check_eq(r.returncode, 0, "podman init: " + r.stderr)
+        with open(os.path.join(ROOT, "storage", "overlay-containers", cid, "userdata", "config.json")) as f:
+            return write("resolved-by-podman.json", json.dumps(json.load(f)["linux"]["seccomp"]))
+    finally:
+        run(podman + ["rm", "--force", cid], timeout=120)
+
+
+@test
+def a_base_in_dockers_form_is_not_written_for_runc_which_would_drop_its_conditions():
+    if not os.path.exists(DOCKER_BASE):
+        if IN_CI:
+            raise AssertionError("no " + DOCKER_BASE + " in CI (golang-github-docker-docker-dev)")
+        raise Skip("no " + DOCKER_BASE)
+    # what ctr run --seccomp-profile gives runc: merged onto Docker's profile, in Docker's form; runc
+    # drops archMap, includes and excludes and runs every rule, so a new user namespace is made
+    path, r = profile("--base=" + DOCKER_BASE)
+    check("not read as written by containerd, runc, crun: the runtime spec's form has no \"archMap\"" in r.stderr,
+          "who would read it otherwise is said: " + r.stderr)
+    out = result(runc(path, argv=USERNS_PROBE))
+    check_eq(out, {"unshare": 0, "inet": EAFNOSUPPORT}, "runc given Docker's form")
+    # so for runc nothing is written
+    r = run([P.nonet_exec, "--print-filter=oci", "--runtime=runc", "--base=" + DOCKER_BASE])
+    check_eq((r.returncode, r.stdout), (2, ""), "--runtime=runc onto Docker's form: " + r.stderr)
+    check("not for --runtime=runc: the runtime spec's form has no \"archMap\"" in r.stderr
+          and "ctr containers info" in r.stderr, "the reason and what to give: " + r.stderr)
+    # what it says to give: the base resolved for a container, here by podman; alone (the control)
+    # it refuses the user namespace and keeps the network, merged both are refused
+    resolved = resolved_by_podman(DOCKER_BASE)
+    check_eq(result(runc(resolved, argv=USERNS_PROBE)), {"unshare": EPERM, "inet": 0}, "runc, the base resolved")
+    _, r = profile("--base=" + resolved)
+    check("not read as written" not in r.stderr, "read as written by every runtime: " + r.stderr)
+    path, _ = profile("--runtime=runc", "--base=" + resolved)
+    check_eq(result(runc(path, argv=USERNS_PROBE)), {"unshare": EPERM, "inet": EAFNOSUPPORT},
+             "runc, merged onto the base resolved")
 
 
 @test
