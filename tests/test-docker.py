@@ -169,6 +169,8 @@ class Daemons:
         return found
 
     def stop(self):
+        """SIGTERM to each by pid, then SIGKILL; returns what needed SIGKILL."""
+        killed = []
         for name in ("dockerd", "containerd"):
             p = self.pids.get(name)
             if p and p.poll() is None:
@@ -178,8 +180,11 @@ class Daemons:
                 except subprocess.TimeoutExpired:
                     p.kill()
                     p.wait()
+                    killed.append(name)
         for pid in self.shims():
             os.kill(pid, 9)
+            killed.append("shim %d" % pid)
+        return killed
 
 
 D = Daemons()
@@ -411,12 +416,31 @@ SOCKET_INET = ("import socket\ntry:\n    socket.socket()\n    print('inet-open')
                "except OSError as e:\n    print('inet-errno', e.errno)")
 
 
+# Where a dockerd or containerd left to itself writes, outside this namespace's /run and /etc copy
+OUTSIDE = ("/var/lib/docker", "/var/lib/containerd")
+OUTSIDE_BEFORE = [p for p in OUTSIDE if os.path.lexists(p)]
+
+
+def mounts_under_root():
+    return [line.split()[4] for line in open("/proc/self/mountinfo") if line.split()[4].startswith(ROOT + "/")]
+
+
+@test
+def the_daemons_stop_by_pid_and_leave_nothing_outside_the_test():
+    ok(docker("rm", "-f", "sidecar"), "docker rm -f sidecar")
+    check_eq(D.stop(), [], "what did not stop on SIGTERM within 30 s")
+    check_eq(os.path.exists("/etc/docker/key.json"), False, "dockerd wrote /etc/docker/key.json (the test's copy)")
+    check_eq([p for p in OUTSIDE if os.path.lexists(p)], OUTSIDE_BEFORE, "what the daemons made outside")
+    # what they mounted in this namespace (overlays, their network namespaces, shm)
+    for m in sorted(mounts_under_root(), key=len, reverse=True):
+        subprocess.run(["umount", m], check=False)
+    check_eq(mounts_under_root(), [], "mounts left under " + ROOT)
+
+
 def cleanup():
     docker("rm", "-f", "sidecar")
     D.stop()
-    # what the daemons mounted in this namespace (overlays, shm), then their directories
-    mounts = [line.split()[4] for line in open("/proc/self/mountinfo") if line.split()[4].startswith(ROOT)]
-    for m in sorted(mounts, key=len, reverse=True):
+    for m in sorted(mounts_under_root(), key=len, reverse=True):
         subprocess.run(["umount", "-l", m], check=False)
     shutil.rmtree(ROOT, ignore_errors=True)
 
