@@ -39,6 +39,7 @@ struct settings {
         int error;                    /* errno of refused socket() for table users */
         enum nonet_landlock landlock; /* Landlock requirement for table users */
         enum nonet_unix unix_reach;   /* how far AF_UNIX reaches for table users */
+        enum nonet_brokers brokers;   /* the machine's brokers for table users: open, or masked */
         bool services;                /* services running as a restricted user follow the table */
         bool log;                     /* the kernel logs each refusal */
         uid_t login_min, login_max;   /* login accounts, whom '*' and ranges match: UID_MIN..UID_MAX */

@@ -156,6 +156,11 @@ static void apply_key(struct setting_ctx *c, econf_file *kf, const char *key, st
                 if (r < 0 || r == NONET_UNIX_LISTED)
                         return bad_value(c, key, value, "use all or no-abstract; listed is for nonet-exec --unix-path");
                 s->unix_reach = (enum nonet_unix) r;
+        } else if (strcmp(key, "Brokers") == 0) {
+                r = nonet_brokers_from_name(value);
+                if (r < 0)
+                        return bad_value(c, key, value, "use open or closed");
+                s->brokers = (enum nonet_brokers) r;
         } else if (strcmp(key, "Services") == 0 || strcmp(key, "Log") == 0) {
                 bool b;
                 if (econf_getBoolValue(kf, NULL, key, &b) != ECONF_SUCCESS)
@@ -337,8 +342,12 @@ int settings_load(const struct admin_paths *paths, struct settings *ret, const s
         if (policy_normalize(&p, &normalized, &why.conflict) < 0) {
                 char text[256];
                 nonet_describe_failure_sized(-EINVAL, &why, sizeof(why), text, sizeof(text));
-                diag_say(d, DIAG_ERROR, SETTINGS_NAME ": Unix=%s with Landlock=%s: %s: change one of them",
-                         nonet_unix_to_name(ret->unix_reach), nonet_landlock_to_name(ret->landlock), text);
+                if (why.conflict == NONET_CONFLICT_BROKERS_WITHOUT_LANDLOCK)
+                        diag_say(d, DIAG_ERROR, SETTINGS_NAME ": Brokers=closed with Landlock=off: %s: change one of "
+                                 "them", text);
+                else
+                        diag_say(d, DIAG_ERROR, SETTINGS_NAME ": Unix=%s with Landlock=%s: %s: change one of them",
+                                 nonet_unix_to_name(ret->unix_reach), nonet_landlock_to_name(ret->landlock), text);
                 ret->landlock = NONET_LANDLOCK_AUTO; /* the stricter stays */
                 c.errors++;
         }

@@ -636,6 +636,7 @@ void settings_policy(const struct settings *s, uint64_t allow, struct nonet_poli
         ret->error = s->error;
         ret->landlock = s->landlock;
         ret->unix_reach = s->unix_reach;
+        ret->brokers = s->brokers;
         ret->refusals = s->log ? NONET_REFUSE_AND_LOG : NONET_REFUSE;
 }
 

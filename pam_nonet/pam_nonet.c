@@ -7,6 +7,7 @@
  */
 
 #include <errno.h>
+#include <pwd.h>
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
 #include <stdbool.h>
@@ -111,6 +112,16 @@ static int session_verdict(pam_handle_t *pamh, const struct options *o, const ch
         return pam_ret;
 }
 
+/* Brokers closed: the per-user ones are the user's, not the caller's (root, before setuid). */
+static void brokers_owner(const char *user, struct nonet_policy *p) {
+        struct passwd pw, *found = NULL;
+        char buf[4096];
+        if (p->brokers != NONET_BROKERS_CLOSED || getpwnam_r(user, &pw, buf, sizeof(buf), &found) != 0 || !found)
+                return; /* an unknown user is refused before */
+        p->brokers_uid = found->pw_uid;
+        snprintf(p->brokers_home, sizeof(p->brokers_home), "%s", found->pw_dir ? found->pw_dir : "");
+}
+
 enum stage { STAGE_ACCOUNT, STAGE_SESSION };
 
 /* Both stages decide alike; account asks whether the kernel can enforce, session enforces. */
@@ -125,6 +136,7 @@ static int run_stage(pam_handle_t *pamh, int flags, int argc, const char **argv,
         int ret = session_verdict(pamh, &o, &user, &v);
         if (!v.restricted)
                 return PAM_IGNORE;
+        brokers_owner(user, &v.policy);
         int r = stage == STAGE_ACCOUNT ? nonet_check(&v.policy, &result, sizeof(result))
                                        : nonet_restrict(&v.policy, &result, sizeof(result));
         if (r < 0) {

@@ -9,6 +9,7 @@ under nonet-exec, getent hosts gets its answer from a DNS logger on 127.0.0.1 th
 nscd stopped, or its hosts cache off, nothing reaches the logger."""
 
 import os
+import pwd
 import shutil
 import signal
 import socket
@@ -22,7 +23,7 @@ import privroot  # noqa: E402
 
 privroot.reexec_in_namespace()
 
-from nonettest import (IN_CI, Programs, Skip, as_user, check, check_eq, main, run, test,  # noqa: E402
+from nonettest import (BUILD, IN_CI, Programs, Skip, as_user, check, check_eq, main, run, test,  # noqa: E402
                        unprivileged_ids)
 
 R = privroot.PrivateRoot()
@@ -522,6 +523,61 @@ def brokers_closed_fails_closed_where_it_cannot_be_made():
     check(r.returncode == 125 and "brokers closed need Landlock's ptrace scoping" in r.stderr, r.stderr)
     r = run([E, "--print-filter=oci", "--brokers=closed"])
     check(r.returncode == 125 and "nor --brokers=closed" in r.stderr and r.stdout == "", r.stderr)
+
+
+PAM_STACK = None
+
+
+def pam_login(user, *cmd):
+    """A login through libpam with the built pam_nonet.so (account and session), then cmd as user
+    in the process the session restricted."""
+    global PAM_STACK
+    if PAM_STACK is None:
+        module = privroot.pam_module(P)
+        shutil.copy2(os.path.join(BUILD, "tests", "pam-session"), P.dir)
+        PAM_STACK = P.path("pam.d")
+        R.write(os.path.join(PAM_STACK, "nonet-test"), f"account required {module} debug\n"
+                f"session required pam_permit.so\nsession required {module} debug\n")
+    pw = pwd.getpwnam(user)
+    return run([P.path("pam-session"), "nonet-test", user, PAM_STACK, "setpriv", f"--reuid={pw.pw_uid}",
+                f"--regid={pw.pw_gid}", "--init-groups", "--"] + list(cmd), timeout=60)
+
+
+@test
+def brokers_closed_through_a_pam_login():
+    nscd, dns = resolving_through_nscd()
+    if not os.path.exists("/home/nn-brk"):
+        R.add_user("nn-brk")
+    pw = pwd.getpwnam("nn-brk")
+    # the user's session bus, a per-user broker: theirs, not root's (the session opens as root)
+    run_dir = f"/run/user/{pw.pw_uid}"
+    os.makedirs(run_dir, exist_ok=True)
+    os.chown(run_dir, pw.pw_uid, pw.pw_gid)
+    listen(run_dir + "/bus")
+    os.chmod(run_dir + "/bus", 0o666)
+    try:
+        for brokers, reached in (("open", True), ("closed", False)):
+            R.write("/etc/security/nonet-settings.conf", f"Brokers={brokers}\n")
+            name = f"login-{brokers}.exfil.test"
+            r = pam_login("nn-brk", "getent", "hosts", name)
+            check("account: Success" in r.stdout and "session: Success" in r.stdout, r.stdout + r.stderr)
+            check_eq(name in dns.names, reached, f"Brokers={brokers}: the name left through nscd: {dns.names}")
+            check_eq(r.stdout.count("10.9.8.7"), 1 if reached else 0, f"Brokers={brokers}: the answer: {r.stdout}")
+            r = pam_login("nn-brk", PYTHON, CONNECT_PY, NSCD)
+            check_eq(r.stdout.split("\n")[2], "connected" if reached else "No such file or directory",
+                     f"Brokers={brokers}: nscd's socket: " + r.stdout)
+            r = pam_login("nn-brk", PYTHON, CONNECT_PY, run_dir + "/bus")
+            check_eq(r.stdout.split("\n")[2], "connected" if reached else "Connection refused",
+                     f"Brokers={brokers}: the user's session bus: " + r.stdout)
+        # Landlock=off cannot keep the masks whole: the settings say so, and the login is closed as ever
+        R.write("/etc/security/nonet-settings.conf", "Brokers=closed\nLandlock=off\n")
+        r = run([E, "--check-config"], timeout=120)
+        check(r.returncode == 1 and "Brokers=closed with Landlock=off" in r.stderr, r.stderr)
+    finally:
+        os.unlink("/etc/security/nonet-settings.conf")
+        forget(run_dir + "/bus")
+        nscd.stop()
+        dns.close()
 
 
 def cleanup():

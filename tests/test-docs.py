@@ -104,7 +104,7 @@ def the_audit_units_are_valid_systemd_units():
 def settings_keys_are_documented():
     code = open(os.path.join(SOURCE, "libnonet", "settings.c")).read()
     keys = set(re.findall(r'strcmp\(key, "([A-Za-z]+)"\)', code))
-    check_eq(keys, {"Errno", "Landlock", "Unix", "Services", "Log"}, "keys in the code")
+    check_eq(keys, {"Errno", "Landlock", "Unix", "Brokers", "Services", "Log"}, "keys in the code")
     text = rendered("nonet.conf.5")
     for key in keys:
         check(key + "=" in text, key + " documented")
