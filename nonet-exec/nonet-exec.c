@@ -12,7 +12,9 @@
 #include <poll.h>
 #include <signal.h>
 #include <seccomp.h>
+#include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 
@@ -82,7 +84,8 @@ static void usage(FILE *f) {
               "      --log                       refuse, and have the kernel log each refusal\n"
               "      --trace                     refuse, and say each refusal on standard error (what,\n"
               "                                  by which program and pid), without root or the kernel\n"
-              "                                  log: nonet-exec stays as the command's supervisor\n"
+              "                                  log: nonet-exec stays as the command's supervisor (a\n"
+              "                                  detached copy for what it leaves running)\n"
               "      --inherited=refuse|accept   a descriptor held that could still reach the network\n"
               "                                  (a socket that could be re-aimed, a tap device, an\n"
               "                                  io_uring ring): refuse to run (default, exit 125), or\n"
@@ -675,15 +678,49 @@ static int recv_fd(int sock) {
         return fd;
 }
 
-static void comm_of(int pid, char *buf, size_t size) {
-        char path[64];
-        snprintf(path, sizeof(path), "/proc/%d/comm", pid);
-        FILE *f = fopen(path, "re");
-        if (!f || !fgets(buf, (int) size, f))
-                snprintf(buf, size, "?");
-        buf[strcspn(buf, "\n")] = '\0';
-        if (f)
-                fclose(f);
+/* Answer the next refused call and say it; its name was read while the call was held. */
+static void tell_refusal(int fd, const struct nonet_policy *policy) {
+        struct nonet_refusal rf;
+        if (nonet_refusal_next(fd, policy, &rf, sizeof(rf)) >= 0 || rf.pid > 0)
+                say("refused %s by %s[%d]: %s", rf.call, rf.comm[0] ? rf.comm : "?", rf.pid, strerror(rf.error));
+}
+
+/* From Linux 5.8 the notification descriptor reports POLLHUP once no process uses the filter. */
+static bool kernel_reports_unused_filter(void) {
+        struct utsname u;
+        int major = 0, minor = 0;
+        return uname(&u) == 0 && sscanf(u.release, "%d.%d", &major, &minor) == 2 &&
+               (major > 5 || (major == 5 && minor >= 8));
+}
+
+/* What the command left behind (a daemon, a background job) keeps its refusals and their lines:
+ * a detached copy of the supervisor answers until the last process using the filter is gone. */
+static void supervise_leftovers(int fd, const struct nonet_policy *policy) {
+        struct pollfd pfd = { fd, POLLIN, 0 };
+        if (!kernel_reports_unused_filter() || (poll(&pfd, 1, 0) >= 0 && (pfd.revents & POLLHUP)))
+                return;
+        fflush(NULL);
+        pid_t copy = fork();
+        if (copy < 0)
+                say("cannot go on supervising what the command left running: %s; its refused calls now "
+                    "fail with ENOSYS", strerror(errno));
+        if (copy != 0)
+                return;
+        setsid();
+        signal(SIGPIPE, SIG_IGN);
+        int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+        if (null >= 0)
+                dup2(null, STDIN_FILENO), dup2(null, STDOUT_FILENO);
+        if (chdir("/") < 0) { /* not to hold a mount busy; nothing lost if it fails */ }
+        for (;;) {
+                pfd.revents = 0;
+                if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
+                        _exit(EXIT_FAILED);
+                if (pfd.revents & POLLIN)
+                        tell_refusal(fd, policy);
+                else if (pfd.revents & (POLLHUP | POLLERR | POLLNVAL))
+                        _exit(EXIT_SUCCESS);
+        }
 }
 
 static int exit_status_of(int status) {
@@ -726,18 +763,15 @@ static int run_traced(struct args *a) {
         /* the terminal's signals are the command's: this supervisor must outlive it */
         signal(SIGINT, SIG_IGN);
         signal(SIGQUIT, SIG_IGN);
+        int pidfd = (int) syscall(SYS_pidfd_open, pid, 0); /* Linux 5.3; else a look every 200 ms */
         while (fd >= 0) {
-                struct pollfd pfd = { fd, POLLIN, 0 };
-                if (poll(&pfd, 1, 200) > 0 && (pfd.revents & POLLIN)) {
-                        struct nonet_refusal rf;
-                        char comm[32];
-                        if (nonet_refusal_next(fd, a->policy, &rf, sizeof(rf)) >= 0 || rf.pid > 0) {
-                                comm_of(rf.pid, comm, sizeof(comm));
-                                say("refused %s by %s[%d]: %s", rf.call, comm, rf.pid, strerror(rf.error));
-                        }
-                }
-                if (waitpid(pid, &status, WNOHANG) == pid)
+                struct pollfd pfd[2] = { { fd, POLLIN, 0 }, { pidfd, POLLIN, 0 } };
+                if (poll(pfd, 2, pidfd >= 0 ? -1 : 200) > 0 && (pfd[0].revents & POLLIN))
+                        tell_refusal(fd, a->policy);
+                if (waitpid(pid, &status, WNOHANG) == pid) {
+                        supervise_leftovers(fd, a->policy);
                         return exit_status_of(status);
+                }
         }
         while (waitpid(pid, &status, 0) < 0)
                 if (errno != EINTR)

@@ -960,6 +960,109 @@ def trace_tells_the_user_who_hit_a_refusal():
     check(r.returncode == 125 and "give one" in r.stderr, r.stderr)
 
 
+def tagged(tag):
+    """The processes whose environment carries NONET_TEST_TAG=tag: all a test started, however far
+    they went."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/environ", "rb") as f:
+                if b"NONET_TEST_TAG=" + tag.encode() in f.read().split(b"\0"):
+                    found.append(int(pid))
+        except OSError:
+            pass
+    return found
+
+
+def none_left(tag, what):
+    deadline = time.monotonic() + 10
+    while tagged(tag) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    left = []
+    for pid in tagged(tag):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                stat = f.read()
+            left.append(stat[:stat.rindex(")") + 3])  # "pid (name) state"
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    check_eq(left, [], f"{what}: nothing left running")
+
+
+def leaving_behind(script, opts, flag, tag, before_flag=lambda: None):
+    """sh -c script (under nonet-exec with opts, unless None): it leaves a process behind that
+    waits for flag before its refused call. (the foreground's status, its stderr to the end)."""
+    if os.path.exists(flag):
+        os.unlink(flag)
+    cmd = ([] if opts is None else [P.nonet_exec] + opts + ["--"]) + ["sh", "-c", script]
+    proc = subprocess.Popen(as_user(cmd), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True, env=dict(os.environ, NONET_TEST_TAG=tag))
+    try:
+        # it returns before the call it left behind is made: that one waits for the flag
+        status = proc.wait(timeout=30)
+        before_flag()
+        open(flag, "w").close()
+        return status, proc.communicate(timeout=30)[1]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        none_left(tag, f"{opts} {script}")
+
+
+@test
+def trace_follows_a_background_job_that_outlives_the_command():
+    # the shell exits at once; its background job's socket() comes later: the status is the
+    # shell's, at once, and the job's refusal is the configured one, and said
+    flag, tag = P.writable("flag-bg"), "bg-%d" % time.monotonic_ns()
+    script = f"(while [ ! -e {flag} ]; do sleep 0.05; done; {P.probe} socket inet; echo left $? >&2) & exit 3"
+    for opts, want in ((None, 0), ([], EAFNOSUPPORT), (["--trace"], EAFNOSUPPORT),
+                       (["--trace", "--errno=eperm"], EPERM)):
+        status, err = leaving_behind(script, opts, flag, tag)
+        check_eq(status, 3, f"{opts}: the shell's status when the shell exits")
+        check(f"left {want}\n" in err, f"{opts}: the job's socket() got {want}: {err}")
+        traced = re.search(r"nonet-exec: refused socket\(AF_INET, SOCK_DGRAM\) by probe\[\d+\]", err)
+        check(bool(traced) == bool(opts and "--trace" in opts), f"{opts}: the refusal said: {err}")
+
+
+@test
+def trace_follows_a_daemon_and_a_killed_supervisor_still_refuses():
+    # a daemon: double fork, setsid, its stdio on /dev/null; its refusal still said on
+    # nonet-exec's standard error, by the supervisor's copy, which leaves when the daemon does
+    flag, out = P.writable("flag-daemon"), P.writable("daemon-errno")
+    tag = "daemon-%d" % time.monotonic_ns()
+    daemon = f"while [ ! -e {flag} ]; do sleep 0.05; done; {P.probe} socket inet; echo $? > {out}"
+    script = f"(setsid sh -c '{daemon}' </dev/null >/dev/null 2>&1 &); exit 3"
+
+    def supervisor_killed():
+        copies = [pid for pid in tagged(tag) if open(f"/proc/{pid}/comm").read().strip() == "nonet-exec"]
+        check_eq(len(copies), 1, "one supervisor's copy while the daemon runs")
+        for pid in copies:
+            os.kill(pid, signal.SIGKILL)
+
+    for opts, want, before in ((None, 0, None), ([], EAFNOSUPPORT, None), (["--trace"], EAFNOSUPPORT, None),
+                               (["--trace"], ENOSYS, supervisor_killed)):
+        if os.path.exists(out):
+            os.unlink(out)
+        status, err = leaving_behind(script, opts, flag, tag, before or (lambda: None))
+        check_eq(status, 3, f"{opts}: the command's status when it exits")
+        got = open(out).read().strip() if os.path.exists(out) else "nothing"
+        check_eq(got, str(want), f"{opts}{' supervisor killed' if before else ''}: the daemon's socket()")
+        traced = "nonet-exec: refused socket(AF_INET, SOCK_DGRAM) by probe[" in err
+        check_eq(traced, opts == ["--trace"] and not before, f"{opts}: the daemon's refusal said: {err}")
+
+
+@test
+def trace_names_every_short_lived_program():
+    # the name is read while the call is held: a process that exits right after its refused
+    # call is still named (read after the answer, 35-59 of 1,000 were "?")
+    loop = f"i=0; while [ $i -lt 1000 ]; do {P.probe} socket inet; i=$((i+1)); done"
+    r = run(as_user([P.nonet_exec, "--trace", "sh", "-c", loop]), timeout=240)
+    lines = [line for line in r.stderr.splitlines() if line.startswith("nonet-exec: refused ")]
+    unnamed = [line for line in lines if " by probe[" not in line]
+    check_eq((len(lines), len(unnamed)), (1000, 0), f"lines, and those without the name: {unnamed[:5]}")
+
+
 @test
 def reading_a_process_loses_none_of_its_signals():
     # --status --pid stops the target a moment to read its filters: a signal caught in that
