@@ -14,6 +14,7 @@
 #include <seccomp.h>
 #include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -779,6 +780,58 @@ static int run_traced(struct args *a) {
         return exit_status_of(status);
 }
 
+/* Whether this network namespace has a unix socket bound to the abstract name (/proc/net/unix
+ * shows it as "@NAME"). */
+static bool abstract_socket_bound(const char *name) {
+        FILE *f = fopen("/proc/net/unix", "re");
+        char line[512];
+        size_t len = strlen(name);
+        bool found = false;
+        while (f && !found && fgets(line, sizeof(line), f)) {
+                char *at = strrchr(line, ' ');
+                found = at && at[1] == '@' && strncmp(at + 2, name, len) == 0 && (at[2 + len] == '\n' || !at[2 + len]);
+        }
+        if (f)
+                fclose(f);
+        return found;
+}
+
+/*
+ * A hint, never a refusal: $DISPLAY names a local X server that X clients will not reach, and
+ * they would say only "cannot open display". libxcb connects to the abstract socket first and
+ * gives up on any error but ENOENT and ECONNREFUSED: no-abstract's EPERM stops it even where the
+ * filesystem socket exists. A private loopback sees no abstract socket of the host's (refused,
+ * so libxcb falls back): only a server without a filesystem socket is out of reach there.
+ */
+static void hint_display(const struct nonet_policy *p) {
+        const char *display = getenv("DISPLAY"), *d;
+        uint64_t reach = NONET_UNIX_ALL, netns = NONET_NETNS_HOST;
+        char path[64], *end;
+        struct stat st;
+
+        if (!display || nonet_policy_get(p, NONET_ATTR_UNIX, &reach) < 0 || nonet_policy_get(p, NONET_ATTR_NETNS, &netns) < 0)
+                return;
+        d = strncmp(display, "unix:", 5) == 0 ? display + 4 : display;
+        if (d[0] != ':' || d[1] < '0' || d[1] > '9')
+                return; /* a remote display (host:N), or one nonet-exec cannot tell */
+        unsigned long n = strtoul(d + 1, &end, 10);
+        if ((*end && *end != '.') || n > 65535)
+                return;
+        snprintf(path, sizeof(path), "/tmp/.X11-unix/X%lu", n);
+        if (!abstract_socket_bound(path))
+                return;
+        if (netns == NONET_NETNS_PRIVATE_LOOPBACK) {
+                if (stat(path, &st) < 0 || !S_ISSOCK(st.st_mode))
+                        say("warning: DISPLAY=%s: the X server listens only on the abstract socket @%s, which a private "
+                            "loopback does not reach: X clients will say \"cannot open display\"; have it listen on %s "
+                            "too (not -nolisten unix)", display, path, path);
+        } else if (reach != NONET_UNIX_ALL)
+                say("warning: DISPLAY=%s: the X server listens on the abstract socket @%s, which --unix=%s refuses, "
+                    "and X clients try it first and stop there: \"cannot open display\"; start the X server with "
+                    "-nolisten local (its filesystem socket alone), or use --unix=all",
+                    display, path, reach == NONET_UNIX_LISTED ? "listed" : "no-abstract");
+}
+
 static int run(struct args *a) {
         struct nonet_result result;
         bool restricted = true;
@@ -789,6 +842,7 @@ static int run(struct args *a) {
                 return EXIT_FAILED;
         if (!restricted)
                 return exec_command(a);
+        hint_display(a->policy);
         if (a->trace)
                 return run_traced(a);
         r = nonet_restrict(a->policy, &result, sizeof(result));
