@@ -173,6 +173,45 @@ def x11_listening_on_its_filesystem_socket_alone():
         stop(proc)
 
 
+def xvfb_abstract(*extra):
+    """Xvfb ready on its abstract socket (with -nolisten unix, it has no other)."""
+    n = display_number()
+    proc = server(["Xvfb", f":{n}", "-ac", "-nolisten", "tcp"] + list(extra),
+                  lambda: abstract_listening(f"/tmp/.X11-unix/X{n}"))
+    return proc, f":{n}"
+
+
+def display_hint(mode, display):
+    """nonet-exec's warnings about DISPLAY, and whether xdpyinfo reached the server."""
+    r = in_mode(mode, ["xdpyinfo"], {"DISPLAY": display})
+    return [line for line in r.stderr.splitlines() if "warning: DISPLAY=" in line], xdpyinfo_reply(display)(r)
+
+
+@test
+def nonet_exec_says_why_x_is_out_of_reach():
+    # the X server on its abstract socket alone, and on both (as Xorg and Xvfb start)
+    for extra, loopback_reaches in ((["-nolisten", "unix"], False), ([], True)):
+        proc, display = xvfb_abstract(*extra)
+        try:
+            what = f"Xvfb {' '.join(extra) or 'on both sockets'}"
+            check_eq(display_hint(EXEC, display), ([], True), f"{what}, {EXEC}: no warning, talks")
+            warned, talked = display_hint(EXEC_NOABS, display)
+            check(not talked and len(warned) == 1 and f"@/tmp/.X11-unix/X{display[1:]}" in warned[0]
+                  and "-nolisten local" in warned[0], f"{what}, {EXEC_NOABS}: {warned}")
+            warned, talked = display_hint(LOOPBACK, display)
+            check(talked == loopback_reaches and len(warned) == (0 if talked else 1),
+                  f"{what}, {LOOPBACK}: talked {talked}, {warned}")
+        finally:
+            stop(proc)
+    # the remedy: on its filesystem socket alone, nothing to say
+    proc, display = xvfb("-nolisten", "local")
+    try:
+        for mode in (EXEC_NOABS, LOOPBACK):
+            check_eq(display_hint(mode, display), ([], True), f"Xvfb -nolisten local, {mode}: no warning, talks")
+    finally:
+        stop(proc)
+
+
 def dbus_bus(address):
     out = P.writable(f"dbus-{len(os.listdir(os.path.dirname(P.writable('x'))))}.addr")
     proc = server(["sh", "-c", f"exec dbus-daemon --session --nofork --address={shlex.quote(address)} "
