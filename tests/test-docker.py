@@ -43,7 +43,7 @@ class Reply(http.server.BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
 http.server.HTTPServer(("127.0.0.1", %d), Reply).serve_forever()
-""" % (REPLY.encode().decode(), PORT)
+""" % (REPLY, PORT)
 
 # What the container tries; one JSON line. Each value 0 (worked), an errno, or what was read.
 PROBE = r"""
