@@ -975,7 +975,7 @@ def tagged(tag):
 
 
 def none_left(tag, what):
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 30
     while tagged(tag) and time.monotonic() < deadline:
         time.sleep(0.05)
     left = []
