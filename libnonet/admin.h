@@ -93,6 +93,9 @@ int table_lint(const struct table *t, const struct diag *d);
  * lever, judged from the files and sockets under root ("" or NULL: this machine's) without
  * connecting to any. How many were found. */
 int brokers_lint(const char *root, const struct diag *d);
+/* With Brokers=closed, which of the brokers' sockets a restricted session's namespace masks (those
+ * present now, and the per-user ones by name), as a DIAG_DEBUG line. */
+void brokers_closed_lint(const struct settings *s, const struct diag *d);
 /* The files read, in the order read. */
 size_t table_files(const struct table *t, const char *const **ret);
 bool table_is_closed(const struct table *t);

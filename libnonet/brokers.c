@@ -10,12 +10,14 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "admin.h"
+#include "internal.h"
 #include "util.h"
 
 #define LISTED_ONLY "nonet-exec --unix=listed (Landlock ABI 9) closes its socket; a login has no such setting"
@@ -312,4 +314,38 @@ int brokers_lint(const char *root, const struct diag *d) {
         if (!root || strcmp(root, "/") == 0)
                 root = "";
         return nscd(root, d) + resolved(root, d) + avahi(root, d) + cups(root, d) + user_daemons(root, d);
+}
+
+struct present {
+        char list[2048];
+        size_t used;
+};
+
+static int add_present(const char *pattern, bool dir, void *userdata) {
+        struct present *p = userdata;
+        struct stat st;
+        glob_t g;
+        if (glob(pattern, GLOB_NOSORT, NULL, &g) != 0)
+                return 0;
+        for (size_t i = 0; i < g.gl_pathc; i++)
+                if (lstat(g.gl_pathv[i], &st) == 0 && (dir ? S_ISDIR(st.st_mode) : S_ISSOCK(st.st_mode))) {
+                        int n = snprintf(p->list + p->used, sizeof(p->list) - p->used, "%s%s%s",
+                                         p->used ? ", " : "", g.gl_pathv[i], dir ? "/" : "");
+                        if (n > 0 && (size_t) n < sizeof(p->list) - p->used)
+                                p->used += (size_t) n;
+                }
+        globfree(&g);
+        return 0;
+}
+
+void brokers_closed_lint(const struct settings *s, const struct diag *d) {
+        struct present p = { .used = 0 };
+        if (s->brokers != NONET_BROKERS_CLOSED)
+                return;
+        /* no user's: their runtime directories are theirs, said by name below */
+        mask_endpoints((uid_t) -1, NULL, add_present, &p);
+        diag_say(d, DIAG_DEBUG, "Brokers=closed: each restricted session's mount namespace masks %s, and the "
+                 "user's own where present: /run/user/UID/gnupg/S.dirmngr (and d.*/S.dirmngr), pulse/, pipewire-0, "
+                 "pipewire-0-manager, bus, and ~/.gnupg/S.dirmngr", p.used ? p.list : "none of the system's (none is "
+                 "present now)");
 }

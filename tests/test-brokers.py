@@ -569,6 +569,12 @@ def brokers_closed_through_a_pam_login():
             r = pam_login("nn-brk", PYTHON, CONNECT_PY, run_dir + "/bus")
             check_eq(r.stdout.split("\n")[2], "connected" if reached else "Connection refused",
                      f"Brokers={brokers}: the user's session bus: " + r.stdout)
+        # check-config says what closed masks, beside open, which says nothing of it
+        r = run([E, "--check-config"], timeout=120)
+        check("Brokers=closed: each restricted session's mount namespace masks /run/nscd/," in r.stderr and
+              "and the user's own where present: /run/user/UID/gnupg/S.dirmngr" in r.stderr, r.stderr)
+        R.write("/etc/security/nonet-settings.conf", "Brokers=open\n")
+        check("Brokers=closed" not in run([E, "--check-config"], timeout=120).stderr, "open: nothing masked")
         # Landlock=off cannot keep the masks whole: the settings say so, and the login is closed as ever
         R.write("/etc/security/nonet-settings.conf", "Brokers=closed\nLandlock=off\n")
         r = run([E, "--check-config"], timeout=120)
