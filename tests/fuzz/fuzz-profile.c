@@ -7,6 +7,8 @@
  * both readings agree on every member of every object.
  */
 
+#include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +57,71 @@ static void check_readings(const struct json *j, bool exact) {
                 check_readings(j->items[i], exact);
 }
 
+/* Each runtime's reading, modelled apart from libnonet's schema: the members its type has (at any
+ * depth), and whether it takes flags. containers' "errno" names are checked against their numbers
+ * on reading, so every form takes them. */
+static const char *const spec_form[] = { "defaultAction", "defaultErrnoRet", "defaultErrno", "architectures", "flags",
+                                         "listenerPath", "listenerMetadata", "syscalls", "names", "action", "errnoRet",
+                                         "errno", "args", "comment", "index", "value", "valueTwo", "op", NULL };
+static const char *const docker_form[] = { "defaultAction", "defaultErrno", "architectures", "archMap", "architecture",
+                                           "subArchitectures", "syscalls", "name", "names", "action", "errnoRet",
+                                           "errno", "args", "comment", "includes", "excludes", "caps", "arches",
+                                           "minKernel", "index", "value", "valueTwo", "op", NULL };
+static const char *const containers_form[] = { "defaultAction", "defaultErrnoRet", "defaultErrno", "architectures",
+                                               "archMap", "architecture", "subArchitectures", "syscalls", "flags",
+                                               "listenerPath", "listenerMetadata", "name", "names", "action",
+                                               "errnoRet", "errno", "args", "comment", "includes", "excludes",
+                                               "caps", "arches", "index", "value", "valueTwo", "op", NULL };
+static const struct {
+        enum oci_runtime runtime;
+        const char *const *form;
+        bool takes_flags;
+} readings[] = {
+        { OCI_RUNTIME_DOCKER, docker_form, false },  { OCI_RUNTIME_PODMAN, containers_form, true },
+        { OCI_RUNTIME_CRIO, containers_form, true }, { OCI_RUNTIME_CONTAINERD, spec_form, false },
+        { OCI_RUNTIME_RUNC, spec_form, false },      { OCI_RUNTIME_CRUN, spec_form, true },
+};
+
+static bool empty(const char *key, const struct json *j) {
+        if (j->type == JSON_NULL || (j->type == JSON_STRING && !*j->text && strcmp(key, "minKernel") != 0) ||
+            (j->type == JSON_ARRAY && j->n == 0))
+                return true;
+        for (size_t i = 0; j->type == JSON_OBJECT && i < j->n; i++)
+                if (!empty(j->keys[i], j->items[i]))
+                        return false;
+        return j->type == JSON_OBJECT;
+}
+
+/* Whether a runtime with this form reads every member of j that says something. */
+static bool form_reads(const char *const *form, const struct json *j) {
+        for (size_t i = 0; i < j->n; i++) {
+                if (j->type == JSON_OBJECT && !empty(j->keys[i], j->items[i])) {
+                        size_t k = 0;
+                        while (form[k] && strcmp(form[k], j->keys[i]) != 0)
+                                k++;
+                        if (!form[k])
+                                return false;
+                }
+                if (!form_reads(form, j->items[i]))
+                        return false;
+        }
+        return true;
+}
+
+/* libnonet writes a profile for a runtime exactly where the model says it reads it as written. */
+static void check_runtimes(const struct nonet_policy *p, const struct json *profile) {
+        const struct json *flags = json_get(profile, "flags");
+        bool has_flags = flags && !empty("flags", flags);
+        for (size_t i = 0; i < sizeof(readings) / sizeof(readings[0]); i++) {
+                char why[1024];
+                struct oci_notes notes;
+                bool reads = form_reads(readings[i].form, profile) && (readings[i].takes_flags || !has_flags);
+                int r = oci_check_runtime(p, profile, readings[i].runtime, why, sizeof(why), &notes);
+                if ((r == 0) != reads || (r < 0 && r != -ENOEXEC))
+                        abort();
+        }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         struct nonet_policy p;
         struct json *merged = NULL, *again = NULL, *tree = NULL;
@@ -81,6 +148,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (json_parse(text, n, &again, NULL) < 0 || !json_equal(merged, again))
                 abort();
         check_readings(again, false);
+        check_runtimes(&p, merged);
         json_free(again);
         json_free(merged);
         free(text);
