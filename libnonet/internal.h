@@ -69,6 +69,8 @@ int mask_check(uid_t uid, const char *home);
  * masked whole; stops at the first negative return. */
 typedef int (*mask_fn)(const char *path, bool dir, void *userdata);
 int mask_endpoints(uid_t uid, const char *home, mask_fn fn, void *userdata);
+/* How many masks of mask_brokers() a mount table (/proc/PID/mountinfo) shows. */
+int mask_count(const char *mountinfo);
 
 /* Landlock */
 int landlock_abi(void);

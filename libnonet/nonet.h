@@ -295,6 +295,8 @@ struct nonet_status {
         int filters_read;      /* 1 if the verdict comes from the filters or their absence */
         /* since 0.2 */
         uint64_t landlock_rows; /* the Landlock rows this kernel can give (NONET_ROWS_LANDLOCK) */
+        int brokers_masked;     /* how many brokers' sockets and directories are masked in its mount
+                                 * namespace (NONET_BROKERS_CLOSED), 0 if none (since 0.2) */
 };
 /* The calling process, by trying: socket() of each family with a type no socket has,
  * so that nothing is created and no module loaded. */

@@ -109,6 +109,7 @@ int nonet_status(struct nonet_status *ret, size_t size) {
         int ring = (int) syscall(__NR_io_uring_setup, 0, NULL), ring_errno = errno;
         /* as for another process: nonet's filter by its other rows, whichever families it keeps */
         s.by_nonet = sti < 0 && sti_errno == EPERM && ring < 0 && ring_errno == ENOSYS;
+        s.brokers_masked = mask_count("/proc/self/mountinfo");
         copy_out(ret, size, &s, sizeof(s));
         return 0;
 }
@@ -244,6 +245,8 @@ int nonet_status_pid(pid_t pid, struct nonet_status *ret, size_t size) {
         snprintf(path, sizeof(path), "/proc/%d/net/dev", (int) pid);
         if (s.network == NONET_NETWORK_ON && only_loopback(path))
                 s.network = NONET_NETWORK_LOOPBACK;
+        snprintf(path, sizeof(path), "/proc/%d/mountinfo", (int) pid);
+        s.brokers_masked = mask_count(path);
         copy_out(ret, size, &s, sizeof(s));
         return 0;
 }

@@ -469,6 +469,7 @@ static void print_status_json(pid_t pid, const struct nonet_status *s, const cha
                s->landlock_abi);
         json_list("unix_levels", unix_levels(s->landlock_rows), false);
         json_list("landlock_rows", rows, false);
+        printf("  \"brokers\": \"%s\",\n", s->brokers_masked > 0 ? "closed" : "open");
         printf("  \"held\": ");
         if (held && held[0])
                 json_string(held);
@@ -517,6 +518,10 @@ static int show_status(pid_t pid, bool json) {
         /* Landlock has no query for a domain's rules: say what this kernel can enforce. */
         printf("unix levels this kernel enforces: %s\n", unix_levels(s.landlock_rows));
         print_rows("landlock rows this kernel gives", s.landlock_rows);
+        if (s.brokers_masked > 0)
+                printf("brokers: closed (%d of their sockets and directories masked)\n", s.brokers_masked);
+        else
+                printf("brokers: open\n");
         if (held[0])
                 printf("held: %s\n", held);
         return ret;

@@ -442,6 +442,30 @@ def brokers_closed_cannot_be_undone_by_the_user():
         forget(NSCD)
 
 
+@test
+def status_shows_the_brokers_row():
+    os.makedirs("/run/nscd", exist_ok=True)
+    masked = f"brokers: closed ({len([d for d in ('nscd', 'avahi-daemon', 'cups') if os.path.isdir('/run/' + d)])} " \
+        "of their sockets and directories masked)"
+    for brokers, said in (("open", "brokers: open"), ("closed", masked)):
+        r = run(as_user([E, f"--brokers={brokers}", E, "--status"]))
+        check(said in r.stdout.splitlines(), f"{brokers}: " + r.stdout + r.stderr)
+        r = run(as_user([E, f"--brokers={brokers}", E, "--status", "--json"]))
+        check(f'"brokers": "{brokers}",' in r.stdout, r.stdout)
+    # another process, from outside: root reads its mount table
+    proc = subprocess.Popen(as_user([E, "--brokers=closed", "sleep", "30"]), preexec_fn=die_with_parent)
+    try:
+        for _ in range(100):
+            if " nonet-brokers " in open(f"/proc/{proc.pid}/mountinfo").read():
+                break
+            time.sleep(0.05)
+        r = run([E, "--status", f"--pid={proc.pid}"])
+        check(masked in r.stdout.splitlines(), r.stdout + r.stderr)
+    finally:
+        proc.kill()
+        proc.wait()
+
+
 SYSTEM_BUS_CONF = """<busconfig>
   <type>system</type>
   <listen>unix:path=/run/dbus/system_bus_socket</listen>
