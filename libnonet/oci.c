@@ -461,10 +461,16 @@ static int check_errno_name(struct merge *m, const struct json *o, const char *k
         return 0;
 }
 
+static bool says_nothing(const char *key, const struct json *j);
+
 /* A profile read as the runtimes read it, or refused. */
 static int check_profile(struct merge *m, const struct json *profile) {
-        const struct json *map = json_get(profile, "archMap"), *syscalls = json_get(profile, "syscalls");
+        const struct json *map = json_get(profile, "archMap"), *syscalls = json_get(profile, "syscalls"),
+                          *archs = json_get(profile, "architectures");
         int r = check_members(m, profile, &profile_schema);
+        if (r >= 0 && map && archs && !says_nothing("archMap", map) && !says_nothing("architectures", archs))
+                r = refuse_at(m, map, "\"archMap\" beside \"architectures\": Docker and podman refuse such a "
+                              "profile, runc reads \"architectures\" alone: give one of them");
         if (r >= 0)
                 r = check_errno_name(m, profile, "defaultErrno", "defaultErrnoRet");
         for (size_t i = 0; r >= 0 && syscalls && syscalls->type == JSON_ARRAY && i < syscalls->n; i++)

@@ -548,6 +548,13 @@ static void test_each_runtime_reads_what_is_written_for_it(void) {
         };
         struct nonet_policy p;
         policy_init(&p);
+        /* Docker and podman refuse "architectures" beside "archMap", runc reads the first alone */
+        const char *both = P(", \"architectures\": [\"SCMP_ARCH_X86_64\"], \"archMap\": [{\"architecture\": "
+                             "\"SCMP_ARCH_X86_64\"}]");
+        char both_why[256];
+        bool both_x86;
+        CHECK(merge_text(both, both_why, sizeof(both_why), &both_x86, NULL) == -EINVAL &&
+              strstr(both_why, "\"archMap\" beside \"architectures\": Docker and podman refuse"), "%s", both_why);
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
                 char why[1024] = "";
                 struct oci_notes notes;
