@@ -466,6 +466,82 @@ def status_shows_the_brokers_row():
         proc.wait()
 
 
+class HttpLogger:
+    """An HTTP server on 127.0.0.1 that logs each request line and answers 404."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.port = self.sock.getsockname()[1]
+        self.requests = []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                c = self.sock.accept()[0]
+            except OSError:
+                return
+            with c:
+                c.settimeout(5)
+                try:
+                    self.requests.append(c.recv(4096).decode(errors="replace").split("\r\n")[0])
+                    c.sendall(b"HTTP/1.0 404 Not Found\r\n\r\n")
+                except OSError:
+                    pass
+
+    def close(self):
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.sock.close()
+
+
+@test
+def brokers_closed_the_users_dirmngr_fetches_nothing():
+    for program in ("gpg", "gpgconf", "dirmngr"):
+        need(program, "gnupg, dirmngr")
+    os.makedirs(NOBODY_DIR, exist_ok=True)
+    os.chown(NOBODY_DIR, *NOBODY)
+    os.chmod(NOBODY_DIR, 0o700)
+    # a GNUPGHOME of its own: the sockets in /run/user/UID/gnupg/d.HASH/
+    home = P.writable("gnupg")
+    os.makedirs(home, exist_ok=True)
+    os.chown(home, *NOBODY)
+    os.chmod(home, 0o700)
+    env = dict(os.environ, GNUPGHOME=home, HOME=home)
+    http = HttpLogger()
+    try:
+        # the user's dirmngr, started outside (as a desktop session's agent would be)
+        check_eq(run(as_user(["gpgconf", "--launch", "dirmngr"]), env=env).returncode, 0, "dirmngr started")
+        for brokers, leaves in (("open", True), ("closed", False)):
+            url = f"http://127.0.0.1:{http.port}/{brokers}.asc"
+            r = run(as_user([E, f"--brokers={brokers}", "gpg", "--batch", "--fetch-keys", url]), env=env)
+            check_eq(f"GET /{brokers}.asc HTTP/1.0" in http.requests, leaves,
+                     f"{brokers}: the URL fetched by the dirmngr outside: {http.requests} {r.stderr}")
+        check("No dirmngr" in r.stderr, "closed: gpg says it has no dirmngr: " + r.stderr)
+    finally:
+        for pid in ours(home):
+            os.kill(pid, signal.SIGKILL)
+        http.close()
+
+
+def ours(gnupghome):
+    """The pids of the dirmngr started for this GNUPGHOME (it daemonizes: found by its environment)."""
+    pids = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            env = open(f"/proc/{pid}/environ", "rb").read().split(b"\0")
+            if os.readlink(f"/proc/{pid}/exe") == shutil.which("dirmngr") and \
+                    f"GNUPGHOME={gnupghome}".encode() in env:
+                pids.append(int(pid))
+        except OSError:
+            pass
+    return pids
+
+
 SYSTEM_BUS_CONF = """<busconfig>
   <type>system</type>
   <listen>unix:path=/run/dbus/system_bus_socket</listen>
