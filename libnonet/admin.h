@@ -99,6 +99,19 @@ void brokers_closed_lint(const struct settings *s, const struct diag *d);
 /* The files read, in the order read. */
 size_t table_files(const struct table *t, const char *const **ret);
 bool table_is_closed(const struct table *t);
+/* A line's domain and value, for what is written from the table (dbuspolicy.c). */
+enum domain_kind { DOMAIN_ALL = 0, DOMAIN_USER = 1, DOMAIN_UID = 2, DOMAIN_GROUP = 3, DOMAIN_GID = 4 };
+struct table_line {
+        enum domain_kind kind;
+        const char *name;  /* DOMAIN_USER, DOMAIN_GROUP */
+        uint32_t min, max; /* DOMAIN_UID, DOMAIN_GID, inclusive */
+        bool range, broken, exempt, dry_run;
+        uint64_t allow;
+        const char *file;
+        unsigned line;
+};
+/* The i-th line kept, in the order read; false past the last. */
+bool table_line(const struct table *t, size_t i, struct table_line *ret);
 void table_free(struct table *t);
 /* The lines of one file held in memory, named name (for tests and fuzzing). */
 int table_parse_buffer(const char *name, const char *data, size_t size, struct table **ret, const struct diag *d);

@@ -22,7 +22,6 @@
 
 #define UID_VALID_MAX 4294967294UL /* (uid_t) -1 is no uid */
 
-enum domain_kind { DOMAIN_ALL, DOMAIN_USER, DOMAIN_UID, DOMAIN_GROUP, DOMAIN_GID };
 /* Precedence as pam_limits: user or uid beats group or gid beats '*'. */
 enum rank { RANK_ALL, RANK_GROUP, RANK_USER };
 
@@ -557,6 +556,17 @@ size_t table_files(const struct table *t, const char *const **ret) {
 void table_close(struct table *t, const char *why) {
         t->closed = true;
         snprintf(t->why, sizeof(t->why), "%s", why);
+}
+
+bool table_line(const struct table *t, size_t i, struct table_line *ret) {
+        if (i >= t->n_rules)
+                return false;
+        const struct rule *r = &t->rules[i];
+        *ret = (struct table_line) { .kind = r->kind, .name = r->name, .min = r->min, .max = r->max,
+                                     .range = r->range, .broken = r->broken, .exempt = r->exempt,
+                                     .dry_run = r->dry_run, .allow = r->allow, .file = t->files[r->file],
+                                     .line = r->line };
+        return true;
 }
 
 bool table_is_closed(const struct table *t) {

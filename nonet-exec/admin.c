@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "admin.h"
+#include "dbuspolicy.h"
 #include "nonet-exec.h"
 #include "units.h"
 #include "util.h"
@@ -192,6 +193,40 @@ int table_check_config(char **argv, const struct table_files *files) {
         preview_services(&s, t, &d);
         table_free(t);
         return r < 0 || c.errors > 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+/* --write-dbus-policy: the table's D-Bus policy, where dbus-daemon reads it (it reloads on the rename). */
+int table_write_dbus_policy(char **argv, const struct table_files *files, const char *path) {
+        struct diag_ctx c = { 0 };
+        struct diag d = { print_diag, &c };
+        struct admin_paths paths;
+        struct settings s;
+        struct table *t = NULL;
+        char *text = NULL;
+
+        staged_paths(files, &paths);
+        int r = config_load(&paths, &s, &t, &d);
+        if (!t) {
+                say("out of memory");
+                return EXIT_FAILED;
+        }
+        if (r >= 0)
+                r = dbus_policy_make(t, &d, &text);
+        table_free(t);
+        if (r == -EBADMSG || (r < 0 && r != -ENOMEM)) {
+                say("the table cannot be used: nothing written (nonet-exec --check-config says why)");
+                return EXIT_FAILURE;
+        }
+        if (r < 0) {
+                say("out of memory");
+                return EXIT_FAILED;
+        }
+        if (strcmp(path, "-") == 0)
+                fputs(text, stdout);
+        else if ((r = dbus_policy_write(path, text)) < 0)
+                say("cannot write %s: %s", path, strerror(-r));
+        free(text);
+        return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
 struct audit {

@@ -41,6 +41,11 @@ int table_check_config(char **argv, const struct table_files *files) {
         return EXIT_FAILED;
 }
 
+int table_write_dbus_policy(char **argv, const struct table_files *files, const char *path) {
+        hand_over(argv);
+        return EXIT_FAILED;
+}
+
 int table_audit(char **argv, bool json) {
         hand_over(argv);
         return EXIT_FAILED;

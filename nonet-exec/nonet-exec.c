@@ -22,7 +22,8 @@
 #include "nonet-exec.h"
 #include "oci.h"
 
-enum action { ACTION_EXEC, ACTION_STATUS, ACTION_PRINT_FILTER, ACTION_CHECK_CONFIG, ACTION_HELP, ACTION_VERSION };
+enum action { ACTION_EXEC, ACTION_STATUS, ACTION_PRINT_FILTER, ACTION_CHECK_CONFIG, ACTION_HELP, ACTION_VERSION,
+             ACTION_DBUS_POLICY };
 
 struct args {
         struct nonet_policy *policy;
@@ -40,6 +41,7 @@ struct args {
         enum nonet_filter_format format; /* --print-filter=FORMAT */
         const char *base;    /* --base: the profile the OCI one is merged onto */
         enum oci_runtime runtime; /* --runtime: the one the OCI profile is for */
+        const char *dbus_policy; /* --write-dbus-policy: where ("-": standard output) */
         char **command;
         char **argv;         /* as given, for nonet-exec-table */
 };
@@ -65,6 +67,7 @@ static void usage(FILE *f) {
         fputs("Usage: nonet-exec [OPTIONS] [--] COMMAND [ARG]...\n"
               "       nonet-exec --status [--pid=PID | --all] | --print-filter[=oci] [OPTIONS]\n"
               "       nonet-exec --check-config [--table=FILE] [--settings=FILE]\n"
+              "       nonet-exec --write-dbus-policy[=FILE] [--table=FILE] [--settings=FILE]\n"
               "Run COMMAND with the network off: socket() of any family but AF_UNIX is refused,\n"
               "for COMMAND and everything it starts, irreversibly.\n"
               "\n"
@@ -105,6 +108,10 @@ static void usage(FILE *f) {
               "      --table=FILE                with --check-config or --user: this table instead of\n"
               "                                  " NONET_ETC_DIR "/nonet.conf (a staged copy, pam_nonet's conf=)\n"
               "      --settings=FILE             with --check-config or --user: this settings file alone\n"
+              "      --write-dbus-policy[=FILE]  write the system bus's policy the table gives (its\n"
+              "                                  brokers denied to restricted users and groups) to\n"
+              "                                  FILE (\"-\": standard output), by default\n"
+              "                                  /etc/dbus-1/system.d/nonet.conf\n"
               "      --status                    report what restricts this process (key: value lines);\n"
               "                                  exit 0 if its network is off, 1 if on, 2 if unknown\n"
               "      --pid=PID                   with --status: of process PID (its filters: as root)\n"
@@ -249,6 +256,15 @@ static int parse_option(int c, const char *arg, struct args *a) {
                 a->action = c == 'c' ? ACTION_CHECK_CONFIG : c == 's' ? ACTION_STATUS : ACTION_PRINT_FILTER;
                 a->actions++;
                 return 0;
+        case 'W':
+                a->dbus_policy = arg ? arg : "/etc/dbus-1/system.d/nonet.conf";
+                if (!*a->dbus_policy) {
+                        say("--write-dbus-policy needs a file, or none");
+                        return -EINVAL;
+                }
+                a->action = ACTION_DBUS_POLICY;
+                a->actions++;
+                return 0;
         case 'B':
                 if (!*arg) {
                         say("--base needs a file");
@@ -313,6 +329,7 @@ static int parse_args(int argc, char **argv, struct args *a) {
                 { "print-filter", optional_argument, NULL, 'p' },
                 { "base", required_argument, NULL, 'B' },
                 { "runtime", required_argument, NULL, 'R' },
+                { "write-dbus-policy", optional_argument, NULL, 'W' },
                 { "verbose", no_argument, NULL, 'v' },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, 'V' },
@@ -339,14 +356,16 @@ static int parse_args(int argc, char **argv, struct args *a) {
 /* Every combination that would leave one half unread is refused, as one line. */
 static int check_combination(const struct args *a) {
         static const char *const names[] = { [ACTION_STATUS] = "--status", [ACTION_PRINT_FILTER] = "--print-filter",
-                                             [ACTION_CHECK_CONFIG] = "--check-config" };
+                                             [ACTION_CHECK_CONFIG] = "--check-config",
+                                             [ACTION_DBUS_POLICY] = "--write-dbus-policy" };
         bool files = a->files.table || a->files.settings;
         const char *what = (size_t) a->action < sizeof(names) / sizeof(names[0]) ? names[a->action] : NULL;
 
         if (a->action == ACTION_HELP || a->action == ACTION_VERSION)
                 return 0;
         if (a->actions > 1)
-                return refuse("--status, --print-filter and --check-config are each a command of their own: give one");
+                return refuse("--status, --print-filter, --check-config and --write-dbus-policy are each a command of "
+                              "their own: give one");
         if ((a->pid || a->all || a->json) && a->action != ACTION_STATUS)
                 return refuse("--pid, --all and --json go with --status");
         if (a->pid && a->all)
@@ -369,8 +388,11 @@ static int check_combination(const struct args *a) {
                 return refuse("--runtime goes with --print-filter=oci");
         if (a->action == ACTION_PRINT_FILTER && a->format == NONET_FILTER_OCI && (a->trace || a->verbose))
                 return refuse("--print-filter=oci writes a profile: it takes no --trace or --verbose");
-        if (files && a->action != ACTION_CHECK_CONFIG && !a->user)
-                return refuse("--table and --settings go with --check-config or --user");
+        if (a->action == ACTION_DBUS_POLICY && (a->policy_options || a->user || a->verbose || a->trace))
+                return refuse("--write-dbus-policy writes the table's policy: it takes no policy options, --user, "
+                              "--trace or --verbose");
+        if (files && a->action != ACTION_CHECK_CONFIG && a->action != ACTION_DBUS_POLICY && !a->user)
+                return refuse("--table and --settings go with --check-config, --write-dbus-policy or --user");
         return 0;
 }
 
@@ -966,6 +988,8 @@ static int act(struct args *a) {
                 return a->user ? print_user_filter(a) : print_filter(a);
         case ACTION_CHECK_CONFIG:
                 return table_check_config(a->argv, &a->files);
+        case ACTION_DBUS_POLICY:
+                return table_write_dbus_policy(a->argv, &a->files, a->dbus_policy);
         case ACTION_EXEC:
                 break;
         }

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The system bus's brokers closed to the table's restricted users and groups: a dbus-daemon drop-in. */
+
+#include "admin.h"
+
+#define DBUS_POLICY_PATH "/etc/dbus-1/system.d/nonet.conf"
+
+/* The drop-in the table gives (malloc'd text): for each user and group whose network it turns off, a
+ * <policy> denying the system bus's names that use the network for a caller. What D-Bus cannot name
+ * ('*', uid and gid ranges) and exemptions a group's denial overrides are warnings. -EBADMSG for an
+ * unusable table. */
+int dbus_policy_make(const struct table *t, const struct diag *d, char **ret);
+/* Whether DBUS_POLICY_PATH under root ("" or NULL: this machine's) is what the table gives; a
+ * warning naming the command that rewrites it if not. 1 if it warned. */
+int dbus_policy_lint(const struct table *t, const char *root, const struct diag *d);
+/* text at path, atomically (a temporary file renamed over it), mode 0644. */
+int dbus_policy_write(const char *path, const char *text);
