@@ -1,0 +1,292 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""The system bus's brokers (issue 38), with the real daemons: a dbus-daemon with Debian's system
+configuration, avahi-daemon and cupsd, started by the test in a private root (privroot.py) and a
+network namespace of its own with only lo, where the loggers listen (a DNS server on 127.0.0.1:53,
+an IPP printer on 127.0.0.1:8631): nothing leaves the machine. A user the table restricts (group
+nnlab), under nonet-exec: each broker reaches the logger with the brokers open; the D-Bus policy
+nonet-exec --write-dbus-policy writes closes the bus's names, beside a control with the daemon
+stopped (nothing received) and a user the table leaves alone (still answered)."""
+
+import ctypes
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+import privroot  # noqa: E402
+
+privroot.reexec_in_namespace()
+
+from nonettest import IN_CI, Programs, Skip, check, check_eq, main, run, test  # noqa: E402
+
+# A network namespace of the test's own: lo alone, where the loggers are the far side
+if ctypes.CDLL(None, use_errno=True).unshare(0x40000000) != 0:  # CLONE_NEWNET
+    raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNET)")
+subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+
+R = privroot.PrivateRoot()
+P = Programs()
+E = P.nonet_exec
+POLICY = "/etc/dbus-1/system.d/nonet.conf"
+
+for d in ("/etc/dbus-1/system.d", "/var/spool/cups", "/var/cache/cups", "/var/lib/avahi-autoipd"):
+    if os.path.isdir(d) and d != "/etc/dbus-1/system.d":
+        privroot.sh("mount", "-t", "tmpfs", "-o", "mode=0755", "tmpfs", d)
+if os.path.exists(POLICY):
+    os.unlink(POLICY)  # the copy's, if this machine has one: the test writes its own
+R.add_user("nnstudent", groups=["nnlab"])
+R.add_user("nnother")
+R.write("/etc/security/nonet.conf", "@nnlab hard network off\n")
+R.write("/etc/resolv.conf", "nameserver 127.0.0.1\noptions timeout:1 attempts:1\n")
+
+
+def need(program, package):
+    if shutil.which(program):
+        return
+    if IN_CI:
+        raise AssertionError(f"{program} is not installed in CI (tools/install-deps installs {package})")
+    raise Skip(f"{program} is not installed (tools/install-deps installs {package})")
+
+
+def as_login(user, cmd):
+    """cmd as user with the groups NSS gives them, as a login has them."""
+    return ["setpriv", f"--reuid={user}", f"--regid={user}", "--init-groups", "--"] + list(cmd)
+
+
+def die_with_parent():
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+class Daemon:
+    """A daemon of the test's, in the foreground, stopped by its pid however the test ends."""
+    running = []
+
+    def __init__(self, cmd, ready):
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                     preexec_fn=die_with_parent)
+        Daemon.running.append(self)
+        for _ in range(200):
+            if ready() or self.proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        check(self.proc.poll() is None and ready(), f"{cmd[0]} is up")
+
+    def stop(self):
+        if self in Daemon.running:
+            Daemon.running.remove(self)
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+class DnsLogger:
+    """A DNS server on 127.0.0.1:53 of the test's network namespace, or with mdns an mDNS listener on
+    lo (224.0.0.251:5353, beside avahi's own socket): logs each name asked, answers nothing (the
+    query leaving is the leak)."""
+
+    def __init__(self, mdns=False):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        if mdns:
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            self.sock.bind(("", 5353))
+            self.sock.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP,
+                                 socket.inet_aton("224.0.0.251") + socket.inet_aton("127.0.0.1"))
+        else:
+            self.sock.bind(("127.0.0.1", 53))
+        self.names = []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                query = self.sock.recv(512)
+            except OSError:
+                return
+            labels, i = [], 12
+            while i < len(query) and query[i]:
+                labels.append(query[i + 1:i + 1 + query[i]].decode(errors="replace"))
+                i += 1 + query[i]
+            self.names.append(".".join(labels))
+
+    def got(self, name, wait=3.0):
+        end = time.monotonic() + wait
+        while time.monotonic() < end:
+            if name in self.names:
+                return True
+            time.sleep(0.05)
+        return name in self.names
+
+
+DNS = DnsLogger()
+MDNS = DnsLogger(mdns=True)
+
+
+def system_bus():
+    os.makedirs("/run/dbus", exist_ok=True)
+    return Daemon(["dbus-daemon", "--system", "--nofork", "--nopidfile"],
+                  lambda: os.path.exists("/run/dbus/system_bus_socket"))
+
+
+def bus_names(user):
+    r = run(as_login(user, ["dbus-send", "--system", "--print-reply", "--dest=org.freedesktop.DBus", "/",
+                            "org.freedesktop.DBus.ListNames"]))
+    return r.returncode, r.stdout
+
+
+@test
+def the_table_gives_the_policy():
+    R.write("/etc/security/nonet.conf", "@nnlab hard network off\nbob - network off\n:1234 hard network off\n"
+            "carol - network inet\ndave hard network log\n* hard network off\n1000:2000 - network off\n"
+            "erin - network netlink\n")
+    r = run([E, "--write-dbus-policy=-"])
+    check_eq(r.returncode, 0, r.stderr)
+    policies = re.findall(r'<policy (\w+)="([^"]*)">', r.stdout)
+    check_eq(policies, [("group", "nnlab"), ("user", "bob"), ("user", "1234"), ("user", "erin")],
+             "a policy for each user and group whose network is off; none for inet kept, a dry run, '*' or a "
+             "range")
+    for name in ("org.freedesktop.resolve1", "org.freedesktop.Avahi", "org.freedesktop.NetworkManager",
+                 "org.freedesktop.PackageKit"):
+        check_eq(r.stdout.count(f'<deny send_destination="{name}"/>'), 4, name + " denied in each")
+    check("nonet.conf:6: '*' is not in the D-Bus policy" in r.stderr, r.stderr)
+    check("nonet.conf:7: a uid range (1000:2000) is not in the D-Bus policy" in r.stderr, r.stderr)
+    check("nonet.conf:4: this user keeps the network, but a restricted group's D-Bus policy" in r.stderr, r.stderr)
+    # kept true: check-config says it is missing, then nothing, then that it differs
+    R.write("/etc/security/nonet.conf", "@nnlab hard network off\n")
+    said = run([E, "--check-config"], timeout=120).stderr
+    check(f"warning: broker: no D-Bus policy ({POLICY})" in said and "nonet-exec --write-dbus-policy" in said, said)
+    r = run([E, "--write-dbus-policy"])
+    check_eq((r.returncode, r.stderr), (0, ""), "written where dbus-daemon reads it")
+    check_eq(oct(os.stat(POLICY).st_mode & 0o777), "0o644", "readable by dbus-daemon")
+    said = run([E, "--check-config"], timeout=120).stderr
+    check("no D-Bus policy" not in said and "not what the table gives" not in said, "as the table gives it: " + said)
+    R.write("/etc/security/nonet.conf", "@nnlab hard network off\nnnother hard network off\n")
+    said = run([E, "--check-config"], timeout=120).stderr
+    check(f"warning: broker: {POLICY} is not what the table gives" in said and "--write-dbus-policy" in said, said)
+    R.write("/etc/security/nonet.conf", "@nnlab hard network off\n")
+    os.unlink(POLICY)
+
+
+AVAHI_CONF = "[server]\nuse-ipv6=no\nenable-dbus=yes\n[wide-area]\nenable-wide-area=yes\n" \
+             "[publish]\ndisable-publishing=yes\n"
+
+
+def avahi_resolve(user, name):
+    """avahi-resolve over the system bus under nonet-exec as user: its result."""
+    return run(as_login(user, [E, "timeout", "5", "avahi-resolve", "-n", name]), timeout=30)
+
+
+def avahi_socket(user, name):
+    """avahi's own socket, as nss-mdns asks it, under nonet-exec as user."""
+    code = ("import socket,sys; s=socket.socket(socket.AF_UNIX); s.settimeout(4); "
+            "s.connect('/run/avahi-daemon/socket'); s.sendall(b'RESOLVE-HOSTNAME-IPV4 ' + sys.argv[1].encode() + "
+            "b'\\n'); print(s.recv(256))")
+    return run(as_login(user, [E, "timeout", "5", "/usr/bin/python3", "-c", code, name]), timeout=30)
+
+
+@test
+def avahi_on_the_system_bus():
+    need("avahi-daemon", "avahi-daemon")
+    need("avahi-resolve", "avahi-utils")
+    R.write("/etc/avahi/avahi-daemon.conf", AVAHI_CONF)
+    dns = DNS
+    dns.names.clear()
+    bus = system_bus()
+    try:
+        # the control: avahi stopped, nothing received; the restricted process's own DNS is refused
+        avahi_resolve("nnstudent", "control.exfil.test")
+        avahi_socket("nnstudent", "control-exfil.local")
+        run(as_login("nnstudent", [E, "getent", "ahostsv4", "own.exfil.test"]))
+        check_eq(dns.names + MDNS.names, [], "nothing received without avahi")
+        avahi = Daemon(["avahi-daemon", "--no-chroot", "--no-rlimits", "-f", "/etc/avahi/avahi-daemon.conf"],
+                       lambda: "org.freedesktop.Avahi" in bus_names("root")[1])
+        try:
+            # open: the bus's broker sends the name as unicast DNS (wide-area) for a restricted user
+            avahi_resolve("nnstudent", "open.exfil.test")
+            check(dns.got("open.exfil.test"), f"the name left through avahi over D-Bus: {dns.names}")
+            # closed: the table's policy, written where the bus reads it (it reloads on the rename)
+            check_eq(run([E, "--write-dbus-policy"]).returncode, 0, "policy written")
+            check("Reloaded configuration" in R.syslog() and "Error in file" not in R.syslog(),
+                  "dbus-daemon read it: " + R.syslog())
+            for _ in range(100):
+                if "AccessDenied" in run(as_login("nnstudent", ["dbus-send", "--system", "--print-reply",
+                                                                "--dest=org.freedesktop.Avahi", "/",
+                                                                "org.freedesktop.DBus.Peer.Ping"])).stderr:
+                    break
+                time.sleep(0.1)
+            r = avahi_resolve("nnstudent", "closed.exfil.test")
+            check(r.returncode != 0, "avahi-resolve fails for the restricted user: " + r.stdout + r.stderr)
+            check(not dns.got("closed.exfil.test", wait=2), f"nothing left with the policy: {dns.names}")
+            # nor through avahi's unique name, which dbus-daemon judges by the names it owns
+            owner = run(as_login("nnstudent", ["dbus-send", "--system", "--print-reply",
+                                               "--dest=org.freedesktop.DBus", "/",
+                                               "org.freedesktop.DBus.GetNameOwner",
+                                               "string:org.freedesktop.Avahi"])).stdout
+            unique = re.search(r'string "(:[0-9.]+)"', owner)
+            check(unique is not None, "the bus itself still answers the restricted user: " + owner)
+            r = run(as_login("nnstudent", ["dbus-send", "--system", "--print-reply", f"--dest={unique.group(1)}",
+                                           "/", "org.freedesktop.DBus.Peer.Ping"]))
+            check(r.returncode != 0 and "AccessDenied" in r.stderr, "its unique name refused too: " + r.stderr)
+            # a user the table leaves alone, under nonet-exec too: avahi still answers them
+            avahi_resolve("nnother", "other.exfil.test")
+            check(dns.got("other.exfil.test"), f"the policy names only the table's users: {dns.names}")
+            code, names = bus_names("nnstudent")
+            check(code == 0 and "org.freedesktop.Avahi" in names, "the bus stays for the restricted user")
+            # avahi's own socket: no D-Bus policy closes it (nonet-exec --unix=listed, or a mask, does)
+            avahi_socket("nnstudent", "socket-exfil.local")
+            check(MDNS.got("socket-exfil.local"), f"avahi's socket still sends mDNS for the restricted user: "
+                                                  f"{MDNS.names}")
+        finally:
+            avahi.stop()
+            if os.path.exists(POLICY):
+                os.unlink(POLICY)
+    finally:
+        bus.stop()
+
+
+@test
+def a_daemons_group_allow_is_said():
+    """avahi-dbus.conf allows group netdev: group policies apply in no set order, so a restricted user
+    in netdev can get avahi back; check-config says so (measured below)."""
+    need("avahi-daemon", "avahi-daemon")
+    if not os.path.exists("/usr/share/dbus-1/system.d/avahi-dbus.conf"):
+        raise AssertionError("avahi-daemon without its D-Bus policy")
+    subprocess.run(["groupadd", "-f", "netdev"], check=True)
+    subprocess.run(["groupadd", "-g", "90", "nnlow"], check=True)
+    R.add_user("nnlowuser", groups=["nnlow", "netdev"])
+    R.write("/etc/security/nonet.conf", "@nnlab hard network off\n@nnlow hard network off\n")
+    run([E, "--write-dbus-policy"])
+    said = run([E, "--check-config"], timeout=120).stderr
+    check("allows org.freedesktop.Avahi to group netdev: a restricted user in netdev may reach it" in said, said)
+    dns = DNS
+    dns.names.clear()
+    bus = system_bus()
+    try:
+        avahi = Daemon(["avahi-daemon", "--no-chroot", "--no-rlimits", "-f", "/etc/avahi/avahi-daemon.conf"],
+                       lambda: "org.freedesktop.Avahi" in bus_names("root")[1])
+        try:
+            avahi_resolve("nnlowuser", "netdev.exfil.test")
+            check(dns.got("netdev.exfil.test"), f"the residual the warning names, measured: {dns.names}")
+        finally:
+            avahi.stop()
+    finally:
+        bus.stop()
+        os.unlink(POLICY)
+        R.write("/etc/security/nonet.conf", "@nnlab hard network off\n")
+
+
+def cleanup():
+    for d in list(Daemon.running):
+        d.stop()
+
+
+main(cleanup, P.cleanup, R.cleanup)
