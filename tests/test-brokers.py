@@ -342,7 +342,7 @@ NOBODY_DIR = f"/run/user/{NOBODY[0]}"
 
 
 def need(program, package):
-    if not shutil.which(program):
+    if not shutil.which(program) and not os.access(program, os.X_OK):
         if IN_CI:
             raise AssertionError(f"{program} is not installed in CI (tools/install-deps installs {package})")
         raise Skip(f"{program} is not installed ({package})")
@@ -540,6 +540,61 @@ def ours(gnupghome):
         except OSError:
             pass
     return pids
+
+
+CUPSD_CONF = """Listen /run/cups/cups.sock
+WebInterface no
+<Location />
+  Order allow,deny
+  Allow all
+</Location>
+<Policy default>
+  <Limit All>
+    Order deny,allow
+  </Limit>
+</Policy>
+"""
+
+
+@test
+def brokers_closed_cupsd_prints_nothing_to_the_network():
+    for program in ("cupsd", "lpadmin", "lp"):
+        need(program, "cups-daemon, cups-client")
+    need("/usr/lib/cups/backend/ipp", "cups-daemon")
+    state = P.writable("cups")
+    for d in ("/run/cups", state + "/spool/tmp", state + "/cache"):
+        os.makedirs(d, exist_ok=True)
+    R.write("/etc/cups/cupsd.conf", CUPSD_CONF)
+    R.write("/etc/cups/cups-files.conf", f"SystemGroup root\nRequestRoot {state}/spool\nTempDir {state}/spool/tmp\n"
+            f"CacheDir {state}/cache\nStateDir /run/cups\nErrorLog {state}/error_log\nAccessLog {state}/access_log\n"
+            f"PageLog {state}/page_log\n")
+    R.write("/etc/cups/printers.conf", "", mode=0o600)
+    document = P.writable("document.txt")
+    with open(document, "w") as f:
+        f.write("a secret document\n")
+    os.chmod(document, 0o644)
+    http = HttpLogger()
+    cupsd = daemon(["cupsd", "-f"], lambda: os.path.exists(CUPS))
+    try:
+        # an administrator's queue whose device is on the network (a logger on 127.0.0.1)
+        r = run(["lpadmin", "-p", "netprn", "-E", "-v", f"ipp://127.0.0.1:{http.port}/ipp/print", "-m", "raw",
+                 "-o", "printer-error-policy=abort-job"])
+        check_eq(r.returncode, 0, "the queue: " + r.stderr)
+        for brokers, leaves in (("open", True), ("closed", False)):
+            r = run(as_user([E, f"--brokers={brokers}", "lp", "-d", "netprn", document]))
+            check_eq(r.returncode == 0, leaves, f"{brokers}: lp: {r.stdout} {r.stderr}")
+            for _ in range(100 if leaves else 30):
+                if http.requests:
+                    break
+                time.sleep(0.1)
+            check_eq(bool(http.requests), leaves, f"{brokers}: the job left through cupsd: {http.requests}")
+            http.requests.clear()
+        check("lp: Error" in r.stderr, "closed: lp says so: " + r.stderr)
+    finally:
+        cupsd.kill()
+        cupsd.wait()
+        http.close()
+        remove("/run/cups", "/etc/cups/printers.conf")
 
 
 SYSTEM_BUS_CONF = """<busconfig>
