@@ -19,7 +19,6 @@
 
 #include "calls.h"
 #include "internal.h"
-#include "oci.h"
 #include "util.h"
 
 int seccomp_available(void) {
@@ -59,7 +58,7 @@ static uint32_t family_action(const struct nonet_policy *p, int f, enum family_a
         return f == AF_NETLINK && family == FAMILY_IN_REGISTER ? refusal(p, EAFNOSUPPORT) : refusal(p, p->error);
 }
 
-/* Where rules go: libseccomp's context, or a seccomp profile being written (oci.c). */
+/* Where rules go: libseccomp's context, or a seccomp profile being written (oci.c, through filter_rules()). */
 struct rule_sink {
         scmp_filter_ctx ctx;
         filter_rule_fn add;
@@ -379,15 +378,11 @@ int filter_program(const struct nonet_policy *policy, bool ptrace_scoped, struct
         return r;
 }
 
-int nonet_filter_export(const struct nonet_policy *policy, enum nonet_filter_format format, int fd) {
+int filter_export(const struct nonet_policy *policy, bool bpf, int fd) {
         struct nonet_result r = { 0 };
         struct plan pl;
         scmp_filter_ctx ctx;
 
-        if ((unsigned) format >= _NONET_FILTER_MAX)
-                return -EINVAL;
-        if (format == NONET_FILTER_OCI)
-                return oci_export(policy, fd);
         int e = plan_make(policy, landlock_abi(), &pl, &r);
         if (e < 0 && r.failed == NONET_LAYER_POLICY)
                 return e;
@@ -395,7 +390,7 @@ int nonet_filter_export(const struct nonet_policy *policy, enum nonet_filter_for
         e = filter_build(&pl.policy, pl.rows & NONET_ROW_SCOPED, &ctx);
         if (e < 0)
                 return e;
-        e = format == NONET_FILTER_BPF ? seccomp_export_bpf(ctx, fd) : seccomp_export_pfc(ctx, fd);
+        e = bpf ? seccomp_export_bpf(ctx, fd) : seccomp_export_pfc(ctx, fd);
         seccomp_release(ctx);
         return e;
 }

@@ -28,6 +28,8 @@ int refusal_errno(const struct nonet_policy *p, uint32_t arch, int nr, uint64_t 
 struct sock_filter;
 int filter_program(const struct nonet_policy *p, bool ptrace_scoped, struct sock_filter **ret, size_t *ret_n);
 int filter_context_program(scmp_filter_ctx ctx, struct sock_filter **ret, size_t *ret_n);
+/* The filter as nonet_restrict() would load it here, written to fd: BPF, or libseccomp's pseudo code. */
+int filter_export(const struct nonet_policy *p, bool bpf, int fd);
 /* The filter of filter_build() compiled at build time, for the default families and errno
  * (refusals logged or not: a flag at load time); else NULL. */
 struct sock_fprog;
