@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * fake-kernel [--no-seccomp] [--no-landlock|--landlock-disabled] -- COMMAND...
+ * fake-kernel [--no-seccomp] [--no-landlock|--landlock-disabled] [--no-userns] [--no-mountns] -- COMMAND...
  * Run COMMAND as on a kernel without seccomp filters or without Landlock,
  * by making those system calls fail as such a kernel's would.
  */
@@ -49,11 +49,15 @@ int main(int argc, char **argv) {
                         /* As kernel.unprivileged_userns_clone=0: a new user namespace is EPERM. */
                         r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(unshare), 1,
                                              SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_NEWUSER, CLONE_NEWUSER));
+                else if (strcmp(argv[i], "--no-mountns") == 0)
+                        /* As a container that refuses mount namespaces (seccomp, or no CAP_SYS_ADMIN): EPERM. */
+                        r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(unshare), 1,
+                                             SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_NEWNS, CLONE_NEWNS));
                 else
                         break;
         }
         if (r < 0 || i >= argc) {
-                fprintf(stderr, "usage: fake-kernel [--no-seccomp] [--no-landlock|--landlock-disabled] [--no-userns] -- COMMAND...\n");
+                fprintf(stderr, "usage: fake-kernel [--no-seccomp] [--no-landlock|--landlock-disabled] [--no-userns] [--no-mountns] -- COMMAND...\n");
                 return 2;
         }
         r = seccomp_load(ctx);

@@ -683,9 +683,9 @@ def brokers_closed_fails_closed_where_it_cannot_be_made():
 PAM_STACK = None
 
 
-def pam_login(user, *cmd):
-    """A login through libpam with the built pam_nonet.so (account and session), then cmd as user
-    in the process the session restricted."""
+def pam_login(user, *cmd, service="nonet-test", fake=()):
+    """A login through libpam with the built pam_nonet.so (account and session; the session alone
+    for service nonet-session), then cmd as user in the process the session restricted."""
     global PAM_STACK
     if PAM_STACK is None:
         module = privroot.pam_module(P)
@@ -693,9 +693,12 @@ def pam_login(user, *cmd):
         PAM_STACK = P.path("pam.d")
         R.write(os.path.join(PAM_STACK, "nonet-test"), f"account required {module} debug\n"
                 f"session required pam_permit.so\nsession required {module} debug\n")
+        R.write(os.path.join(PAM_STACK, "nonet-session"), "account required pam_permit.so\n"
+                f"session required {module} debug\n")
     pw = pwd.getpwnam(user)
-    return run([P.path("pam-session"), "nonet-test", user, PAM_STACK, "setpriv", f"--reuid={pw.pw_uid}",
-                f"--regid={pw.pw_gid}", "--init-groups", "--"] + list(cmd), timeout=60)
+    argv = [P.path("pam-session"), service, user, PAM_STACK, "setpriv", f"--reuid={pw.pw_uid}",
+            f"--regid={pw.pw_gid}", "--init-groups", "--"] + list(cmd)
+    return run(([P.fake_kernel] + list(fake) + ["--"] if fake else []) + argv, timeout=60)
 
 
 @test
@@ -724,6 +727,19 @@ def brokers_closed_through_a_pam_login():
             r = pam_login("nn-brk", PYTHON, CONNECT_PY, run_dir + "/bus")
             check_eq(r.stdout.split("\n")[2], "connected" if reached else "Connection refused",
                      f"Brokers={brokers}: the user's session bus: " + r.stdout)
+        # where no mount namespace can be made (a container that refuses them), closed fails closed:
+        # the account stage refuses the login, the session stage the session, each logged
+        r = pam_login("nn-brk", "true", fake=("--no-mountns", "--no-userns"))
+        check("account: Permission denied" in r.stdout and "Login refused" in r.stdout, r.stdout + r.stderr)
+        r = pam_login("nn-brk", "true", service="nonet-session", fake=("--no-mountns", "--no-userns"))
+        check_eq(r.returncode, 3, "the session refused: " + r.stdout + r.stderr)
+        check("cannot turn the network off for user nn-brk" in R.syslog() and
+              "closing the brokers needs a mount namespace" in R.syslog(), R.syslog()[-600:])
+        # the control: open needs no namespace, and logs in there
+        R.write("/etc/security/nonet-settings.conf", "Brokers=open\n")
+        r = pam_login("nn-brk", "true", fake=("--no-mountns", "--no-userns"))
+        check_eq(r.returncode, 0, "open: " + r.stdout + r.stderr)
+        R.write("/etc/security/nonet-settings.conf", "Brokers=closed\n")
         # check-config says what closed masks, beside open, which says nothing of it
         r = run([E, "--check-config"], timeout=120)
         check("Brokers=closed: each restricted session's mount namespace masks /run/nscd/," in r.stderr and
