@@ -14,6 +14,7 @@ import re
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import threading
@@ -180,17 +181,17 @@ AVAHI_CONF = "[server]\nuse-ipv6=no\nenable-dbus=yes\n[wide-area]\nenable-wide-a
              "[publish]\ndisable-publishing=yes\n"
 
 
-def avahi_resolve(user, name):
+def avahi_resolve(user, name, options=()):
     """avahi-resolve over the system bus under nonet-exec as user: its result."""
-    return run(as_login(user, [E, "timeout", "5", "avahi-resolve", "-n", name]), timeout=30)
+    return run(as_login(user, [E, *options, "timeout", "5", "avahi-resolve", "-n", name]), timeout=30)
 
 
-def avahi_socket(user, name):
+def avahi_socket(user, name, options=()):
     """avahi's own socket, as nss-mdns asks it, under nonet-exec as user."""
     code = ("import socket,sys; s=socket.socket(socket.AF_UNIX); s.settimeout(4); "
             "s.connect('/run/avahi-daemon/socket'); s.sendall(b'RESOLVE-HOSTNAME-IPV4 ' + sys.argv[1].encode() + "
             "b'\\n'); print(s.recv(256))")
-    return run(as_login(user, [E, "timeout", "5", "/usr/bin/python3", "-c", code, name]), timeout=30)
+    return run(as_login(user, [E, *options, "timeout", "5", "/usr/bin/python3", "-c", code, name]), timeout=30)
 
 
 @test
@@ -213,6 +214,9 @@ def avahi_on_the_system_bus():
             # open: the bus's broker sends the name as unicast DNS (wide-area) for a restricted user
             avahi_resolve("nnstudent", "open.exfil.test")
             check(dns.got("open.exfil.test"), f"the name left through avahi over D-Bus: {dns.names}")
+            # --brokers=closed keeps the system bus (logind, polkit): its names stay open without the policy
+            avahi_resolve("nnstudent", "masked.exfil.test", ["--brokers=closed"])
+            check(dns.got("masked.exfil.test"), f"the bus's names are not masked: {dns.names}")
             # closed: the table's policy, written where the bus reads it (it reloads on the rename)
             check_eq(run([E, "--write-dbus-policy"]).returncode, 0, "policy written")
             check("Reloaded configuration" in R.syslog() and "Error in file" not in R.syslog(),
@@ -241,10 +245,12 @@ def avahi_on_the_system_bus():
             check(dns.got("other.exfil.test"), f"the policy names only the table's users: {dns.names}")
             code, names = bus_names("nnstudent")
             check(code == 0 and "org.freedesktop.Avahi" in names, "the bus stays for the restricted user")
-            # avahi's own socket: no D-Bus policy closes it (nonet-exec --unix=listed, or a mask, does)
+            # avahi's own socket: no D-Bus policy closes it; --brokers=closed masks it
             avahi_socket("nnstudent", "socket-exfil.local")
             check(MDNS.got("socket-exfil.local"), f"avahi's socket still sends mDNS for the restricted user: "
                                                   f"{MDNS.names}")
+            avahi_socket("nnstudent", "masked-exfil.local", ["--brokers=closed"])
+            check(not MDNS.got("masked-exfil.local", wait=2), f"nothing with --brokers=closed: {MDNS.names}")
         finally:
             avahi.stop()
             if os.path.exists(POLICY):
@@ -282,6 +288,134 @@ def a_daemons_group_allow_is_said():
         bus.stop()
         os.unlink(POLICY)
         R.write("/etc/security/nonet.conf", "@nnlab hard network off\n")
+
+
+class IppLogger:
+    """An IPP printer on 127.0.0.1:8631 of the test's network namespace: answers each request
+    successful-ok (the printer idle, a job completed) and keeps the bodies, where a document's bytes
+    arrive."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 8631))
+        self.sock.listen(16)
+        self.bodies = []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                c = self.sock.accept()[0]
+            except OSError:
+                return
+            threading.Thread(target=self._handle, args=(c,), daemon=True).start()
+
+    @staticmethod
+    def _attr(tag, name, value):
+        return bytes([tag]) + struct.pack(">H", len(name)) + name.encode() + struct.pack(">H", len(value)) + value
+
+    def _handle(self, c):
+        f = c.makefile("rb")
+        try:
+            while f.readline():
+                headers = {}
+                for h in iter(f.readline, b""):
+                    if h in (b"\r\n", b"\n"):
+                        break
+                    k, _, v = h.decode().partition(":")
+                    headers[k.strip().lower()] = v.strip()
+                body = b""
+                if headers.get("transfer-encoding") == "chunked":
+                    for n in iter(lambda: int(f.readline().strip() or b"0", 16), 0):
+                        body += f.read(n)
+                        f.readline()
+                    f.readline()
+                else:
+                    body = f.read(int(headers.get("content-length", 0)))
+                self.bodies.append(body)
+                c.sendall(self._response(body))
+        except (OSError, ValueError):
+            pass
+        finally:
+            c.close()
+
+    def _response(self, body):
+        op = struct.unpack(">H", body[2:4])[0] if len(body) >= 8 else 0
+        a, i = self._attr, lambda v: struct.pack(">i", v)
+        resp = b"\x02\x00\x00\x00" + (body[4:8] if len(body) >= 8 else b"\0\0\0\1") + b"\x01" + \
+            a(0x47, "attributes-charset", b"utf-8") + a(0x48, "attributes-natural-language", b"en")
+        if op == 0x0b:  # Get-Printer-Attributes: idle, accepting, Print-Job among its operations
+            resp += b"\x04" + a(0x23, "printer-state", i(3)) + a(0x22, "printer-is-accepting-jobs", b"\x01") + \
+                a(0x49, "document-format-supported", b"application/octet-stream") + \
+                a(0x23, "operations-supported", i(2)) + a(0x23, "", i(4)) + a(0x23, "", i(9)) + a(0x23, "", i(0x0b))
+        elif op in (2, 9):  # Print-Job, Get-Job-Attributes: job 7, completed
+            resp += b"\x02" + a(0x21, "job-id", i(7)) + a(0x23, "job-state", i(9))
+        resp += b"\x03"
+        return b"HTTP/1.1 200 OK\r\nContent-Type: application/ipp\r\nContent-Length: %d\r\n\r\n" % len(resp) + resp
+
+    def got(self, data, wait=15.0):
+        end = time.monotonic() + wait
+        while time.monotonic() < end and not any(data in b for b in self.bodies):
+            time.sleep(0.1)
+        return any(data in b for b in self.bodies)
+
+
+def cupsd():
+    for d in ("/var/spool/cups/tmp", "/var/log/cups", "/run/cups"):
+        os.makedirs(d, exist_ok=True)
+    # printers.conf written at once, not within 30 s: check-config reads the queues from it
+    with open("/etc/cups/cupsd.conf") as f:
+        conf = f.read()
+    if "DirtyCleanInterval 0" not in conf:
+        R.write("/etc/cups/cupsd.conf", conf + "DirtyCleanInterval 0\n")
+    return Daemon(["/usr/sbin/cupsd", "-f"], lambda: os.path.exists("/run/cups/cups.sock"))
+
+
+def print_under_nonet(user, secret, options=()):
+    """lp -d netprn of a file holding secret, under nonet-exec as user: lp's result."""
+    doc = P.path(secret + ".txt")
+    R.write(doc, secret + "\n")
+    return run(as_login(user, [E, *options, "lp", "-d", "netprn", "-o", "raw", doc]), timeout=30)
+
+
+@test
+def cupsd_prints_to_the_network():
+    need("cupsd", "cups-daemon")
+    need("lp", "cups-client")
+    printer = IppLogger()
+    try:
+        # the control: cupsd stopped, nothing printed; the restricted process's own TCP is refused
+        r = print_under_nonet("nnstudent", "CONTROL-STOPPED")
+        check(r.returncode != 0, "lp fails without cupsd: " + r.stdout + r.stderr)
+        daemon = cupsd()
+        try:
+            r = run(["lpadmin", "-p", "netprn", "-E", "-v", "ipp://127.0.0.1:8631/ipp/print", "-m", "raw"])
+            check_eq(r.returncode, 0, "an administrator's ipp:// queue: " + r.stderr)
+            # open: the document's bytes arrive at the printer for a restricted user under nonet-exec
+            r = print_under_nonet("nnstudent", "SECRET-OPEN")
+            check(r.returncode == 0 and printer.got(b"SECRET-OPEN"), "the bytes left through cupsd: " + r.stderr)
+            said = run([E, "--check-config"], timeout=120).stderr
+            check("broker: cupsd (/run/cups/cups.sock) sends what a restricted session prints on queue netprn" in said,
+                  said)
+            # closed: --brokers=closed masks cupsd's socket (and lp's fallback, TCP to localhost:631, is refused)
+            r = print_under_nonet("nnstudent", "SECRET-MASKED", ["--brokers=closed"])
+            check(r.returncode != 0 and not printer.got(b"SECRET-MASKED", wait=3),
+                  "nothing with --brokers=closed: " + r.stdout + r.stderr)
+            # closed: the administrator's lever, DenyUser for the table's group
+            check_eq(run(["lpadmin", "-p", "netprn", "-u", "deny:@nnlab"]).returncode, 0, "DenyUser @nnlab")
+            r = print_under_nonet("nnstudent", "SECRET-DENIED")
+            check(r.returncode != 0 and not printer.got(b"SECRET-DENIED", wait=3),
+                  "nothing with DenyUser: " + r.stdout + r.stderr)
+            r = print_under_nonet("nnother", "OTHER-PRINTS")
+            check(r.returncode == 0 and printer.got(b"OTHER-PRINTS"), "a user the lever leaves alone prints")
+            said = run([E, "--check-config"], timeout=120).stderr
+            check("broker: cupsd" not in said, "check-config names no cupsd queue then: " + said)
+        finally:
+            daemon.stop()
+        check(not printer.got(b"CONTROL-STOPPED", wait=0), "nothing from the control")
+    finally:
+        printer.sock.close()
 
 
 def cleanup():
