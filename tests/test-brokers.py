@@ -452,6 +452,9 @@ def status_shows_the_brokers_row():
         check(said in r.stdout.splitlines(), f"{brokers}: " + r.stdout + r.stderr)
         r = run(as_user([E, f"--brokers={brokers}", E, "--status", "--json"]))
         check(f'"brokers": "{brokers}",' in r.stdout, r.stdout)
+    # beside a private loopback, whose user namespace makes the mount namespace too
+    r = run(as_user([E, "--private-loopback", "--brokers=closed", E, "--status"]))
+    check("network: loopback" in r.stdout.splitlines() and masked in r.stdout.splitlines(), r.stdout + r.stderr)
     # another process, from outside: root reads its mount table
     proc = subprocess.Popen(as_user([E, "--brokers=closed", "sleep", "30"]), preexec_fn=die_with_parent)
     try:
