@@ -27,6 +27,7 @@ complete -c nonet-exec -l pid -x -d 'with --status: of process PID' -a '(__fish_
 complete -c nonet-exec -l all -d 'with --status: every process'
 complete -c nonet-exec -l json -d 'with --status: one JSON object'
 complete -c nonet-exec -l print-filter -f -d 'print the seccomp filter, or an OCI profile' -a 'pfc oci'
+complete -c nonet-exec -l write-dbus-policy -r -F -d 'write the D-Bus policy the table gives'
 complete -c nonet-exec -l base -r -F -d 'with --print-filter=oci: merge onto this profile'
 complete -c nonet-exec -l runtime -x -d 'with --print-filter=oci: the runtime the profile is for' -a 'docker podman cri-o containerd runc crun'
 complete -c nonet-exec -s v -l verbose -d 'say what is applied'
