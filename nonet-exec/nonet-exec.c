@@ -972,6 +972,7 @@ static int print_version(void) {
         version_line("--unix=no-abstract", NONET_ATTR_UNIX, NONET_UNIX_NO_ABSTRACT);
         version_line("--trace", NONET_ATTR_REFUSALS, NONET_REFUSE_AND_NOTIFY);
         version_line("--private-loopback", NONET_ATTR_NETNS, NONET_NETNS_PRIVATE_LOOPBACK);
+        version_line("--brokers=closed", NONET_ATTR_BROKERS, NONET_BROKERS_CLOSED);
         return EXIT_SUCCESS;
 }
 

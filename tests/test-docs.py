@@ -281,7 +281,7 @@ def version_says_what_the_build_and_the_kernel_give():
              "Landlock, as --status says")
     check_eq(said["layers"].split(", ")[-1] == "landlock", bool(m), "the layers: " + said["layers"])
     check("families" in said["rows of the default policy"], said["rows of the default policy"])
-    for option in ("--unix=no-abstract", "--trace", "--private-loopback"):
+    for option in ("--unix=no-abstract", "--trace", "--private-loopback", "--brokers=closed"):
         ran = run([E, "--inherited=accept", option, "true"]).returncode
         check_eq(said[option].split(" ")[0], "yes" if ran == 0 else "no", f"{option}: ran with exit {ran}")
     check_eq(said["restrict"], "yes" if run([E, "--inherited=accept", "true"]).returncode == 0 else "no", "restrict")
