@@ -166,6 +166,44 @@ static int do_rename_shm_dirs(void) {
         return err(rename(from, to));
 }
 
+/* Into and out of the helper's directory, which the listed mode names (--unix-path): there
+ * Landlock allows RESOLVE_UNIX, which the scratch directory does not. how: 'r'ename, 'l'ink,
+ * e'x'change. */
+static int move_unix_path(int into, int how) {
+        char dir[160], inside[170];
+        snprintf(dir, sizeof(dir), "%s/moves-%d", helper_dir, (int) getpid());
+        snprintf(inside, sizeof(inside), "%s/f", dir);
+        if (mkdir(dir, 0755) < 0 || mkdir("a", 0755) < 0 || touch(into ? "a/f" : inside) < 0 ||
+            (how == 'x' && touch(into ? inside : "a/f") < 0))
+                return setup_failed();
+        const char *from = into ? "a/f" : inside, *to = into ? inside : "a/f";
+        int r = err(how == 'l' ? link(from, to) : how == 'x' ? renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_EXCHANGE)
+                                                              : rename(from, to));
+        (void) unlink(inside);
+        (void) rmdir(dir);
+        return r;
+}
+
+static int do_rename_into_unix_path(void) {
+        return move_unix_path(1, 'r');
+}
+
+static int do_link_into_unix_path(void) {
+        return move_unix_path(1, 'l');
+}
+
+static int do_rename_out_of_unix_path(void) {
+        return move_unix_path(0, 'r');
+}
+
+static int do_link_out_of_unix_path(void) {
+        return move_unix_path(0, 'l');
+}
+
+static int do_exchange_unix_path(void) {
+        return move_unix_path(1, 'x');
+}
+
 static int do_open_shm_file(void) {
         char path[128];
         snprintf(path, sizeof(path), "%s/file", shm_dir);
@@ -853,6 +891,11 @@ static const struct corpus_case {
         { "rename_mounts", do_rename_mounts },
         { "link_mounts", do_link_mounts },
         { "rename_shm_dirs", do_rename_shm_dirs },
+        { "rename_into_unix_path", do_rename_into_unix_path },
+        { "link_into_unix_path", do_link_into_unix_path },
+        { "rename_out_of_unix_path", do_rename_out_of_unix_path },
+        { "link_out_of_unix_path", do_link_out_of_unix_path },
+        { "exchange_unix_path", do_exchange_unix_path },
         { "open_shm_file", do_open_shm_file },
         { "mkdir_rmdir", do_mkdir_rmdir },
         { "symlink_readlink", do_symlink_readlink },

@@ -54,6 +54,10 @@ ALLOWED = [
     (("outside_abstract_stream",), ("EPERM",), lambda m: "--unix=listed" in m.opts,
      'What it does not stop: "--unix=no-abstract closes the brokers that listen only on abstract sockets, and '
      '--unix=listed (Landlock ABI 9) all but those listed"'),
+    (("rename_into_unix_path", "link_into_unix_path", "exchange_unix_path"), ("EXDEV",),
+     lambda m: "--unix=listed" in m.opts,
+     'What "network off" means: "with --unix=listed: a file renamed, linked or exchanged into a listed path from '
+     'outside it | refused, EXDEV, as between filesystems"'),
     (("outside_abstract_stream",), ("ECONNREFUSED",), lambda m: "--private-loopback" in m.opts,
      'A private loopback: "Abstract unix sockets belong to a network namespace: ... a D-Bus bus on a '
      'unix:abstract= address is out of reach (ECONNREFUSED)"'),
@@ -156,7 +160,7 @@ MODES = [("plain", []), ("private_loopback", ["--private-loopback"]), ("no_abstr
 
 # what the corpus shows only where it works unrestricted: on every kernel the suite runs on
 CONTROL_WORKS = ("rename_dirs", "link_dirs", "rename_exchange_dirs", "kill_usr1_outside", "proc_environ_outside",
-                 "outside_abstract_stream", "pair_seqpacket")
+                 "outside_abstract_stream", "pair_seqpacket", "rename_into_unix_path", "link_into_unix_path")
 C = None
 CONTROL = {}
 
