@@ -25,7 +25,7 @@ import privroot  # noqa: E402
 
 privroot.reexec_in_namespace()
 
-from nonettest import IN_CI, Programs, Skip, check, check_eq, main, run, test  # noqa: E402
+from nonettest import BUILD, IN_CI, Programs, Skip, check, check_eq, main, run, test  # noqa: E402
 
 # A network namespace of the test's own: lo alone, where the loggers are the far side
 if ctypes.CDLL(None, use_errno=True).unshare(0x40000000) != 0:  # CLONE_NEWNET
@@ -59,6 +59,16 @@ def need(program, package):
 def as_login(user, cmd):
     """cmd as user with the groups NSS gives them, as a login has them."""
     return ["setpriv", f"--reuid={user}", f"--regid={user}", "--init-groups", "--"] + list(cmd)
+
+
+def pam_login(user, *cmd):
+    """A login through libpam with the built pam_nonet.so (account and session), then cmd as user in
+    the process the session restricted, as the table says."""
+    module = privroot.pam_module(P)
+    if not os.path.exists(P.path("pam-session")):
+        shutil.copy2(os.path.join(BUILD, "tests", "pam-session"), P.dir)
+    R.write(P.path("pam.d/nonet-test"), f"account required {module}\nsession required {module}\n")
+    return run([P.path("pam-session"), "nonet-test", user, P.path("pam.d")] + as_login(user, cmd), timeout=60)
 
 
 def die_with_parent():
@@ -214,6 +224,11 @@ def avahi_on_the_system_bus():
             # open: the bus's broker sends the name as unicast DNS (wide-area) for a restricted user
             avahi_resolve("nnstudent", "open.exfil.test")
             check(dns.got("open.exfil.test"), f"the name left through avahi over D-Bus: {dns.names}")
+            # the same for a login the table restricts (pam_nonet, no nonet-exec)
+            r = pam_login("nnstudent", "sh", "-c", "timeout 5 avahi-resolve -n login-open.exfil.test; "
+                          "getent ahostsv4 login-own.exfil.test")
+            check(dns.got("login-open.exfil.test"), f"the name left for a PAM login: {dns.names} {r.stderr}")
+            check("login-own.exfil.test" not in dns.names, "while the login's own DNS is refused")
             # --brokers=closed keeps the system bus (logind, polkit): its names stay open without the policy
             avahi_resolve("nnstudent", "masked.exfil.test", ["--brokers=closed"])
             check(dns.got("masked.exfil.test"), f"the bus's names are not masked: {dns.names}")
@@ -230,6 +245,8 @@ def avahi_on_the_system_bus():
             r = avahi_resolve("nnstudent", "closed.exfil.test")
             check(r.returncode != 0, "avahi-resolve fails for the restricted user: " + r.stdout + r.stderr)
             check(not dns.got("closed.exfil.test", wait=2), f"nothing left with the policy: {dns.names}")
+            pam_login("nnstudent", "timeout", "5", "avahi-resolve", "-n", "login-closed.exfil.test")
+            check(not dns.got("login-closed.exfil.test", wait=2), f"nothing for a PAM login: {dns.names}")
             # nor through avahi's unique name, which dbus-daemon judges by the names it owns
             owner = run(as_login("nnstudent", ["dbus-send", "--system", "--print-reply",
                                                "--dest=org.freedesktop.DBus", "/",
@@ -395,6 +412,9 @@ def cupsd_prints_to_the_network():
             # open: the document's bytes arrive at the printer for a restricted user under nonet-exec
             r = print_under_nonet("nnstudent", "SECRET-OPEN")
             check(r.returncode == 0 and printer.got(b"SECRET-OPEN"), "the bytes left through cupsd: " + r.stderr)
+            R.write(P.path("login.txt"), "SECRET-LOGIN\n")
+            r = pam_login("nnstudent", "lp", "-d", "netprn", "-o", "raw", P.path("login.txt"))
+            check(r.returncode == 0 and printer.got(b"SECRET-LOGIN"), "and for a PAM login: " + r.stderr)
             said = run([E, "--check-config"], timeout=120).stderr
             check("broker: cupsd (/run/cups/cups.sock) sends what a restricted session prints on queue netprn" in said,
                   said)
@@ -407,6 +427,10 @@ def cupsd_prints_to_the_network():
             r = print_under_nonet("nnstudent", "SECRET-DENIED")
             check(r.returncode != 0 and not printer.got(b"SECRET-DENIED", wait=3),
                   "nothing with DenyUser: " + r.stdout + r.stderr)
+            R.write(P.path("login.txt"), "SECRET-LOGIN-DENIED\n")
+            r = pam_login("nnstudent", "lp", "-d", "netprn", "-o", "raw", P.path("login.txt"))
+            check(r.returncode != 0 and not printer.got(b"SECRET-LOGIN-DENIED", wait=3),
+                  "nothing with DenyUser for a PAM login: " + r.stdout + r.stderr)
             r = print_under_nonet("nnother", "OTHER-PRINTS")
             check(r.returncode == 0 and printer.got(b"OTHER-PRINTS"), "a user the lever leaves alone prints")
             said = run([E, "--check-config"], timeout=120).stderr
