@@ -545,6 +545,48 @@ def ours(gnupghome):
     return pids
 
 
+@test
+def brokers_closed_the_users_pulseaudio_connects_nowhere():
+    need("pulseaudio", "pulseaudio")
+    need("pactl", "pulseaudio-utils")
+    os.makedirs(NOBODY_DIR, exist_ok=True)
+    os.chown(NOBODY_DIR, *NOBODY)
+    os.chmod(NOBODY_DIR, 0o700)
+    home = P.writable("pulse-home")
+    os.makedirs(home, exist_ok=True)
+    os.chown(home, *NOBODY)
+    env = dict(os.environ, XDG_RUNTIME_DIR=NOBODY_DIR, HOME=home)
+    far = socket.socket()
+    far.bind(("127.0.0.1", 0))
+    far.listen(8)
+    far.settimeout(3)
+    # the user's PulseAudio, started outside (as a desktop session's would be)
+    pulse = subprocess.Popen(as_user(["pulseaudio", "-n", "--daemonize=no", "--exit-idle-time=-1", "--disallow-exit",
+                                      "--load=module-native-protocol-unix", "--load=module-null-sink"]),
+                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=die_with_parent)
+    try:
+        for _ in range(100):
+            if os.path.exists(NOBODY_DIR + "/pulse/native") or pulse.poll() is not None:
+                break
+            time.sleep(0.1)
+        check(os.path.exists(NOBODY_DIR + "/pulse/native"), "pulseaudio is up")
+        for brokers, leaves in (("open", True), ("closed", False)):
+            r = run(as_user([E, f"--brokers={brokers}", "pactl", "load-module", "module-tunnel-sink",
+                             f"server=tcp:127.0.0.1:{far.getsockname()[1]}", f"sink_name=tunnel_{brokers}"]), env=env)
+            check_eq(r.returncode == 0, leaves, f"{brokers}: pactl: {r.stdout} {r.stderr}")
+            try:
+                far.accept()[0].close()
+                connected = True
+            except socket.timeout:
+                connected = False
+            check_eq(connected, leaves, f"{brokers}: PulseAudio connected to 127.0.0.1 for the restricted user")
+        check("Connection refused" in r.stderr, "closed: pactl says so: " + r.stderr)
+    finally:
+        pulse.kill()
+        pulse.wait()
+        far.close()
+
+
 CUPSD_CONF = """Listen /run/cups/cups.sock
 WebInterface no
 <Location />
