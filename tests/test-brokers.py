@@ -772,6 +772,12 @@ def brokers_closed_through_a_pam_login():
             r = pam_login("nn-brk", PYTHON, CONNECT_PY, run_dir + "/bus")
             check_eq(r.stdout.split("\n")[2], "connected" if reached else "Connection refused",
                      f"Brokers={brokers}: the user's session bus: " + r.stdout)
+        # the user's shell cannot undo them: umount, and in a nested user namespace, both fail
+        r = pam_login("nn-brk", "sh", "-c", "umount /run/nscd 2>/dev/null; echo $?; unshare -Urm sh -c "
+                      "'umount /run/nscd 2>/dev/null; echo nested $?'; " + f"{PYTHON} {CONNECT_PY} {NSCD}")
+        lines = r.stdout.splitlines()[2:]
+        check(len(lines) == 3 and lines[0] != "0" and lines[1].startswith("nested ") and lines[1] != "nested 0" and
+              lines[2] == "No such file or directory", "the masks hold: " + r.stdout + r.stderr)
         # where no mount namespace can be made (a container that refuses them), closed fails closed:
         # the account stage refuses the login, the session stage the session, each logged
         r = pam_login("nn-brk", "true", fake=("--no-mountns", "--no-userns"))
