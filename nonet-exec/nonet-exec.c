@@ -100,7 +100,7 @@ static void usage(FILE *f) {
               "      --brokers=open|closed       the machine's brokers (nscd, resolved, avahi, cupsd;\n"
               "                                  the user's dirmngr, PulseAudio, session bus): reachable\n"
               "                                  (default), or their sockets masked in a mount namespace\n"
-              "                                  of its own (a user namespace's but as root)\n"
+              "                                  of its own (unprivileged: in a user namespace)\n"
               "  -u, --user=USER                 apply USER's policy from the table\n"
               "                                  (" NONET_ETC_DIR "/nonet.conf, nonet.d/)\n"
               "      --check-config              check the table and settings, say what they do and\n"
