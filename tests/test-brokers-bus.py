@@ -4,12 +4,15 @@
 configuration, avahi-daemon and cupsd, started by the test in a private root (privroot.py) and a
 network namespace of its own with only lo, where the loggers listen (a DNS server on 127.0.0.1:53,
 an IPP printer on 127.0.0.1:8631): nothing leaves the machine. A user the table restricts (group
-nnlab), under nonet-exec: each broker reaches the logger with the brokers open; the D-Bus policy
+nnlab), under nonet-exec and through a PAM login: each broker reaches the logger with the brokers open; the D-Bus policy
 nonet-exec --write-dbus-policy writes closes the bus's names, beside a control with the daemon
-stopped (nothing received) and a user the table leaves alone (still answered)."""
+stopped (nothing received) and a user the table leaves alone (still answered). The user's own
+PulseAudio, started outside, opens a TCP tunnel to a listener for nonet-exec's pactl, and nothing
+with --brokers=closed."""
 
 import ctypes
 import os
+import pwd
 import re
 import shutil
 import signal
@@ -440,6 +443,77 @@ def cupsd_prints_to_the_network():
         check(not printer.got(b"CONTROL-STOPPED", wait=0), "nothing from the control")
     finally:
         printer.sock.close()
+
+
+class TcpLogger:
+    """A TCP listener on 127.0.0.1:port of the test's network namespace: logs each connection and what
+    it sends first."""
+
+    def __init__(self, port):
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", port))
+        self.sock.listen(8)
+        self.received = []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                c = self.sock.accept()[0]
+            except OSError:
+                return
+            c.settimeout(2)
+            try:
+                self.received.append(c.recv(256))
+            except OSError:
+                self.received.append(b"")
+            c.close()
+
+    def got_any(self, wait=5.0):
+        end = time.monotonic() + wait
+        while time.monotonic() < end and not self.received:
+            time.sleep(0.1)
+        return bool(self.received)
+
+
+def as_session(user, cmd):
+    """cmd as user in their session's environment (XDG_RUNTIME_DIR), not restricted."""
+    runtime = f"/run/user/{pwd.getpwnam(user).pw_uid}"
+    if not os.path.isdir(runtime):
+        os.makedirs(runtime)
+        shutil.chown(runtime, user, user)
+        os.chmod(runtime, 0o700)
+    return as_login(user, ["env", f"XDG_RUNTIME_DIR={runtime}", f"HOME=/home/{user}"] + list(cmd))
+
+
+@test
+def pulseaudio_started_outside_opens_a_tunnel():
+    need("pulseaudio", "pulseaudio")
+    need("pactl", "pulseaudio-utils")
+    far = TcpLogger(4713)
+    tunnel = ["pactl", "load-module", "module-tunnel-sink", "server=tcp:127.0.0.1:4713"]
+    try:
+        # the control: the user's PulseAudio stopped, nothing connects
+        r = run(as_session("nnstudent", [E] + tunnel))
+        check(r.returncode != 0 and not far.got_any(wait=2), "nothing without PulseAudio: " + r.stderr)
+        pulse = Daemon(as_session("nnstudent", ["pulseaudio", "-n", "--daemonize=no", "--exit-idle-time=-1",
+                                                "--use-pid-file=no", "--load=module-native-protocol-unix",
+                                                "--load=module-null-sink"]),
+                       lambda: os.path.exists(f"/run/user/{pwd.getpwnam('nnstudent').pw_uid}/pulse/native"))
+        try:
+            # open: the user's own PulseAudio, started outside, connects out for nonet-exec's pactl
+            r = run(as_session("nnstudent", [E] + tunnel))
+            check(r.returncode == 0 and far.got_any(), "a TCP connection left through PulseAudio: " + r.stderr)
+            far.received.clear()
+            # closed: --brokers=closed masks the user's pulse/ directory
+            r = run(as_session("nnstudent", [E, "--brokers=closed"] + tunnel + ["sink_name=masked"]))
+            check(r.returncode != 0 and not far.got_any(wait=3),
+                  "nothing with --brokers=closed: " + r.stdout + r.stderr)
+        finally:
+            pulse.stop()
+    finally:
+        far.sock.close()
 
 
 def cleanup():
