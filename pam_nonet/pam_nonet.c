@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #include "admin.h"
 
@@ -137,6 +138,10 @@ static int run_stage(pam_handle_t *pamh, int flags, int argc, const char **argv,
         if (!v.restricted)
                 return PAM_IGNORE;
         brokers_owner(user, &v.policy);
+        /* A screen locker asks the account stage as the user, who cannot make the masks as root
+         * does: the session stage, as root, makes them or fails closed. */
+        if (stage == STAGE_ACCOUNT && geteuid() != 0)
+                v.policy.brokers = NONET_BROKERS_OPEN;
         int r = stage == STAGE_ACCOUNT ? nonet_check(&v.policy, &result, sizeof(result))
                                        : nonet_restrict(&v.policy, &result, sizeof(result));
         if (r < 0) {

@@ -786,6 +786,12 @@ def brokers_closed_through_a_pam_login():
         check_eq(r.returncode, 3, "the session refused: " + r.stdout + r.stderr)
         check("cannot turn the network off for user nn-brk" in R.syslog() and
               "closing the brokers needs a mount namespace" in R.syslog(), R.syslog()[-600:])
+        # a screen locker asks the account stage as the user: not refused for what root would make
+        # at session open; a session opened as the user fails closed all the same
+        argv = as_user([P.fake_kernel, "--no-mountns", "--no-userns", "--", P.path("pam-session"), "nonet-test",
+                        "nn-brk", PAM_STACK, "true"], pw.pw_uid, pw.pw_gid)
+        r = run(argv)
+        check("account: Success" in r.stdout and r.returncode == 3, "as the user: " + r.stdout + r.stderr)
         # the control: open needs no namespace, and logs in there
         R.write("/etc/security/nonet-settings.conf", "Brokers=open\n")
         r = pam_login("nn-brk", "true", fake=("--no-mountns", "--no-userns"))
