@@ -163,6 +163,7 @@ int plan_make(const struct nonet_policy *policy, int kernel_abi, struct plan *re
                     (ret->needed & (NONET_ROW_DESCRIPTORS | NONET_ROW_LOOPBACK | NONET_ROW_BROKERS));
         if ((ret->needed & ~ret->rows) != 0) {
                 r->failed = NONET_LAYER_LANDLOCK;
+                r->rows_needed = ret->needed; /* what it demands, for the message */
                 /* -ENOSYS: not built in; -EOPNOTSUPP: disabled at boot; else too old */
                 return kernel_abi < 0 ? kernel_abi : -EPROTONOSUPPORT;
         }

@@ -164,17 +164,17 @@ static const char *socket_kind(int type, int protocol) {
 }
 
 /* What needs the ABI the policy asked for, as the user asked it. */
-static const char *needed_for(int abi) {
-        switch (abi) {
+static const char *needed_for(const struct nonet_result *r) {
+        if (r->landlock_needed == 2 && (r->rows_needed & NONET_ROW_BROKERS))
+                return "brokers closed need Landlock's ptrace scoping (without it /proc/PID/root of a process "
+                       "outside reaches the masked sockets): ABI 2, Linux 5.19";
+        switch (r->landlock_needed) {
         case 9:
                 return "reaching only the listed unix sockets (unix: listed) needs ABI 9, Linux 7.1";
         case 6:
                 return "refusing abstract unix sockets outside (unix: no-abstract) needs ABI 6, Linux 6.12";
         case 4:
                 return "Landlock is required: TCP rules on inherited sockets need ABI 4, Linux 6.7";
-        case 2:
-                return "Landlock is required: ptrace scoping needs ABI 2, Linux 5.19 (brokers closed need it: "
-                       "without it /proc/PID/root of a process outside reaches the masked sockets)";
         default:
                 return "Landlock is required (landlock: require)";
         }
@@ -183,12 +183,12 @@ static const char *needed_for(int abi) {
 static void landlock_failure(int e, const struct nonet_result *r, char *buf, size_t size) {
         if (e == ENOSYS)
                 snprintf(buf, size, "%s, but this kernel does not have Landlock (CONFIG_SECURITY_LANDLOCK)",
-                         needed_for(r->landlock_needed));
+                         needed_for(r));
         else if (e == EOPNOTSUPP)
                 snprintf(buf, size, "%s, but Landlock is disabled at boot (add landlock to the lsm= kernel parameter)",
-                         needed_for(r->landlock_needed));
+                         needed_for(r));
         else if (e == EPROTONOSUPPORT)
-                snprintf(buf, size, "%s, but this kernel has Landlock ABI %d", needed_for(r->landlock_needed),
+                snprintf(buf, size, "%s, but this kernel has Landlock ABI %d", needed_for(r),
                          r->landlock_abi);
         else if (e == E2BIG)
                 snprintf(buf, size, "the kernel refused the Landlock rules the plan counts on: 16 Landlock domains "

@@ -719,6 +719,12 @@ def brokers_closed_fails_closed_where_it_cannot_be_made():
           r.stderr)
     r = run(as_user([P.fake_kernel, "--no-userns", "--", E, "true"]))
     check_eq((r.returncode, r.stderr), (0, ""), "the control: open needs no namespace")
+    # a kernel without Landlock: /proc/PID/root would reach past the masks, so nothing runs
+    r = run(as_user([P.fake_kernel, "--no-landlock", "--", E, "--brokers=closed", "true"]))
+    check(r.returncode == 125 and "brokers closed need Landlock's ptrace scoping" in r.stderr and
+          "this kernel does not have Landlock" in r.stderr, r.stderr)
+    r = run(as_user([P.fake_kernel, "--no-landlock", "--", E, "true"]))
+    check_eq(r.returncode, 0, "the control: open runs there, on seccomp alone: " + r.stderr)
     r = run(as_user([E, "--brokers=closed", "--landlock=off", "true"]))
     check(r.returncode == 125 and "brokers closed need Landlock's ptrace scoping" in r.stderr, r.stderr)
     r = run([E, "--print-filter=oci", "--brokers=closed"])
