@@ -123,6 +123,18 @@ def bash_completes_an_option():
     check(status == 0 and "--allow" in out, f"bash completes 'nonet-exec --al': {status} {out!r} {err!r}")
 
 
+@test
+def systemd_searches_where_the_generator_and_units_are():
+    def on(path_list, name):
+        return [d for d in path_list.split(":") if os.path.exists(os.path.join(d, name))]
+    gen = subprocess.run(["systemd-path", "systemd-search-system-generator"], capture_output=True, text=True).stdout
+    check(on(gen.strip(), "nonet-generator"), f"nonet-generator in systemd's generator path {gen.strip()}")
+    gen = subprocess.run(["systemd-path", "systemd-search-user-generator"], capture_output=True, text=True).stdout
+    check(on(gen.strip(), "nonet-generator"), f"nonet-generator in systemd's user generator path {gen.strip()}")
+    units = subprocess.run(["systemd-analyze", "unit-paths"], capture_output=True, text=True).stdout
+    check(on(":".join(units.split()), "nonet-audit.timer"), "nonet-audit.timer in systemd-analyze unit-paths")
+
+
 def cleanup():
     subprocess.run(["umount", "-R", SCRATCH], check=False)
     if not os.path.ismount(SCRATCH):
