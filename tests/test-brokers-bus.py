@@ -83,14 +83,18 @@ class Daemon:
     running = []
 
     def __init__(self, cmd, ready):
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                     preexec_fn=die_with_parent)
+        self.log = open(P.path("daemon.log"), "w+")
+        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=self.log, preexec_fn=die_with_parent)
         Daemon.running.append(self)
-        for _ in range(200):
+        for _ in range(300):
             if ready() or self.proc.poll() is not None:
                 break
             time.sleep(0.05)
-        check(self.proc.poll() is None and ready(), f"{cmd[0]} is up")
+        if self.proc.poll() is None and ready():
+            return
+        self.stop()
+        self.log.seek(0)
+        raise AssertionError(f"{cmd[0]} is not up: {self.log.read()[-2000:]}")
 
     def stop(self):
         if self in Daemon.running:
@@ -101,6 +105,7 @@ class Daemon:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
+        self.log.close()
 
 
 class DnsLogger:
@@ -161,16 +166,17 @@ def bus_names(user):
 def the_table_gives_the_policy():
     R.write("/etc/security/nonet.conf", "@nnlab hard network off\nbob - network off\n:1234 hard network off\n"
             "carol - network inet\ndave hard network log\n* hard network off\n1000:2000 - network off\n"
-            "erin - network netlink\n")
+            "erin - network netlink\nfrank - network off\nfrank - network on\ngus - network on\n"
+            "gus - network off\n")
     r = run([E, "--write-dbus-policy=-"])
     check_eq(r.returncode, 0, r.stderr)
     policies = re.findall(r'<policy (\w+)="([^"]*)">', r.stdout)
-    check_eq(policies, [("group", "nnlab"), ("user", "bob"), ("user", "1234"), ("user", "erin")],
-             "a policy for each user and group whose network is off; none for inet kept, a dry run, '*' or a "
-             "range")
+    check_eq(policies, [("group", "nnlab"), ("user", "bob"), ("user", "1234"), ("user", "erin"), ("user", "gus")],
+             "a policy for each user and group whose network is off (the later line of two deciding); none for "
+             "inet kept, a dry run, '*' or a range")
     for name in ("org.freedesktop.resolve1", "org.freedesktop.Avahi", "org.freedesktop.NetworkManager",
                  "org.freedesktop.PackageKit"):
-        check_eq(r.stdout.count(f'<deny send_destination="{name}"/>'), 4, name + " denied in each")
+        check_eq(r.stdout.count(f'<deny send_destination="{name}"/>'), 5, name + " denied in each")
     check("nonet.conf:6: '*' is not in the D-Bus policy" in r.stderr, r.stderr)
     check("nonet.conf:7: a uid range (1000:2000) is not in the D-Bus policy" in r.stderr, r.stderr)
     check("nonet.conf:4: this user keeps the network, but a restricted group's D-Bus policy" in r.stderr, r.stderr)
