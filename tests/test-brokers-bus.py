@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """The system bus's brokers (issue 38), with the real daemons: a dbus-daemon with Debian's system
-configuration, avahi-daemon and cupsd, started by the test in a private root (privroot.py) and a
+configuration, avahi-daemon, cupsd and systemd-resolved (unpacked from its package, a veth pair
+of the test's up so that it asks), started by the test in a private root (privroot.py) and a
 network namespace of its own with only lo, where the loggers listen (a DNS server on 127.0.0.1:53,
 an IPP printer on 127.0.0.1:8631): nothing leaves the machine. A user the table restricts (group
 nnlab), under nonet-exec and through a PAM login: each broker reaches the logger with the brokers open; the D-Bus policy
@@ -526,6 +527,93 @@ def pulseaudio_started_outside_opens_a_tunnel():
             pulse.stop()
     finally:
         far.sock.close()
+
+
+RESOLVED_CACHE = "/var/cache/nonet-resolved"
+
+
+def unpack_resolved():
+    """systemd-resolved unpacked from the package tools/install-deps keeps (installing it would take
+    over the machine's resolv.conf), its D-Bus policy where the private bus reads it; its root."""
+    debs = sorted(f for f in os.listdir(RESOLVED_CACHE) if f.startswith("systemd-resolved_")) \
+        if os.path.isdir(RESOLVED_CACHE) else []
+    if not debs:
+        if IN_CI:
+            raise AssertionError(f"no systemd-resolved package in {RESOLVED_CACHE} (tools/install-deps fetches it)")
+        raise Skip(f"no systemd-resolved package in {RESOLVED_CACHE} (tools/install-deps fetches it)")
+    root = P.path("resolved")
+    subprocess.run(["dpkg-deb", "-x", os.path.join(RESOLVED_CACHE, debs[-1]), root], check=True)
+    shutil.copy2(os.path.join(root, "usr/share/dbus-1/system.d/org.freedesktop.resolve1.conf"),
+                 "/etc/dbus-1/system.d/")
+    subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", "systemd-resolve"],
+                   check=False, stderr=subprocess.DEVNULL)
+    R.write("/etc/systemd/resolved.conf", "[Resolve]\nDNS=127.0.0.1\nLLMNR=no\nMulticastDNS=no\n"
+            "DNSStubListener=no\n")
+    # resolved asks nothing while no link but lo is up: a veth pair of the test's, a route through it
+    if not os.path.exists("/sys/class/net/nnv0"):
+        for cmd in (["link", "add", "nnv0", "type", "veth", "peer", "name", "nnv1"],
+                    ["addr", "add", "10.1.1.1/24", "dev", "nnv0"], ["link", "set", "nnv0", "up"],
+                    ["link", "set", "nnv1", "up"], ["route", "add", "default", "via", "10.1.1.2"]):
+            subprocess.run(["ip"] + cmd, check=True)
+    return root
+
+
+VARLINK = "/run/systemd/resolve/io.systemd.Resolve"
+
+
+def resolve_varlink(user, name, options=()):
+    """resolved's varlink socket, as nss-resolve asks it, under nonet-exec as user."""
+    code = ("import json,socket,sys; s=socket.socket(socket.AF_UNIX); s.settimeout(4); s.connect(sys.argv[1]); "
+            "s.sendall(json.dumps({'method': 'io.systemd.Resolve.ResolveHostname', "
+            "'parameters': {'name': sys.argv[2]}}).encode() + b'\\0'); print(s.recv(4096))")
+    return run(as_login(user, [E, *options, "timeout", "5", "/usr/bin/python3", "-c", code, VARLINK, name]),
+               timeout=30)
+
+
+@test
+def resolved_on_the_system_bus_and_its_socket():
+    root = unpack_resolved()
+    resolvectl = [os.path.join(root, "usr/bin/resolvectl"), "query"]
+    dns = DNS
+    dns.names.clear()
+    os.makedirs("/run/systemd/resolve", exist_ok=True)
+    shutil.chown("/run/systemd/resolve", "systemd-resolve", "systemd-resolve")
+    bus = system_bus()
+    try:
+        # the control: resolved stopped, nothing received
+        run(as_login("nnstudent", [E, "timeout", "5"] + resolvectl + ["control.exfil.test"]), timeout=30)
+        check_eq(dns.names, [], "nothing received without resolved")
+        resolved = Daemon([os.path.join(root, "lib/systemd/systemd-resolved")],
+                          lambda: os.path.exists(VARLINK) and "org.freedesktop.resolve1" in bus_names("root")[1])
+        try:
+            # open: resolvectl over D-Bus, and the varlink socket, send any name for a restricted user
+            run(as_login("nnstudent", [E, "timeout", "5"] + resolvectl + ["open.exfil.test"]), timeout=30)
+            check(dns.got("open.exfil.test"), f"the name left through resolved over D-Bus: {dns.names}")
+            resolve_varlink("nnstudent", "varlink.exfil.test")
+            check(dns.got("varlink.exfil.test"), f"and through its varlink socket: {dns.names}")
+            # closed: the table's D-Bus policy for the bus, --brokers=closed for the socket
+            check_eq(run([E, "--write-dbus-policy"]).returncode, 0, "policy written")
+            for _ in range(100):
+                if "AccessDenied" in run(as_login("nnstudent", ["dbus-send", "--system", "--print-reply",
+                                                                "--dest=org.freedesktop.resolve1", "/",
+                                                                "org.freedesktop.DBus.Peer.Ping"])).stderr:
+                    break
+                time.sleep(0.1)
+            r = run(as_login("nnstudent", [E, "timeout", "5"] + resolvectl + ["closed.exfil.test"]), timeout=30)
+            check(r.returncode != 0 and not dns.got("closed.exfil.test", wait=2),
+                  f"nothing over D-Bus with the policy: {r.stderr} {dns.names}")
+            run(as_login("nnother", [E, "timeout", "5"] + resolvectl + ["other.exfil.test"]), timeout=30)
+            check(dns.got("other.exfil.test"), f"a user the table leaves alone is still answered: {dns.names}")
+            resolve_varlink("nnstudent", "varlink-open.exfil.test")
+            check(dns.got("varlink-open.exfil.test"), f"the varlink socket is not the policy's: {dns.names}")
+            r = resolve_varlink("nnstudent", "varlink-masked.exfil.test", ["--brokers=closed"])
+            check(not dns.got("varlink-masked.exfil.test", wait=2), f"nothing with --brokers=closed: {dns.names}")
+        finally:
+            resolved.stop()
+            if os.path.exists(POLICY):
+                os.unlink(POLICY)
+    finally:
+        bus.stop()
 
 
 def cleanup():
