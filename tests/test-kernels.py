@@ -101,7 +101,13 @@ def expected(abi, tiocsti_allowed, ia32, listen_control):
         "pam_inet": EAFNOSUPPORT,
         # issue 36: files move between directories (mv renames, it does not copy), on every kernel
         **{f"realwork_{name}{suffix}": "renamed" if name == "mv" else 0
-           for name in ("mv", "rename", "link") for suffix in ("_control", "", "_loopback_root")},
+           for name in ("mv", "rename", "link") for suffix in ("_control", "", "_loopback")},
+        # issue 36: a Debian package whose test talks to 127.0.0.1 and ::1, built by nobody under
+        # --private-loopback (a user namespace: the guest's root is a real root); with nocheck
+        # under plain nonet-exec where that domain handles a filesystem right (ABI 2-3); once a
+        # kernel, not again when 6.12 boots with ia32_emulation=off
+        **{f"pkg_{name}": "0,tests,renamed,same" for name in ("control", "loopback") if ia32},
+        **({f"pkg_nocheck_{name}": "0,notests,renamed,same" for name in ("control", "plain")} if abi <= 3 else {}),
         # issue 33: a socket sent on a held unix socket, not yet received (as nobody), and root's ways
         # back from a private loopback; "status,reached": each control reaches the VM's listener
         "inflight_walk": "ok",
@@ -124,6 +130,7 @@ def expected(abi, tiocsti_allowed, ia32, listen_control):
         "diff_plain": "none",
         "diff_private_loopback": "none",
         "diff_no_abstract": "none" if abi >= 6 else "unavailable",
+        "diff_unix_listed": "none" if abi >= 9 else "unavailable",
         "done": 0,
     }
 
@@ -146,7 +153,10 @@ class Matrix:
         os.chmod(self.run_script, 0o755)
 
     def kernels(self):
-        r = subprocess.run([os.path.join(KERNELS, "fetch-kernels")], stdout=subprocess.PIPE, text=True, timeout=900)
+        # NONET_KERNEL_SUITES="bookworm" boots one while iterating; all three by default
+        suites = os.environ.get("NONET_KERNEL_SUITES", "").split()
+        r = subprocess.run([os.path.join(KERNELS, "fetch-kernels")] + suites, stdout=subprocess.PIPE, text=True,
+                           timeout=900)
         if r.returncode != 0:
             raise AssertionError("fetch-kernels failed")
         return [line.split() for line in r.stdout.splitlines()]
@@ -158,14 +168,22 @@ class Matrix:
                "-no-reboot", "-kernel", vmlinuz, "-initrd", initrd,
                "-append", f"console=ttyS0 panic=-1 quiet audit=1 {cmdline} nonet.run={self.run_script}",
                "-virtfs", "local,path=/,mount_tag=root,security_model=none,readonly=on,multidevs=remap"]
-        r = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                           timeout=600)
-        console = r.stdout.decode(errors="replace")
+        try:
+            out = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                 timeout=600).stdout
+        except subprocess.TimeoutExpired as e:  # the rows so far and the console's end say where it was
+            out = (e.output or b"") + b"\nNONET-VM: killed after 600 s\n"
+        console = out.decode(errors="replace")
+        if os.environ.get("NONET_KERNEL_CONSOLE"):  # a directory: each boot's whole console, while iterating
+            with open(os.path.join(os.environ["NONET_KERNEL_CONSOLE"], f"{version}{cmdline}.log"), "w") as f:
+                f.write(console)
         rows = {}
         for line in console.splitlines():
             if line.startswith("ROW "):
                 _, name, value = line.split(maxsplit=2)
                 rows[name] = value.strip()
+            elif line.startswith("# "):  # the guest's own account of a failure (a build's log)
+                print(line.rstrip())
         if "NONET-VM-END 0" not in console:
             print("# " + "\n# ".join(console.splitlines()[-30:]))
         return rows
