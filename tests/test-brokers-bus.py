@@ -589,6 +589,8 @@ def resolved_on_the_system_bus_and_its_socket():
             # open: resolvectl over D-Bus, and the varlink socket, send any name for a restricted user
             run(as_login("nnstudent", [E, "timeout", "5"] + resolvectl + ["open.exfil.test"]), timeout=30)
             check(dns.got("open.exfil.test"), f"the name left through resolved over D-Bus: {dns.names}")
+            pam_login("nnstudent", "timeout", "5", *resolvectl, "login-open.exfil.test")
+            check(dns.got("login-open.exfil.test"), f"and for a PAM login: {dns.names}")
             resolve_varlink("nnstudent", "varlink.exfil.test")
             check(dns.got("varlink.exfil.test"), f"and through its varlink socket: {dns.names}")
             # closed: the table's D-Bus policy for the bus, --brokers=closed for the socket
@@ -602,6 +604,8 @@ def resolved_on_the_system_bus_and_its_socket():
             r = run(as_login("nnstudent", [E, "timeout", "5"] + resolvectl + ["closed.exfil.test"]), timeout=30)
             check(r.returncode != 0 and not dns.got("closed.exfil.test", wait=2),
                   f"nothing over D-Bus with the policy: {r.stderr} {dns.names}")
+            pam_login("nnstudent", "timeout", "5", *resolvectl, "login-closed.exfil.test")
+            check(not dns.got("login-closed.exfil.test", wait=2), f"nor for a PAM login: {dns.names}")
             run(as_login("nnother", [E, "timeout", "5"] + resolvectl + ["other.exfil.test"]), timeout=30)
             check(dns.got("other.exfil.test"), f"a user the table leaves alone is still answered: {dns.names}")
             resolve_varlink("nnstudent", "varlink-open.exfil.test")
