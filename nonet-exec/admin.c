@@ -221,6 +221,8 @@ int table_write_dbus_policy(char **argv, const struct table_files *files, const 
                 say("out of memory");
                 return EXIT_FAILED;
         }
+        if (!path)
+                path = DBUS_POLICY_PATH;
         if (strcmp(path, "-") == 0)
                 fputs(text, stdout);
         else if ((r = dbus_policy_write(path, text)) < 0)

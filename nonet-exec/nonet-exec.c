@@ -41,7 +41,7 @@ struct args {
         enum nonet_filter_format format; /* --print-filter=FORMAT */
         const char *base;    /* --base: the profile the OCI one is merged onto */
         enum oci_runtime runtime; /* --runtime: the one the OCI profile is for */
-        const char *dbus_policy; /* --write-dbus-policy: where ("-": standard output) */
+        const char *dbus_policy; /* --write-dbus-policy: where ("-": standard output; NULL: the bus's) */
         char **command;
         char **argv;         /* as given, for nonet-exec-table */
 };
@@ -257,8 +257,8 @@ static int parse_option(int c, const char *arg, struct args *a) {
                 a->actions++;
                 return 0;
         case 'W':
-                a->dbus_policy = arg ? arg : "/etc/dbus-1/system.d/nonet.conf";
-                if (!*a->dbus_policy) {
+                a->dbus_policy = arg; /* NULL: where the system bus reads it */
+                if (arg && !*arg) {
                         say("--write-dbus-policy needs a file, or none");
                         return -EINVAL;
                 }

@@ -29,7 +29,8 @@ int table_user_policy(char **argv, const char *user, const struct table_files *f
                       struct nonet_policy *policy, bool *ret_restricted);
 /* --check-config: an exit status. */
 int table_check_config(char **argv, const struct table_files *files);
-/* --write-dbus-policy: the table's D-Bus policy to path ("-": standard output); an exit status. */
+/* --write-dbus-policy: the table's D-Bus policy to path ("-": standard output, NULL: where the system
+ * bus reads it); an exit status. */
 int table_write_dbus_policy(char **argv, const struct table_files *files, const char *path);
 /* --status --all: every process, marking those of restricted users that have network; an exit status. */
 int table_audit(char **argv, bool json);
