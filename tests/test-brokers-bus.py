@@ -168,16 +168,17 @@ def the_table_gives_the_policy():
     R.write("/etc/security/nonet.conf", "@nnlab hard network off\nbob - network off\n:1234 hard network off\n"
             "carol - network inet\ndave hard network log\n* hard network off\n1000:2000 - network off\n"
             "erin - network netlink\nfrank - network off\nfrank - network on\ngus - network on\n"
-            "gus - network off\n")
+            "gus - network off\n@nn\"<lab&co hard network off\n")
     r = run([E, "--write-dbus-policy=-"])
     check_eq(r.returncode, 0, r.stderr)
     policies = re.findall(r'<policy (\w+)="([^"]*)">', r.stdout)
-    check_eq(policies, [("group", "nnlab"), ("user", "bob"), ("user", "1234"), ("user", "erin"), ("user", "gus")],
+    check_eq(policies, [("group", "nnlab"), ("user", "bob"), ("user", "1234"), ("user", "erin"), ("user", "gus"),
+                        ("group", "nn&quot;&lt;lab&amp;co")],
              "a policy for each user and group whose network is off (the later line of two deciding); none for "
              "inet kept, a dry run, '*' or a range")
     for name in ("org.freedesktop.resolve1", "org.freedesktop.Avahi", "org.freedesktop.NetworkManager",
                  "org.freedesktop.PackageKit"):
-        check_eq(r.stdout.count(f'<deny send_destination="{name}"/>'), 5, name + " denied in each")
+        check_eq(r.stdout.count(f'<deny send_destination="{name}"/>'), 6, name + " denied in each")
     check("nonet.conf:6: '*' is not in the D-Bus policy" in r.stderr, r.stderr)
     check("nonet.conf:7: a uid range (1000:2000) is not in the D-Bus policy" in r.stderr, r.stderr)
     check("nonet.conf:4: this user keeps the network, but a restricted group's D-Bus policy" in r.stderr, r.stderr)
