@@ -64,9 +64,11 @@ int netns_check(void);
 /* Brokers closed: their sockets masked in a mount namespace of the process's own (a user
  * namespace's where it is not root), uid's per-user ones too (home: theirs; NULL or "": the
  * caller's $HOME). How many were masked. */
-int mask_brokers(uid_t uid, const char *home);
-/* Whether that can be done here, tried in a child: changes nothing. */
-int mask_check(uid_t uid, const char *home);
+int mask_brokers(uid_t uid, const char *home, enum nonet_inherited held, int *ret_fd);
+/* Whether that can be done here, tried in a child: changes nothing. Both fail with -EBADFD and the
+ * descriptor in *ret_fd where one held is a directory of the namespace outside (beneath it, the
+ * masked sockets stay reachable), judged as held says (not at all for NONET_INHERITED_ACCEPT). */
+int mask_check(uid_t uid, const char *home, enum nonet_inherited held, int *ret_fd);
 /* Each known endpoint for uid, as a path (a glob pattern for some) and whether it is a directory
  * masked whole; stops at the first negative return. */
 typedef int (*mask_fn)(const char *path, bool dir, void *userdata);

@@ -8,10 +8,12 @@
  */
 
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <glob.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -151,7 +153,66 @@ static int own_mount_namespace(void) {
         return write_file("/proc/self/gid_map", line);
 }
 
-int mask_brokers(uid_t uid, const char *home) {
+/* The mount a descriptor is on (fdinfo's mnt_id, Linux 3.15), or -1. */
+static long fd_mount(int fd) {
+        char path[64], line[256];
+        long id = -1;
+        snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+        FILE *f = fopen(path, "re");
+        if (!f)
+                return -1;
+        while (id < 0 && fgets(line, sizeof(line), f))
+                if (sscanf(line, "mnt_id: %ld", &id) != 1)
+                        id = -1;
+        fclose(f);
+        return id;
+}
+
+/* Whether mount id is one of this mount namespace's. */
+static bool mount_here(long id) {
+        char line[4096];
+        long here;
+        bool found = false;
+        FILE *f = fopen("/proc/self/mountinfo", "re");
+        if (!f)
+                return false;
+        while (!found && fgets(line, sizeof(line), f))
+                found = sscanf(line, "%ld", &here) == 1 && here == id;
+        fclose(f);
+        return found;
+}
+
+/* A directory (or a named socket's path) held from the namespace outside reaches past the masks:
+ * openat() and /proc/self/fd/N/... walk its mounts, not ours. Sockets themselves are not paths. */
+static int held_outside(bool skip_cloexec, int *ret_fd) {
+        _cleanup_close_ int dfd = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        char link[64], target[2];
+        struct stat st;
+        if (dfd < 0)
+                return negative_errno();
+        DIR *d = fdopendir(dfd);
+        if (!d)
+                return negative_errno();
+        dfd = -1; /* closedir() closes it */
+        int r = 0;
+        for (struct dirent *e; r == 0 && (e = readdir(d));) {
+                int fd = atoi(e->d_name);
+                if (e->d_name[0] == '.' || fd == dirfd(d) || fstat(fd, &st) < 0 ||
+                    !(S_ISDIR(st.st_mode) || S_ISSOCK(st.st_mode)) || (skip_cloexec && (fcntl(fd, F_GETFD) & FD_CLOEXEC)))
+                        continue; /* closed on exec: never the program's */
+                snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+                if (readlink(link, target, sizeof(target)) < 1 || target[0] != '/')
+                        continue; /* socket:[N], a socket's own descriptor */
+                if (!mount_here(fd_mount(fd))) {
+                        *ret_fd = fd;
+                        r = -EBADFD;
+                }
+        }
+        closedir(d);
+        return r;
+}
+
+int mask_brokers(uid_t uid, const char *home, enum nonet_inherited held, int *ret_fd) {
         int n = 0, r = own_mount_namespace();
         if (r < 0)
                 return r;
@@ -159,22 +220,40 @@ int mask_brokers(uid_t uid, const char *home) {
         if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
                 return negative_errno();
         r = mask_endpoints(uid, home, mask_step, &n);
+        if (r >= 0 && held != NONET_INHERITED_ACCEPT)
+                r = held_outside(held == NONET_INHERITED_EXEC, ret_fd);
         return r < 0 ? r : n;
 }
 
-int mask_check(uid_t uid, const char *home) {
+int mask_check(uid_t uid, const char *home, enum nonet_inherited held, int *ret_fd) {
+        int pipefd[2];
         fflush(NULL);
-        pid_t pid = fork();
-        if (pid < 0)
+        if (pipe2(pipefd, O_CLOEXEC) < 0)
                 return negative_errno();
+        pid_t pid = fork();
+        if (pid < 0) {
+                int r = negative_errno();
+                close(pipefd[0]);
+                close(pipefd[1]);
+                return r;
+        }
         if (pid == 0) {
-                int r = mask_brokers(uid, home);
+                int fd = -1, r = mask_brokers(uid, home, held, &fd);
+                /* the descriptor, for the message: the same number as the parent's */
+                if (r == -EBADFD && write(pipefd[1], &fd, sizeof(fd)) != sizeof(fd))
+                        r = -EIO;
                 _exit(r < 0 ? (-r & 0xff) : 0);
         }
-        int status;
+        close(pipefd[1]);
+        int status, fd = -1;
         while (waitpid(pid, &status, 0) < 0)
-                if (errno != EINTR)
+                if (errno != EINTR) {
+                        close(pipefd[0]);
                         return negative_errno();
+                }
+        if (read(pipefd[0], &fd, sizeof(fd)) == sizeof(fd))
+                *ret_fd = fd;
+        close(pipefd[0]);
         return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : WIFEXITED(status) ? -WEXITSTATUS(status) : -EIO;
 }
 

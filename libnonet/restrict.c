@@ -35,7 +35,8 @@ static int plan(const struct nonet_policy *policy, bool check_netns, struct plan
         r->rows_needed = pl->needed;
         if (check_netns && pl->policy.netns == NONET_NETNS_PRIVATE_LOOPBACK && (e = netns_check()) < 0)
                 return fail(r, NONET_LAYER_NETNS, e);
-        if (check_netns && pl->policy.brokers == NONET_BROKERS_CLOSED && (e = mask_check(brokers_uid(pl), pl->policy.brokers_home)) < 0)
+        if (check_netns && pl->policy.brokers == NONET_BROKERS_CLOSED &&
+            (e = mask_check(brokers_uid(pl), pl->policy.brokers_home, pl->policy.inherited, &r->unpoliced_fd)) < 0)
                 return fail(r, NONET_LAYER_BROKERS, e);
         e = descriptors_audit(pl, r);
         if (e != 0)
@@ -97,7 +98,8 @@ static int enforce(const struct plan *pl, struct nonet_result *r) {
         if (pl->policy.netns == NONET_NETNS_PRIVATE_LOOPBACK && (e = netns_private_loopback()) < 0)
                 return fail(r, NONET_LAYER_NETNS, e);
         /* after it: a private loopback's user namespace makes the mount namespace too */
-        if (pl->policy.brokers == NONET_BROKERS_CLOSED && (e = mask_brokers(brokers_uid(pl), pl->policy.brokers_home)) < 0)
+        if (pl->policy.brokers == NONET_BROKERS_CLOSED &&
+            (e = mask_brokers(brokers_uid(pl), pl->policy.brokers_home, pl->policy.inherited, &r->unpoliced_fd)) < 0)
                 return fail(r, NONET_LAYER_BROKERS, e);
         if (pl->abi > 0) {
                 /* The plan counted on every Landlock row it gives (the audit passed sockets on
@@ -313,6 +315,10 @@ void nonet_describe_failure_sized(int error, const struct nonet_result *rr, size
                 else if (e == EINVAL)
                         snprintf(buf, size, "closing the brokers needs a single-threaded process (unshare: %s)",
                                  errno_text(e));
+                else if (e == EBADFD)
+                        snprintf(buf, size, "descriptor %d is a directory (or a socket's path) of the mount namespace "
+                                            "outside, beneath which the brokers' masked sockets stay reachable "
+                                            "(/proc/self/fd/%d/...): close it first", r.unpoliced_fd, r.unpoliced_fd);
                 else
                         snprintf(buf, size, "cannot mask the brokers' sockets: %s", errno_text(e));
                 return;

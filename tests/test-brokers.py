@@ -436,6 +436,18 @@ def brokers_closed_cannot_be_undone_by_the_user():
               r.stdout + r.stderr)
         check(lines[0] != "0" and lines[lines.index("nested") + 1] != "0", "umount fails both ways: " + r.stdout)
         check("No such file or directory" in r.stdout, "still masked after: " + r.stdout)
+        # a directory held from outside would walk the host's mounts beneath it: refused, as a held
+        # socket that reaches the network is; accepted, the way through is there
+        held = os.open("/run/nscd", os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            cmd = [PYTHON, CONNECT_PY, f"/proc/self/fd/{held}/socket"]
+            r = run(as_user([E, "--brokers=closed"] + cmd), pass_fds=[held])
+            check(r.returncode == 125 and f"descriptor {held} is a directory" in r.stderr and "close it first" in
+                  r.stderr, r.stderr)
+            r = run(as_user([E, "--brokers=closed", "--inherited=accept"] + cmd), pass_fds=[held])
+            check_eq(r.stdout.strip(), "connected", "accepted, the held directory reaches the socket: " + r.stderr)
+        finally:
+            os.close(held)
     finally:
         outside.kill()
         outside.wait()
