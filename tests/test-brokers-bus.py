@@ -530,6 +530,76 @@ def pulseaudio_started_outside_opens_a_tunnel():
         far.sock.close()
 
 
+class HttpLogger:
+    """An HTTP server on 127.0.0.1:port of the test's network namespace: logs each path asked, answers
+    a line (what comes back in)."""
+
+    def __init__(self, port):
+        import http.server
+        paths = self.paths = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                paths.append(self.path)
+                body = b"answer-from-outside\n"
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if self.command == "GET":
+                    self.wfile.write(body)
+            do_HEAD = do_GET
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def got(self, path, wait=5.0):
+        end = time.monotonic() + wait
+        while time.monotonic() < end and path not in self.paths:
+            time.sleep(0.1)
+        return path in self.paths
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@test
+def gvfs_on_a_session_bus_started_outside():
+    need("gio", "libglib2.0-bin")
+    if not os.path.exists("/usr/share/dbus-1/services/org.gtk.vfs.Daemon.service"):
+        if IN_CI:
+            raise AssertionError("gvfs is not installed in CI (tools/install-deps installs gvfs-backends)")
+        raise Skip("gvfs is not installed (tools/install-deps installs gvfs-backends)")
+    uid = pwd.getpwnam("nnstudent").pw_uid
+    address = f"unix:path=/run/user/{uid}/bus"
+    web = HttpLogger(8088)
+
+    def gio_cat(path, options=()):
+        return run(as_session("nnstudent", ["env", f"DBUS_SESSION_BUS_ADDRESS={address}", E, *options, "timeout",
+                                            "15", "gio", "cat", f"http://127.0.0.1:8088/{path}"]), timeout=30)
+    try:
+        # the control: no session bus, no gvfs: gio has no http and nothing is asked
+        r = gio_cat("control")
+        check(r.returncode != 0 and not web.got("/control", wait=1), "nothing without the bus: " + r.stderr)
+        # the user's session bus, started outside (as the user manager starts it): gvfsd by activation
+        bus = Daemon(as_session("nnstudent", ["dbus-daemon", "--session", f"--address={address}", "--nofork",
+                                              "--nopidfile"]), lambda: os.path.exists(f"/run/user/{uid}/bus"))
+        try:
+            r = gio_cat("secret-open")
+            check(web.got("/secret-open") and "answer-from-outside" in r.stdout,
+                  f"HTTP both ways through gvfs for nonet-exec's gio: {r.stdout} {r.stderr}")
+            r = gio_cat("secret-closed", ["--brokers=closed"])
+            check(r.returncode != 0 and not web.got("/secret-closed", wait=2),
+                  "nothing with --brokers=closed (the session bus refused): " + r.stderr)
+        finally:
+            bus.stop()  # gvfsd and its backends leave with their bus
+    finally:
+        web.close()
+
+
 RESOLVED_CACHE = "/var/cache/nonet-resolved"
 
 
