@@ -8,8 +8,8 @@ an IPP printer on 127.0.0.1:8631): nothing leaves the machine. A user the table 
 nnlab), under nonet-exec and through a PAM login: each broker reaches the logger with the brokers open; the D-Bus policy
 nonet-exec --write-dbus-policy writes closes the bus's names, beside a control with the daemon
 stopped (nothing received) and a user the table leaves alone (still answered). The user's own
-PulseAudio, started outside, opens a TCP tunnel to a listener for nonet-exec's pactl, and nothing
-with --brokers=closed."""
+PulseAudio, started outside, opens a TCP tunnel to a listener for nonet-exec's pactl, and gvfs on
+their session bus fetches over HTTP for gio; nothing with --brokers=closed."""
 
 import ctypes
 import os
