@@ -59,7 +59,8 @@ uint64_t plan_held_allowed(const struct plan *pl);
  * mapped to themselves, where it is not root). */
 int netns_private_loopback(void);
 /* Whether that can be done here, tried in a child: changes nothing. */
-int netns_check(void);
+int netns_check(void);/* In a user namespace just made: uid and gid mapped to themselves (setgroups denied first). */
+int userns_map_ids(uid_t uid, gid_t gid);
 
 /* Brokers closed: their sockets masked in a mount namespace of the process's own (a user
  * namespace's where it is not root), uid's per-user ones too (home: theirs; NULL or "": the

@@ -122,21 +122,11 @@ static int mask_step(const char *path, bool dir, void *userdata) {
         return r < 0 ? r : 0;
 }
 
-static int write_file(const char *path, const char *text) {
-        _cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
-        size_t n = strlen(text);
-        if (fd < 0 || write(fd, text, n) != (ssize_t) n)
-                return negative_errno();
-        return 0;
-}
-
 /* A mount namespace of the process's own: as root, or with CAP_SYS_ADMIN in a user namespace
  * already made (a private loopback's); else in a user namespace of its own. */
 static int own_mount_namespace(void) {
         uid_t uid = geteuid();
         gid_t gid = getegid();
-        char line[64];
-        int r;
 
         if (unshare(CLONE_NEWNS) == 0)
                 return 0;
@@ -144,13 +134,7 @@ static int own_mount_namespace(void) {
                 return negative_errno();
         if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0)
                 return negative_errno();
-        snprintf(line, sizeof(line), "%u %u 1\n", (unsigned) uid, (unsigned) uid);
-        if ((r = write_file("/proc/self/uid_map", line)) < 0)
-                return r;
-        if ((r = write_file("/proc/self/setgroups", "deny")) < 0 && r != -ENOENT)
-                return r;
-        snprintf(line, sizeof(line), "%u %u 1\n", (unsigned) gid, (unsigned) gid);
-        return write_file("/proc/self/gid_map", line);
+        return userns_map_ids(uid, gid);
 }
 
 /* The mount a descriptor is on (fdinfo's mnt_id, Linux 3.15), or -1. */

@@ -29,7 +29,7 @@ static int write_file(const char *path, const char *text) {
         return 0;
 }
 
-static int map_ids(uid_t uid, gid_t gid) {
+int userns_map_ids(uid_t uid, gid_t gid) {
         char line[64];
         int r;
         snprintf(line, sizeof(line), "%u %u 1\n", (unsigned) uid, (unsigned) uid);
@@ -64,7 +64,7 @@ int netns_private_loopback(void) {
                         return negative_errno();
                 if (unshare(CLONE_NEWUSER | CLONE_NEWNET) < 0)
                         return negative_errno();
-                int r = map_ids(uid, gid);
+                int r = userns_map_ids(uid, gid);
                 if (r < 0)
                         return r;
         }
