@@ -216,15 +216,22 @@ class DnsLogger:
 
     def __init__(self):
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        try:
-            self.sock.bind(("127.0.0.1", 53))
-        except OSError as e:
+        for attempt in range(20):  # the last test's logger may be letting go of it
+            try:
+                self.sock.bind(("127.0.0.1", 53))
+                break
+            except OSError as e:
+                error = e
+                time.sleep(0.1)
+        else:
+            e = error
             self.sock.close()
             if IN_CI:
                 raise AssertionError(f"127.0.0.1:53 is taken ({e.strerror}): the DNS logger needs it in CI")
             raise Skip(f"127.0.0.1:53 is taken ({e.strerror}): the DNS logger needs it")
         self.names = []
-        threading.Thread(target=self._serve, daemon=True).start()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
 
     def _serve(self):
         while True:
@@ -251,6 +258,7 @@ class DnsLogger:
             self.sock.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
+        self.thread.join(5)
         self.sock.close()
 
 
