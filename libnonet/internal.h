@@ -70,8 +70,8 @@ int mask_brokers(uid_t uid, const char *home, enum nonet_inherited held, int *re
  * descriptor in *ret_fd where one held is a directory of the namespace outside (beneath it, the
  * masked sockets stay reachable), judged as held says (not at all for NONET_INHERITED_ACCEPT). */
 int mask_check(uid_t uid, const char *home, enum nonet_inherited held, int *ret_fd);
-/* Each known endpoint for uid, as a path (a glob pattern for some) and whether it is a directory
- * masked whole; stops at the first negative return. */
+/* Each known endpoint for uid (-1: the system's alone), as a path (a glob pattern for some) and
+ * whether it is a directory masked whole; stops at the first negative return. */
 typedef int (*mask_fn)(const char *path, bool dir, void *userdata);
 int mask_endpoints(uid_t uid, const char *home, mask_fn fn, void *userdata);
 /* How many masks of mask_brokers() a mount table (/proc/PID/mountinfo) shows. */

@@ -103,6 +103,8 @@ int mask_endpoints(uid_t uid, const char *home_given, mask_fn fn, void *userdata
                         if ((r = fn(path, system_endpoints[j].dir, userdata)) < 0)
                                 return r;
                 }
+        if (uid == (uid_t) -1)
+                return 0; /* nobody's: the system's alone */
         snprintf(runtime, sizeof(runtime), "/run/user/%u", (unsigned) uid);
         for (size_t j = 0; j < ELEMENTSOF(user_endpoints); j++) {
                 const char *e = user_endpoints[j].path;

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 
 #include "calls.h"
+#include "internal.h"
 #include "units.h"
 #include "util.h"
 
@@ -219,6 +220,15 @@ int unit_network_off(const struct unit_value *v, uint64_t *ret_allow, const stru
         return 1;
 }
 
+/* One endpoint as InaccessiblePaths=: "-" as it may be absent. A glob, or a character systemd
+ * would unquote or expand (a home's), has no such form: left out. */
+static int inaccessible_path(const char *path, bool dir, void *userdata) {
+        (void) dir;
+        if (strspn(path, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/._-+@") == strlen(path))
+                fprintf(userdata, "InaccessiblePaths=-%s\n", path);
+        return 0;
+}
+
 int unit_dropin_format(const struct nonet_policy *p, bool user_scope, const char *why, char **ret) {
         char *text = NULL;
         size_t size = 0;
@@ -264,6 +274,11 @@ int unit_dropin_format(const struct nonet_policy *p, bool user_scope, const char
          * (unshare and clone with CLONE_NEWNET too); systemd cannot filter ioctl by command */
         if (p->netns == NONET_NETNS_PRIVATE_LOOPBACK)
                 fputs("RestrictNamespaces=~net\n", f);
+        /* Brokers=closed: mask.c's endpoints, in systemd's masking of paths (a user manager's would
+         * need a user namespace: not written there) */
+        if (!user_scope && p->brokers == NONET_BROKERS_CLOSED)
+                mask_endpoints(p->brokers_uid == NONET_UID_CALLER ? (uid_t) -1 : (uid_t) p->brokers_uid,
+                               p->brokers_home, inaccessible_path, f);
         if (ferror(f) | fclose(f)) {
                 free(text);
                 return -ENOMEM;

@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -317,19 +318,39 @@ static bool expand_user(const struct unit *u, const char *value, char *buf, size
         return true;
 }
 
+/* Brokers=closed, the site's setting, for a system service restricted either way: the system's
+ * brokers, and its user's own (root's without User=; none where the user cannot be known here). */
+static void service_brokers(const struct unit_tree *t, const struct unit_info *info, bool expanded,
+                            struct nonet_policy *p) {
+        struct passwd pw, *found = NULL;
+        char buf[4096];
+
+        p->brokers = t->ctx.settings->brokers;
+        if (p->brokers != NONET_BROKERS_CLOSED)
+                return;
+        const char *user = !info->user.set ? "root" : expanded ? info->user.value : NULL;
+        if (user && getpwnam_r(user, &pw, buf, sizeof(buf), &found) == 0 && found) {
+                p->brokers_uid = found->pw_uid;
+                snprintf(p->brokers_home, sizeof(p->brokers_home), "%s", found->pw_dir ? found->pw_dir : "");
+        }
+}
+
 /* What unit u, read from file, gets. */
 static void unit_verdict(struct unit_tree *t, const struct unit *u, const char *file, struct verdict *ret) {
         const struct verdict *of_user = NULL;
         struct unit_info info;
         char user[256];
+        bool expanded = false;
 
         read_unit(t, u, file, &info);
-        if (!t->ctx.user_scope && t->ctx.settings->services && info.user.set &&
-            expand_user(u, info.user.value, user, sizeof(user))) {
-                of_user = user_verdict(t, user);
+        if (!t->ctx.user_scope && info.user.set && (expanded = expand_user(u, info.user.value, user, sizeof(user)))) {
+                if (t->ctx.settings->services)
+                        of_user = user_verdict(t, user);
                 snprintf(info.user.value, sizeof(info.user.value), "%s", user); /* as the drop-in names it */
         }
         unit_decide(&info, of_user, ret, t->ctx.diag);
+        if (ret->restricted && !t->ctx.user_scope)
+                service_brokers(t, &info, expanded, &ret->policy);
 }
 
 /* Whether a Listen*= value is an inet address: a port, "addr:port", "[v6]:port"; not a path,
@@ -398,7 +419,8 @@ static bool needs_dropin(struct unit_tree *t, const struct unit *u, struct verdi
         if (ret->restricted)
                 passed_socket(t, u, ret->passed, sizeof(ret->passed));
         /* the template's drop-in covers it when it says the same */
-        return ret->restricted && !(of_template.restricted && of_template.policy.allow == ret->policy.allow);
+        return ret->restricted && !(of_template.restricted && of_template.policy.allow == ret->policy.allow &&
+                                    of_template.policy.brokers_uid == ret->policy.brokers_uid);
 }
 
 int unit_tree_load(char *const *search, const struct unit_context *ctx, struct unit_tree **ret) {
