@@ -413,6 +413,48 @@ def a_clean_run_says_nothing():
         t.cleanup()
 
 
+def brokers_lines(uid, home):
+    """The InaccessiblePaths= a drop-in gets with Brokers=closed: mask.c's endpoints, the glob left out."""
+    system = ["/run/nscd", "/run/systemd/resolve/io.systemd.Resolve", "/run/systemd/resolve/io.systemd.Resolve.Monitor",
+              "/run/avahi-daemon", "/run/cups"]
+    user = [f"/run/user/{uid}/gnupg/S.dirmngr", f"{home}/.gnupg/S.dirmngr", f"/run/user/{uid}/pulse",
+            f"/run/user/{uid}/pipewire-0", f"/run/user/{uid}/pipewire-0-manager", f"/run/user/{uid}/bus"]
+    return "".join(f"InaccessiblePaths=-{p}\n" for p in system + user)
+
+
+@test
+def brokers_closed_masks_the_brokers_for_the_services_it_restricts():
+    # both routes (X-NetworkOff=, and a User= the table restricts) follow the site's Brokers=
+    import pwd
+    settings = "/etc/security/nonet-settings.conf"
+    off = pwd.getpwnam("nn-off")
+    t = Tree({"lib/a.service": service("X-NetworkOff=yes\n"), "lib/b.service": service(user="nn-off"),
+              "lib/c.service": service(), "lib/free.service": service(user="nn-free"),
+              "lib/typo.service": service("X-NetworkOf=yes\n")})
+    try:
+        for value in ("", "Brokers=open\n", "Brokers=closed\n"):
+            R.write(settings, value)
+            shutil.rmtree(t.out)
+            os.makedirs(t.out)
+            r = t.generate()
+            check_eq(r.returncode, 0, value + "exit status")
+            check_eq(r.stderr, f"nonet-generator: warning: {t.lib}/typo.service:5: X-NetworkOf= is not X-NetworkOff=, "
+                               "ignoring, as systemd does: the service's network stays on\n", value + "the typo alone")
+            check_eq(t.generated(), ["a.service.d/90-nonet.conf", "b.service.d/90-nonet.conf"], value + "drop-ins")
+            a, b = t.dropin("a.service"), t.dropin("b.service")
+            if value != "Brokers=closed\n":
+                check_eq(a.split("\n", 2)[2], UNIX_ONLY, value + "a: the contract alone")
+                check("InaccessiblePaths" not in b, value + "b: " + b)
+                continue
+            check_eq(a.split("\n", 2)[2], UNIX_ONLY + brokers_lines(0, "/root"), "a: root's and the system's brokers")
+            check(b.endswith("pidfd_getfd:EPERM\n" + brokers_lines(off.pw_uid, off.pw_dir)), "b: nn-off's: " + b)
+            verify(t, "a.service")
+            verify(t, "b.service")
+    finally:
+        os.unlink(settings)
+        t.cleanup()
+
+
 @test
 def x_networkoff_loopback_keeps_the_service_out_of_other_network_namespaces():
     # root's way back (setns into the namespace of its journal socket): systemd's RestrictNamespaces
