@@ -18,19 +18,9 @@
 #include <unistd.h>
 
 #include "admin.h"
+#include "busnames.h"
 #include "dbuspolicy.h"
 #include "util.h"
-
-/* Each resolves, fetches or sends for any caller its polkit rules let through (an active local session). */
-static const char *const denied_names[] = {
-        "org.freedesktop.resolve1",      /* any name resolved: a DNS query out */
-        "org.freedesktop.Avahi",         /* mDNS queries and records on the link; wide-area: unicast DNS */
-        "org.freedesktop.NetworkManager", /* connections and VPNs to a host the caller names */
-        "org.freedesktop.ModemManager1", /* SMS and USSD sent */
-        "org.freedesktop.PackageKit",    /* repositories refreshed, packages downloaded */
-        "org.freedesktop.fwupd",         /* firmware metadata and firmware downloaded */
-        "org.freedesktop.realmd",        /* any domain the caller names discovered (DNS, LDAP) */
-};
 
 struct domain {
         struct table_line line; /* the one that decides: the last naming this domain, or a bad one */
@@ -172,8 +162,8 @@ int dbus_policy_make(const struct table *t, const struct diag *d, char **ret) {
                         say_unexpressed(&v[i].line, d);
                         continue;
                 }
-                for (size_t k = 0; k < ELEMENTSOF(denied_names); k++)
-                        fprintf(f, "    <deny send_destination=\"%s\"/>\n", denied_names[k]);
+                for (size_t k = 0; k < bus_names_brokers_n; k++)
+                        fprintf(f, "    <deny send_destination=\"%s\"/>\n", bus_names_brokers[k]);
                 fputs("  </policy>\n", f);
         }
         fputs("</busconfig>\n", f);
@@ -238,9 +228,9 @@ static int group_allows(const char *root, const char *dir, const struct diag *d)
                                 group[0] = '\0';
                         if (!group[0] || !strstr(line, "<allow"))
                                 continue;
-                        for (size_t k = 0; k < ELEMENTSOF(denied_names); k++) {
+                        for (size_t k = 0; k < bus_names_brokers_n; k++) {
                                 char want[128];
-                                snprintf(want, sizeof(want), "send_destination=\"%s\"", denied_names[k]);
+                                snprintf(want, sizeof(want), "send_destination=\"%s\"", bus_names_brokers[k]);
                                 if (!strstr(line, want))
                                         continue;
                                 found++;
@@ -248,7 +238,7 @@ static int group_allows(const char *root, const char *dir, const struct diag *d)
                                                           "user in %s may reach it despite the D-Bus policy, since "
                                                           "dbus-daemon applies group policies in no set order; take "
                                                           "them out of %s, or name them in the table by user",
-                                         dir, de->d_name, n, denied_names[k], group, group, group);
+                                         dir, de->d_name, n, bus_names_brokers[k], group, group, group);
                         }
                 }
                 fclose(f);
