@@ -76,6 +76,8 @@ typedef int (*mask_fn)(const char *path, bool dir, void *userdata);
 int mask_endpoints(uid_t uid, const char *home, mask_fn fn, void *userdata);
 /* How many masks of mask_brokers() a mount table (/proc/PID/mountinfo) shows. */
 int mask_count(const char *mountinfo);
+/* The filtering proxy's socket bound over the system bus's, then its name outside removed. */
+int mask_system_bus(const char *proxy);
 
 /* Landlock */
 int landlock_abi(void);

@@ -20,6 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "busproxy.h"
 #include "internal.h"
 #include "util.h"
 
@@ -241,6 +242,24 @@ int mask_check(uid_t uid, const char *home, enum nonet_inherited held, int *ret_
                 *ret_fd = fd;
         close(pipefd[0]);
         return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : WIFEXITED(status) ? -WEXITSTATUS(status) : -EIO;
+}
+
+int mask_system_bus(const char *proxy) {
+        _cleanup_close_ int fd = open(SYSTEM_BUS_SOCKET, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        char target[64], dir[sizeof(((struct nonet_policy *) 0)->brokers_system_bus)];
+        if (fd < 0)
+                return errno == ENOENT ? 0 : negative_errno(); /* the bus stopped since: none to reach */
+        snprintf(target, sizeof(target), "/proc/self/fd/%d", fd);
+        if (mount(proxy, target, NULL, MS_BIND, NULL) < 0)
+                return negative_errno();
+        /* the mount holds the socket: no other process finds it by name */
+        snprintf(dir, sizeof(dir), "%s", proxy);
+        char *slash = strrchr(dir, '/');
+        if (unlink(proxy) == 0 && slash && slash != dir) {
+                *slash = '\0';
+                rmdir(dir);
+        }
+        return 1;
 }
 
 /* A masked directory is a tmpfs named so; a masked socket, /dev/null bound at a broker's name. */

@@ -21,6 +21,7 @@ struct nonet_policy {
         char brokers_home[512]; /* that user's home, from NSS (pam_nonet); "": $HOME for the caller */
         char **unix_paths; /* NONET_UNIX_LISTED: owned by a policy from nonet_policy_new() */
         size_t n_unix_paths;
+        char brokers_system_bus[108]; /* the filtering proxy's socket (busproxy.c), bound over the bus's; "" none */
 };
 
 /* The default: AF_UNIX only and whole, EAFNOSUPPORT, Landlock where available. */

@@ -101,6 +101,8 @@ static int enforce(const struct plan *pl, struct nonet_result *r) {
         if (pl->policy.brokers == NONET_BROKERS_CLOSED &&
             (e = mask_brokers(brokers_uid(pl), pl->policy.brokers_home, pl->policy.inherited, &r->unpoliced_fd)) < 0)
                 return fail(r, NONET_LAYER_BROKERS, e);
+        if (pl->policy.brokers_system_bus[0] && (e = mask_system_bus(pl->policy.brokers_system_bus)) < 0)
+                return fail(r, NONET_LAYER_BROKERS, e);
         if (pl->abi > 0) {
                 /* The plan counted on every Landlock row it gives (the audit passed sockets on
                  * them): a domain refused now (16 stacked, no memory) fails closed. */

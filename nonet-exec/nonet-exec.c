@@ -19,6 +19,7 @@
 #include <sys/utsname.h>
 #include <sys/wait.h>
 
+#include "busproxy.h"
 #include "nonet-exec.h"
 #include "oci.h"
 
@@ -44,6 +45,7 @@ struct args {
         const char *dbus_policy; /* --write-dbus-policy: where ("-": standard output; NULL: the bus's) */
         char **command;
         char **argv;         /* as given, for nonet-exec-table */
+        int bus_proxy_fd;    /* --brokers=closed: the filtering proxy stops when its last copy closes */
 };
 
 /* One write a message: lines from the command and from a supervising nonet-exec never mix. */
@@ -786,6 +788,8 @@ static int run_traced(struct args *a) {
                 _exit(exec_command(a));
         }
         close(sv[1]);
+        if (a->bus_proxy_fd >= 0)
+                close(a->bus_proxy_fd); /* the command's, not this supervisor's: the proxy ends with it */
         int fd = recv_fd(sv[0]);
         close(sv[0]);
         /* the terminal's signals are the command's: this supervisor must outlive it */
@@ -859,6 +863,22 @@ static void hint_display(const struct nonet_policy *p) {
                     display, path, reach == NONET_UNIX_LISTED ? "listed" : "no-abstract");
 }
 
+/* Brokers closed: the command's system bus is xdg-dbus-proxy's, which keeps the names a session
+ * needs; it stops when the command, and whatever inherits the descriptor, is gone. */
+static int start_bus_proxy(struct args *a) {
+        uint64_t brokers = NONET_BROKERS_OPEN;
+        if (nonet_policy_get(a->policy, NONET_ATTR_BROKERS, &brokers) < 0 || brokers != NONET_BROKERS_CLOSED)
+                return 0;
+        int r = busproxy_start(a->policy, &a->bus_proxy_fd);
+        if (r == -ENOENT)
+                say("cannot restrict: --brokers=closed filters the system bus (%s) with xdg-dbus-proxy, which is not "
+                    "installed: install it (apt-get install xdg-dbus-proxy), or use --brokers=open", SYSTEM_BUS_SOCKET);
+        else if (r < 0)
+                say("cannot restrict: --brokers=closed filters the system bus (%s), and xdg-dbus-proxy could not be "
+                    "started: %s", SYSTEM_BUS_SOCKET, r == -EPIPE ? "it stopped before it was ready" : strerror(-r));
+        return r;
+}
+
 static int run(struct args *a) {
         struct nonet_result result;
         bool restricted = true;
@@ -870,10 +890,13 @@ static int run(struct args *a) {
         if (!restricted)
                 return exec_command(a);
         hint_display(a->policy);
+        if (start_bus_proxy(a) < 0)
+                return EXIT_FAILED;
         if (a->trace)
                 return run_traced(a);
         r = nonet_restrict(a->policy, &result, sizeof(result));
         if (r < 0) {
+                busproxy_stop(a->policy, a->bus_proxy_fd);
                 nonet_describe_failure_sized(r, &result, sizeof(result), why, sizeof(why));
                 say("cannot restrict: %s", why);
                 if (result.failed == NONET_LAYER_INHERITED)
@@ -998,7 +1021,7 @@ static int act(struct args *a) {
 }
 
 int main(int argc, char **argv) {
-        struct args a = { 0 };
+        struct args a = { .bus_proxy_fd = -1 };
         int r;
         if (parse_args(argc, argv, &a) < 0) {
                 fputs("Try 'nonet-exec --help' for more information.\n", stderr);
