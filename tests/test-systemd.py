@@ -340,6 +340,64 @@ def x_networkoff_loopback_keeps_a_root_service_out_of_the_host_s_namespace():
              "the control reaches the host through its socket's namespace; X-NetworkOff=loopback does not")
 
 
+# Brokers=closed: listeners the test makes at two brokers' paths (a directory mask.c masks whole,
+# and a socket it masks alone), reached from services by a connect() each. Not nscd's: glibc would
+# ask a listener that never answers for every user systemd and the generator look up.
+BROKER_PATHS = {"cups": "/run/cups/cups.sock", "resolve": "/run/systemd/resolve/io.systemd.Resolve"}
+
+
+@test
+def brokers_closed_masks_the_brokers_sockets_for_restricted_services():
+    listeners = []
+    for path in BROKER_PATHS.values():
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        s = socket.socket(socket.AF_UNIX)
+        s.bind(path)
+        os.chmod(path, 0o666)
+        s.listen(64)
+        listeners.append(s)
+    R.write(f"{PROGS}/brokers.py", f"""import socket, sys
+out = []
+for name, path in {BROKER_PATHS!r}.items():
+    try:
+        socket.socket(socket.AF_UNIX).connect(path)
+        out.append(name + " 0")
+    except OSError as e:
+        out.append(name + " " + str(e.errno))
+open(sys.argv[1] + ".tmp", "w").write("\\n".join(out) + "\\n")
+__import__("os").rename(sys.argv[1] + ".tmp", sys.argv[1])
+""")
+    # X-NetworkOff=yes, a User= the table restricts ('*'), and a service nonet leaves alone
+    kinds = {"brokers-unit": "User=nn-plain\nX-NetworkOff=yes\n", "brokers-user": "User=nn-off\n",
+             "brokers-plain": "User=nn-plain\n"}
+    got = {}
+    try:
+        for brokers in ("open", "closed"):
+            R.write("/etc/security/nonet-settings.conf", f"Unix=no-abstract\nBrokers={brokers}\n")
+            for name, extra in kinds.items():
+                unit(f"{name}.service", f"[Service]\nType=oneshot\n{extra}"
+                     f"ExecStart=/usr/bin/python3 {PROGS}/brokers.py {RESULTS}/{name}-{brokers}\n")
+            check_eq(SD.ctl("daemon-reload").returncode, 0, "daemon-reload")
+            for name in kinds:
+                check_eq(SD.ctl("start", f"{name}.service").returncode, 0, name)
+                got[name, brokers] = results(f"{name}-{brokers}")
+        print(f"# {got}")
+        for name in kinds:
+            check_eq(got[name, "open"], {"cups": "0", "resolve": "0"}, f"{name}, Brokers=open: both reached")
+        check_eq(got["brokers-plain", "closed"], {"cups": "0", "resolve": "0"}, "the control, Brokers=closed: reached")
+        for name in ("brokers-unit", "brokers-user"):
+            for broker, errno_ in got[name, "closed"].items():
+                # an inaccessible directory or socket: EACCES for a user, ENOENT or ECONNREFUSED for root
+                check(errno_ in ("2", "13", "111"), f"{name}, Brokers=closed: {broker} refused ({errno_})")
+        check("InaccessiblePaths=-/run/cups\n" in SD.ctl("cat", "brokers-unit.service").stdout, "the drop-in says it")
+    finally:
+        R.write("/etc/security/nonet-settings.conf", "Unix=no-abstract\n")  # for a suite that reloads after
+        for s in listeners:
+            s.close()
+        for path in BROKER_PATHS.values():
+            os.unlink(path)
+
+
 if __name__ == "__main__":
     try:
         boot()
