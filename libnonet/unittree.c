@@ -40,6 +40,12 @@ struct user_verdict {
         struct verdict verdict;
 };
 
+struct user_home {
+        char *name;
+        uint64_t uid; /* NONET_UID_CALLER: no such user */
+        char home[512];
+};
+
 struct unit_tree {
         struct unit_context ctx;
         char **search; /* unit directories, highest priority first */
@@ -53,6 +59,8 @@ struct unit_tree {
         size_t n_aliases;
         struct user_verdict *users; /* each User= decided once */
         size_t n_users;
+        struct user_home *homes; /* each service user's brokers (Brokers=closed) looked up once */
+        size_t n_homes;
 };
 
 void strv_free(char **l) {
@@ -318,20 +326,40 @@ static bool expand_user(const struct unit *u, const char *value, char *buf, size
         return true;
 }
 
-/* Brokers=closed, the site's setting, for a system service restricted either way: the system's
- * brokers, and its user's own (root's without User=; none where the user cannot be known here). */
-static void service_brokers(const struct unit_tree *t, const struct unit_info *info, bool expanded,
-                            struct nonet_policy *p) {
+/* A user's uid and home, asked of NSS once. */
+static const struct user_home *user_home(struct unit_tree *t, const char *user) {
         struct passwd pw, *found = NULL;
         char buf[4096];
 
+        for (size_t i = 0; i < t->n_homes; i++)
+                if (strcmp(t->homes[i].name, user) == 0)
+                        return &t->homes[i];
+        struct user_home *h = realloc(t->homes, (t->n_homes + 1) * sizeof(*h));
+        if (!h)
+                return NULL;
+        t->homes = h;
+        h = &t->homes[t->n_homes];
+        *h = (struct user_home) { .name = strdup(user), .uid = NONET_UID_CALLER };
+        if (!h->name)
+                return NULL;
+        t->n_homes++;
+        if (getpwnam_r(user, &pw, buf, sizeof(buf), &found) == 0 && found) {
+                h->uid = found->pw_uid;
+                snprintf(h->home, sizeof(h->home), "%s", found->pw_dir ? found->pw_dir : "");
+        }
+        return h;
+}
+
+/* Brokers=closed, the site's setting, for a system service restricted either way: the system's
+ * brokers, and its user's own (root's without User=; none where the user cannot be known here). */
+static void service_brokers(struct unit_tree *t, const struct unit_info *info, bool expanded,
+                            struct nonet_policy *p) {
         p->brokers = t->ctx.settings->brokers;
-        if (p->brokers != NONET_BROKERS_CLOSED)
-                return;
         const char *user = !info->user.set ? "root" : expanded ? info->user.value : NULL;
-        if (user && getpwnam_r(user, &pw, buf, sizeof(buf), &found) == 0 && found) {
-                p->brokers_uid = found->pw_uid;
-                snprintf(p->brokers_home, sizeof(p->brokers_home), "%s", found->pw_dir ? found->pw_dir : "");
+        const struct user_home *h = p->brokers == NONET_BROKERS_CLOSED && user ? user_home(t, user) : NULL;
+        if (h) {
+                p->brokers_uid = h->uid;
+                snprintf(p->brokers_home, sizeof(p->brokers_home), "%s", h->home);
         }
 }
 
@@ -476,6 +504,9 @@ void unit_tree_free(struct unit_tree *t) {
                 free(t->dropin_names[i]);
         for (size_t i = 0; i < t->n_users; i++)
                 free(t->users[i].name);
+        for (size_t i = 0; i < t->n_homes; i++)
+                free(t->homes[i].name);
+        free(t->homes);
         strv_free(t->search);
         free(t->dropin_names);
         free(t->aliases);
