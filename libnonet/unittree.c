@@ -343,10 +343,16 @@ static const struct user_home *user_home(struct unit_tree *t, const char *user) 
         if (!h->name)
                 return NULL;
         t->n_homes++;
-        if (getpwnam_r(user, &pw, buf, sizeof(buf), &found) == 0 && found) {
+        /* User= takes a number too, as systemd does */
+        char *end;
+        unsigned long n = strtoul(user, &end, 10);
+        bool numeric = user[0] >= '0' && user[0] <= '9' && *end == '\0' && n < (uid_t) -1;
+        if ((numeric ? getpwuid_r((uid_t) n, &pw, buf, sizeof(buf), &found)
+                     : getpwnam_r(user, &pw, buf, sizeof(buf), &found)) == 0 && found) {
                 h->uid = found->pw_uid;
                 snprintf(h->home, sizeof(h->home), "%s", found->pw_dir ? found->pw_dir : "");
-        }
+        } else if (numeric)
+                h->uid = n; /* no home known: its runtime directory's alone */
         return h;
 }
 

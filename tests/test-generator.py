@@ -430,7 +430,8 @@ def brokers_closed_masks_the_brokers_for_the_services_it_restricts():
     off = pwd.getpwnam("nn-off")
     t = Tree({"lib/a.service": service("X-NetworkOff=yes\n"), "lib/b.service": service(user="nn-off"),
               "lib/c.service": service(), "lib/free.service": service(user="nn-free"),
-              "lib/typo.service": service("X-NetworkOf=yes\n")})
+              "lib/typo.service": service("X-NetworkOf=yes\n"),
+              "lib/num.service": service(user=str(off.pw_uid))})
     try:
         for value in ("", "Brokers=open\n", "Brokers=closed\n"):
             R.write(settings, value)
@@ -440,7 +441,8 @@ def brokers_closed_masks_the_brokers_for_the_services_it_restricts():
             check_eq(r.returncode, 0, value + "exit status")
             check_eq(r.stderr, f"nonet-generator: warning: {t.lib}/typo.service:5: X-NetworkOf= is not X-NetworkOff=, "
                                "ignoring, as systemd does: the service's network stays on\n", value + "the typo alone")
-            check_eq(t.generated(), ["a.service.d/90-nonet.conf", "b.service.d/90-nonet.conf"], value + "drop-ins")
+            check_eq(t.generated(), ["a.service.d/90-nonet.conf", "b.service.d/90-nonet.conf",
+                                     "num.service.d/90-nonet.conf"], value + "drop-ins")
             a, b = t.dropin("a.service"), t.dropin("b.service")
             if value != "Brokers=closed\n":
                 check_eq(a.split("\n", 2)[2], UNIX_ONLY, value + "a: the contract alone")
@@ -448,6 +450,8 @@ def brokers_closed_masks_the_brokers_for_the_services_it_restricts():
                 continue
             check_eq(a.split("\n", 2)[2], UNIX_ONLY + brokers_lines(0, "/root"), "a: root's and the system's brokers")
             check(b.endswith("pidfd_getfd:EPERM\n" + brokers_lines(off.pw_uid, off.pw_dir)), "b: nn-off's: " + b)
+            num = t.dropin("num.service")
+            check(num.endswith("pidfd_getfd:EPERM\n" + brokers_lines(off.pw_uid, off.pw_dir)), "User=UID: " + num)
             verify(t, "a.service")
             verify(t, "b.service")
     finally:
