@@ -68,7 +68,8 @@ static int print_service(void *userdata, const char *unit, const struct verdict 
                     "being re-aimed: run its command under nonet-exec", unit, v->passed);
         if (v->from_unit)
                 return 0; /* the unit's own X-NetworkOff=: not the table's doing */
-        printf("  %s: network off (%s)\n", unit, v->source);
+        printf("  %s: network off%s (%s)\n", unit, v->policy.brokers == NONET_BROKERS_CLOSED ? ", brokers closed" : "",
+               v->source);
         if (unit_provides_network(unit))
                 say("warning: %s brings up this machine's network, and the table turns its network off: the "
                     "machine may be off the net after the next boot",

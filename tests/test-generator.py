@@ -447,9 +447,14 @@ def brokers_closed_masks_the_brokers_for_the_services_it_restricts():
             if value != "Brokers=closed\n":
                 check_eq(a.split("\n", 2)[2], UNIX_ONLY, value + "a: the contract alone")
                 check("InaccessiblePaths" not in b, value + "b: " + b)
+                out = run([NONET_EXEC, "--check-config"], env=dict(os.environ, SYSTEMD_UNIT_PATH=t.lib)).stdout
+                check("  b.service: network off (User=nn-off, " in out, out)
                 continue
             check_eq(a.split("\n", 2)[2], UNIX_ONLY + brokers_lines(0, "/root"), "a: root's and the system's brokers")
             check(b.endswith("pidfd_getfd:EPERM\n" + brokers_lines(off.pw_uid, off.pw_dir)), "b: nn-off's: " + b)
+            # and --check-config, which reads the same units, says it
+            out = run([NONET_EXEC, "--check-config"], env=dict(os.environ, SYSTEMD_UNIT_PATH=t.lib)).stdout
+            check(f"  b.service: network off, brokers closed (User=nn-off, " in out, out)
             num = t.dropin("num.service")
             check(num.endswith("pidfd_getfd:EPERM\n" + brokers_lines(off.pw_uid, off.pw_dir)), "User=UID: " + num)
             verify(t, "a.service")
