@@ -210,7 +210,8 @@ def results(name):
 
 
 def wait_file(path):
-    for _ in range(100):
+    # 60 s: a python service starting at load 5 on 2 cores once took over 10
+    for _ in range(600):
         if os.path.exists(path):
             return open(path).read().strip()
         time.sleep(0.1)
