@@ -292,6 +292,115 @@ for name, call in (("rename", lambda: os.rename("a/g", "b/g")), ("link", lambda:
             row(f"realwork_{name}{suffix}", got.get(name, "none"))
 
 
+BROKER_CONNECT = ("import socket, sys\ntry:\n    socket.socket(socket.AF_UNIX).connect(sys.argv[1])\n    print('connected')\n"
+                  "except OSError as e:\n    print(__import__('errno').errorcode[e.errno])\n")
+
+
+def brokers():
+    """Issue 38: --brokers=closed, beside --brokers=open, as nobody and as root: the real nscd
+    (a private configuration, hosts only, nothing persistent) resolving through a DNS logger on
+    the VM's own 127.0.0.1 (resolv.conf as doors() left it); the mask not undone by nobody (root
+    can, but on ABI 2-3, whose domain refuses umount); another process's /proc/PID/root out of
+    reach (Landlock ABI 2);
+    an X11-like socket elsewhere and /dev/log (logger) still reached."""
+    import threading
+    names = []
+    dns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    dns.bind(("127.0.0.1", 53))
+
+    def serve():
+        while True:
+            try:
+                query, peer = dns.recvfrom(512)
+            except OSError:
+                return
+            if not query:
+                return
+            labels, i = [], 12
+            while i < len(query) and query[i]:
+                labels.append(query[i + 1:i + 1 + query[i]].decode(errors="replace"))
+                i += 1 + query[i]
+            names.append(".".join(labels))
+            qtype = int.from_bytes(query[i + 1:i + 3], "big")
+            answer = b"\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x3c\x00\x04\x0a\x09\x08\x07" if qtype == 1 else b""
+            header = query[:2] + b"\x81\x80\x00\x01" + (b"\x00\x01" if answer else b"\x00\x00") + b"\x00" * 4
+            dns.sendto(header + query[12:i + 5] + answer, peer)
+    logger = threading.Thread(target=serve, daemon=True)
+    logger.start()
+    with open("/run/nscd.conf", "w") as f:
+        f.write("".join(f"enable-cache {db} no\n" for db in ("passwd", "group", "services", "netgroup")) +
+                "enable-cache hosts yes\npersistent hosts no\nshared hosts no\nnegative-time-to-live hosts 1\n")
+    os.makedirs("/run/nscd", mode=0o755, exist_ok=True)
+    start = time.monotonic()
+    nscd = subprocess.Popen(["nscd", "-f", "/run/nscd.conf", "-F"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    while not os.path.exists("/run/nscd/socket") and nscd.poll() is None and time.monotonic() - start < 20:
+        time.sleep(0.1)
+    row("brokers_nscd_seconds", round(time.monotonic() - start, 1))
+    script = "/run/broker-connect.py"
+    with open(script, "w") as f:
+        f.write(BROKER_CONNECT)
+    # what stays: an X11-like socket elsewhere, and syslog's /dev/log
+    os.makedirs("/run/x11-like", mode=0o1777, exist_ok=True)
+    x11 = socket.socket(socket.AF_UNIX)
+    x11.bind("/run/x11-like/X0")
+    os.chmod("/run/x11-like/X0", 0o777)
+    x11.listen(8)
+    devlog = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    devlog.bind("/dev/log")
+    os.chmod("/dev/log", 0o666)
+    devlog.settimeout(2)
+
+    def out(cmd):
+        return subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                              timeout=60).stdout.split() or ["none"]  # nothing ran
+    for who, wrap in (("", NOBODY), ("_root", [])):
+        for brokers in ("open", "closed"):
+            under = wrap + [E, f"--brokers={brokers}", "--"]
+            name = f"{brokers}{who}.exfil.test"
+            r = subprocess.run(under + ["getent", "hosts", name], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                               text=True, timeout=60)
+            time.sleep(0.2)
+            # "status,left,answered": getent's exit, the name at the logger, its answer back
+            row(f"brokers_nscd_{brokers}{who}",
+                f"{r.returncode},{int(name in names)},{int(r.stdout.startswith('10.9.8.7'))}")
+            row(f"brokers_socket_{brokers}{who}", ",".join(out(under + ["python3", script, "/run/nscd/socket"])))
+            row(f"brokers_x11_{brokers}{who}", ",".join(out(under + ["python3", script, "/run/x11-like/X0"])))
+            heard = f"still-heard-{brokers}{who}"
+            subprocess.run(under + ["logger", "-u", "/dev/log", heard], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, timeout=60)
+            try:
+                got = int(heard.encode() in devlog.recv(4096))
+            except OSError:
+                got = 0
+            row(f"brokers_devlog_{brokers}{who}", got)
+        # the mask undone: umount, then a nested user namespace's umount, then nscd's socket
+        # (unshare's own mount() for propagation left out: Landlock refuses it on ABI 2-3, before umount)
+        undo = ("umount /run/nscd 2>/dev/null && echo ok || echo fail; unshare -Urm --propagation unchanged sh -c "
+                f"'umount /run/nscd 2>/dev/null && echo ok || echo fail' || echo unshare-failed; python3 {script} "
+                "/run/nscd/socket")
+        row(f"brokers_undo{who}", ",".join(out(wrap + [E, "--brokers=closed", "--", "sh", "-c", undo])))
+    # another of nobody's processes: its root reaches the masked socket but for Landlock's ptrace scope
+    outside = subprocess.Popen(NOBODY + ["sleep", "60"])
+    time.sleep(0.2)
+    via = f"/proc/{outside.pid}/root/run/nscd/socket"
+    for name, opts in (("control", None), ("nolandlock", ["--landlock=off"]), ("closed", ["--brokers=closed"])):
+        cmd = NOBODY + ([] if opts is None else [E] + opts + ["--"]) + ["python3", script, via]
+        row(f"brokers_proc_root_{name}", ",".join(out(cmd)))
+    outside.kill()
+    outside.wait()
+    nscd.terminate()
+    nscd.wait()
+    try:
+        dns.shutdown(socket.SHUT_RDWR)  # wakes the logger's recvfrom()
+    except OSError:
+        pass
+    logger.join(5)
+    for s in (dns, x11, devlog):
+        s.close()
+    os.unlink("/dev/log")
+
+
 def differential():
     """Nothing but the network (tests/test-differential.py): the corpus unrestricted and under
     each mode, one row each: the differences no README row allows (case=result), or none."""
@@ -451,6 +560,7 @@ def main():
     if "ia32_emulation=off" not in open("/proc/cmdline").read():  # a kernel booted again: built once
         package_builds(kernel_abi)
     in_flight_and_namespaces()
+    brokers()
     differential()
     row("done", 0)
 
