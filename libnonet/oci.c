@@ -9,6 +9,7 @@
  * the base's unconditional socket and ioctl rules are replaced by rules that never overlap.
  */
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -378,6 +379,49 @@ static const struct schema profile_schema = {
                                   { "listenerMetadata", NULL, FORMS_SC }, { NULL } },
 };
 
+/* A list whose items are all of one type (null items decode to the zero value). */
+static bool list_of(const struct json *v, enum json_type type) {
+        for (size_t i = 0; v->type == JSON_ARRAY && i < v->n; i++)
+                if (v->items[i]->type != type && v->items[i]->type != JSON_NULL)
+                        return false;
+        return v->type == JSON_ARRAY;
+}
+
+/* A number Go decodes into an unsigned field: digits only ("-1", "1.5" and "1e3" fail), within 64 bits. */
+static bool unsigned_number(const struct json *v) {
+        char *end;
+        if (v->type != JSON_NUMBER || !isdigit((unsigned char) v->text[0]))
+                return false;
+        errno = 0;
+        (void) strtoull(v->text, &end, 10);
+        return errno == 0 && *end == '\0';
+}
+
+/* A known member's value of the type the runtimes decode it into; else Go's decoder fails and the
+ * runtime refuses the profile, which nonet would have judged as if read (null is every type's zero). */
+static int check_kind(struct merge *m, const struct member *f, const struct json *v) {
+        static const char *const numbers[] = { "index", "value", "valueTwo", "errnoRet", "defaultErrnoRet" };
+        static const char *const lists[] = { "architectures", "flags", "names", "caps", "arches", "subArchitectures" };
+        const char *want = "a string";
+        bool ok = v->type == JSON_STRING;
+        if (v->type == JSON_NULL)
+                return 0;
+        if (f->of && strcmp(f->name, "includes") != 0 && strcmp(f->name, "excludes") != 0)
+                want = "a list of objects", ok = list_of(v, JSON_OBJECT);
+        else if (f->of)
+                want = "an object", ok = v->type == JSON_OBJECT;
+        for (size_t i = 0; i < ELEMENTSOF(numbers); i++)
+                if (strcmp(f->name, numbers[i]) == 0)
+                        want = "an unsigned number", ok = unsigned_number(v);
+        for (size_t i = 0; i < ELEMENTSOF(lists); i++)
+                if (strcmp(f->name, lists[i]) == 0)
+                        want = "a list of strings", ok = list_of(v, JSON_STRING);
+        if (ok)
+                return 0;
+        return refuse_at(m, v, "\"%s\" is not %s: the runtimes' decoder fails on it and the container does not start",
+                         f->name, want);
+}
+
 /* Each member known by its exact name: Go takes a key that differs but for case as the member too
  * (and the last of the two), and a member nonet does not know may be one a newer runtime acts on. */
 static int check_members(struct merge *m, const struct json *j, const struct schema *s) {
@@ -391,6 +435,8 @@ static int check_members(struct merge *m, const struct json *j, const struct sch
                 while (f->name && strcmp(f->name, j->keys[i]) != 0)
                         f++;
                 if (f->name) {
+                        if ((r = check_kind(m, f, j->items[i])) < 0)
+                                return r;
                         if (f->of && (r = check_members(m, j->items[i], f->of)) < 0)
                                 return r;
                         continue;
