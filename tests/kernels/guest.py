@@ -292,8 +292,9 @@ for name, call in (("rename", lambda: os.rename("a/g", "b/g")), ("link", lambda:
             row(f"realwork_{name}{suffix}", got.get(name, "none"))
 
 
-BROKER_CONNECT = ("import socket, sys\ntry:\n    socket.socket(socket.AF_UNIX).connect(sys.argv[1])\n    print('connected')\n"
-                  "except OSError as e:\n    print(__import__('errno').errorcode[e.errno])\n")
+BROKER_CONNECT = ("import errno, socket, sys\nfor path in sys.argv[1:]:\n    try:\n"
+                  "        socket.socket(socket.AF_UNIX).connect(path)\n        print('connected')\n"
+                  "    except OSError as e:\n        print(errno.errorcode[e.errno])\n")
 
 
 def brokers():
@@ -304,6 +305,7 @@ def brokers():
     reach (Landlock ABI 2);
     an X11-like socket elsewhere and /dev/log (logger) still reached."""
     import threading
+    began = time.monotonic()
     names = []
     dns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     dns.bind(("127.0.0.1", 53))
@@ -364,8 +366,9 @@ def brokers():
             # "status,left,answered": getent's exit, the name at the logger, its answer back
             row(f"brokers_nscd_{brokers}{who}",
                 f"{r.returncode},{int(name in names)},{int(r.stdout.startswith('10.9.8.7'))}")
-            row(f"brokers_socket_{brokers}{who}", ",".join(out(under + ["python3", script, "/run/nscd/socket"])))
-            row(f"brokers_x11_{brokers}{who}", ",".join(out(under + ["python3", script, "/run/x11-like/X0"])))
+            got = out(under + ["python3", script, "/run/nscd/socket", "/run/x11-like/X0"]) + ["none"]
+            row(f"brokers_socket_{brokers}{who}", got[0])
+            row(f"brokers_x11_{brokers}{who}", got[1])
             heard = f"still-heard-{brokers}{who}"
             subprocess.run(under + ["logger", "-u", "/dev/log", heard], stdout=subprocess.DEVNULL,
                            stderr=subprocess.DEVNULL, timeout=60)
@@ -399,6 +402,7 @@ def brokers():
     for s in (dns, x11, devlog):
         s.close()
     os.unlink("/dev/log")
+    row("brokers_seconds", round(time.monotonic() - began))
 
 
 def differential():
