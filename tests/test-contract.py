@@ -975,15 +975,20 @@ def tagged(tag):
 
 
 def none_left(tag, what):
+    # none seen twice in a row: a process in the middle of execve() shows no environment for a moment
     deadline = time.monotonic() + 30
-    while tagged(tag) and time.monotonic() < deadline:
+    while (tagged(tag) or (time.sleep(0.1) or tagged(tag))) and time.monotonic() < deadline:
         time.sleep(0.05)
     left = []
     for pid in tagged(tag):
         try:
             with open(f"/proc/{pid}/stat") as f:
                 stat = f.read()
-            left.append(stat[:stat.rindex(")") + 3])  # "pid (name) state"
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmd = f.read().replace(b"\0", b" ").decode(errors="replace")[:200]
+            with open(f"/proc/{pid}/wchan") as f:
+                wchan = f.read()
+            left.append(stat[:stat.rindex(")") + 3] + f" [{cmd}] in {wchan or '-'}")  # "pid (name) state"
             os.kill(pid, signal.SIGKILL)
         except OSError:
             pass
