@@ -62,10 +62,21 @@ int netns_private_loopback(void);
 int netns_check(void);/* In a user namespace just made: uid and gid mapped to themselves (setgroups denied first). */
 int userns_map_ids(uid_t uid, gid_t gid);
 
+/* The named sockets uid's own ssh ControlMasters, tmux and screen servers listen on, wherever
+ * they are: found before any namespace is made (from one, no other process's descriptors can be
+ * read). -EACCES where such a server's descriptors cannot be read. */
+struct mask_servers {
+        char **paths;
+        size_t n;
+};
+int mask_find_servers(uid_t uid, struct mask_servers *ret);
+void mask_servers_free(struct mask_servers *s);
+
 /* Brokers closed: their sockets masked in a mount namespace of the process's own (a user
  * namespace's where it is not root), uid's per-user ones too (home: theirs; NULL or "": the
- * caller's $HOME). How many were masked. */
-int mask_brokers(uid_t uid, const char *home, enum nonet_inherited held, int *ret_fd);
+ * caller's $HOME), and the servers' found before. How many were masked. */
+int mask_brokers(uid_t uid, const char *home, const struct mask_servers *servers, enum nonet_inherited held,
+                 int *ret_fd);
 /* Whether that can be done here, tried in a child: changes nothing. Both fail with -EBADFD and the
  * descriptor in *ret_fd where one held is a directory of the namespace outside (beneath it, the
  * masked sockets stay reachable), judged as held says (not at all for NONET_INHERITED_ACCEPT). */

@@ -96,8 +96,11 @@ static int allow_beneath(int ruleset_fd, const char *path, uint64_t access) {
  * make the domain. A domain that handles any filesystem right refuses REFER (a rename or link
  * into another directory) unless a rule allows it, whether REFER is handled or not (landlock.rst,
  * "Filesystem flags"); and it refuses mount() and pivot_root() whatever its rules. */
-static uint64_t handled_fs(uint64_t rows) {
+static uint64_t handled_fs(uint64_t rows, const struct nonet_policy *p) {
         uint64_t fs = rows & NONET_ROW_TCP ? 0 : LANDLOCK_ACCESS_FS_MAKE_BLOCK;
+        /* brokers closed: so that umount() cannot take the masks away, not even root's */
+        if (p->brokers == NONET_BROKERS_CLOSED)
+                fs |= LANDLOCK_ACCESS_FS_MAKE_BLOCK;
         /* listed: connect() and sendmsg() to a named socket outside only beneath the paths listed */
         if (rows & NONET_ROW_LISTED)
                 fs |= LANDLOCK_ACCESS_FS_RESOLVE_UNIX;
@@ -126,7 +129,7 @@ int landlock_apply(int abi, const struct nonet_policy *p) {
                 attr.scoped = LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET;
                 size = sizeof(attr);
         }
-        attr.handled_access_fs = handled_fs(rows);
+        attr.handled_access_fs = handled_fs(rows, p);
 
         _cleanup_close_ int fd = (int) syscall(__NR_landlock_create_ruleset, &attr, size, 0);
         int r = fd < 0 ? negative_errno() : 0;

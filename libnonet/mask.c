@@ -43,6 +43,7 @@ static const struct endpoint {
         { "pipewire-0", false },
         { "pipewire-0-manager", false },
         { "bus", false }, /* the session bus: gvfs and every desktop service ride it */
+        { "systemd/private", false }, /* the user manager's own: systemd-run --user runs anything */
 };
 
 /* One socket or directory masked, if it is there and is what it should be: a symbolic link at
@@ -199,7 +200,156 @@ static int held_outside(bool skip_cloexec, int *ret_fd) {
         return r;
 }
 
-int mask_brokers(uid_t uid, const char *home, enum nonet_inherited held, int *ret_fd) {
+/* Servers of the user's own that run commands for any client of that user: an ssh ControlMaster
+ * (a remote shell for `ssh -S CTL`), a tmux or screen server (a shell outside). Their sockets are
+ * wherever the user put them, so they are found from the processes, by name (comm, which anyone
+ * may read), not from a list of paths. */
+static const char *const user_servers[] = { "ssh", "tmux: server", "screen", "SCREEN" };
+
+static bool user_server(const char *pid) {
+        char path[64], comm[32];
+        snprintf(path, sizeof(path), "/proc/%s/comm", pid);
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+        ssize_t n = fd < 0 ? -1 : read(fd, comm, sizeof(comm) - 1);
+        if (n <= 0)
+                return false;
+        comm[n] = '\0';
+        comm[strcspn(comm, "\n")] = '\0';
+        for (size_t i = 0; i < ELEMENTSOF(user_servers); i++)
+                if (strcmp(comm, user_servers[i]) == 0)
+                        return true;
+        return false;
+}
+
+static uid_t process_uid(const char *pid) {
+        char path[64], line[128];
+        unsigned long uid = (unsigned long) -1;
+        snprintf(path, sizeof(path), "/proc/%s/status", pid);
+        FILE *f = fopen(path, "re");
+        if (!f)
+                return (uid_t) -1;
+        while (fgets(line, sizeof(line), f))
+                if (sscanf(line, "Uid: %lu", &uid) == 1)
+                        break;
+        fclose(f);
+        return (uid_t) uid;
+}
+
+/* Whether the socket inode is among the process's descriptors: -errno where they cannot be read. */
+static int holds_socket(const char *pid, unsigned long inode) {
+        char path[64], link[64], want[40];
+        snprintf(path, sizeof(path), "/proc/%s/fd", pid);
+        snprintf(want, sizeof(want), "socket:[%lu]", inode);
+        DIR *d = opendir(path);
+        if (!d)
+                return negative_errno();
+        bool found = false;
+        for (struct dirent *e; !found && (e = readdir(d));) {
+                ssize_t n;
+                if (e->d_name[0] == '.')
+                        continue;
+                n = readlinkat(dirfd(d), e->d_name, link, sizeof(link) - 1);
+                if (n > 0) {
+                        link[n] = '\0';
+                        found = strcmp(link, want) == 0;
+                }
+        }
+        closedir(d);
+        return found;
+}
+
+/* After unshare(CLONE_NEWUSER) no other process's descriptors can be read (commoncap's ptrace
+ * check wants the same user namespace): the names are found before, kept as strings. */
+void mask_servers_free(struct mask_servers *f) {
+        for (size_t i = 0; i < f->n; i++)
+                free(f->paths[i]);
+        free(f->paths);
+        f->paths = NULL;
+        f->n = 0;
+}
+
+static int found_add(struct mask_servers *f, const char *path) {
+        char **p = reallocarray(f->paths, f->n + 1, sizeof(*p));
+        if (!p)
+                return -ENOMEM;
+        f->paths = p;
+        if (!(p[f->n] = strdup(path)))
+                return -ENOMEM;
+        f->n++;
+        return 0;
+}
+
+/* A socket of uid's the server bound at name, if it is there. ssh binds its ControlMaster at
+ * CTL.XXXXXXXXXXXXXXXX (16 random letters and digits) and links it to CTL (mux.c,
+ * muxserver_listen()): the name without that suffix is tried too. */
+static int found_bound(struct mask_servers *f, const char *pid, const char *name, uid_t uid) {
+        char path[4096 + 64], cwd[4096];
+        struct stat st;
+        int r;
+        if (name[0] != '/') {
+                /* relative: bound from the server's working directory */
+                char link[64];
+                snprintf(link, sizeof(link), "/proc/%s/cwd", pid);
+                ssize_t k = readlink(link, cwd, sizeof(cwd) - 1);
+                if (k <= 0)
+                        return 0;
+                cwd[k] = '\0';
+                snprintf(path, sizeof(path), "%s/%s", cwd, name);
+        } else
+                snprintf(path, sizeof(path), "%s", name);
+        for (int pass = 0; pass < 2; pass++) {
+                if (pass == 1) {
+                        size_t len = strlen(path);
+                        if (len < 18 || path[len - 17] != '.' || strspn(path + len - 16, "abcdefghijklmnopqrstuvwxyz"
+                                                                                          "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                                                                          "0123456789") != 16)
+                                break;
+                        path[len - 17] = '\0';
+                }
+                if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode) && st.st_uid == uid && (r = found_add(f, path)) < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* The named sockets uid's servers listen on: read from each server's own network namespace's
+ * list (/proc/PID/net/unix; __SO_ACCEPTCON, 0x10000, is a listening socket), and matched to the
+ * server by its descriptors. A server of uid's whose descriptors cannot be read (not dumpable)
+ * may hold one: nothing runs (-EACCES), as for any other mask that cannot be made. */
+int mask_find_servers(uid_t uid, struct mask_servers *f) {
+        DIR *proc = opendir("/proc");
+        int r = 0;
+        if (!proc)
+                return negative_errno();
+        for (struct dirent *e; r >= 0 && (e = readdir(proc));) {
+                char path[300], line[4096 + 128];
+                if (e->d_name[0] < '1' || e->d_name[0] > '9' || !user_server(e->d_name) || process_uid(e->d_name) != uid)
+                        continue;
+                snprintf(path, sizeof(path), "/proc/%s/net/unix", e->d_name);
+                FILE *file = fopen(path, "re");
+                if (!file)
+                        continue; /* gone since */
+                while (r >= 0 && fgets(line, sizeof(line), file)) {
+                        unsigned long flags, inode;
+                        int at = 0;
+                        /* a named socket's path as bound (relative too); '@' is an abstract one's */
+                        if (sscanf(line, "%*s %*s %*s %lx %*s %*s %lu %n", &flags, &inode, &at) != 2 || at == 0 ||
+                            !(flags & 0x10000) || line[at] == '@' || line[at] == '\n' || line[at] == '\0')
+                                continue;
+                        line[at + strcspn(line + at, "\n")] = '\0';
+                        int held = holds_socket(e->d_name, inode);
+                        if (held == -ENOENT || held == -ESRCH)
+                                break; /* gone since */
+                        r = held < 0 ? held : held ? found_bound(f, e->d_name, line + at, uid) : 0;
+                }
+                fclose(file);
+        }
+        closedir(proc);
+        return r;
+}
+
+int mask_brokers(uid_t uid, const char *home, const struct mask_servers *servers, enum nonet_inherited held,
+                 int *ret_fd) {
         int n = 0, r = own_mount_namespace();
         if (r < 0)
                 return r;
@@ -207,6 +357,9 @@ int mask_brokers(uid_t uid, const char *home, enum nonet_inherited held, int *re
         if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
                 return negative_errno();
         r = mask_endpoints(uid, home, mask_step, &n);
+        for (size_t i = 0; r >= 0 && servers && i < servers->n; i++)
+                if ((r = mask_one(servers->paths[i], false)) > 0)
+                        n++;
         if (r >= 0 && held != NONET_INHERITED_ACCEPT)
                 r = held_outside(held == NONET_INHERITED_EXEC, ret_fd);
         return r < 0 ? r : n;
@@ -225,7 +378,10 @@ int mask_check(uid_t uid, const char *home, enum nonet_inherited held, int *ret_
                 return r;
         }
         if (pid == 0) {
-                int fd = -1, r = mask_brokers(uid, home, held, &fd);
+                struct mask_servers servers = { 0 };
+                int fd = -1, r = uid == (uid_t) -1 ? 0 : mask_find_servers(uid, &servers);
+                if (r >= 0)
+                        r = mask_brokers(uid, home, &servers, held, &fd);
                 /* the descriptor, for the message: the same number as the parent's */
                 if (r == -EBADFD && write(pipefd[1], &fd, sizeof(fd)) != sizeof(fd))
                         r = -EIO;
@@ -262,10 +418,10 @@ int mask_system_bus(const char *proxy) {
         return 1;
 }
 
-/* A masked directory is a tmpfs named so; a masked socket, /dev/null bound at a broker's name. */
+/* A masked directory is a tmpfs named so; a masked socket, /dev/null bound at a broker's name
+ * (one of the list above, or a server's of the user's own, wherever it was). /dev/null bound
+ * under /proc, /sys or /dev is a container runtime's (Docker masks /proc/kcore so), not ours. */
 int mask_count(const char *mountinfo) {
-        static const char *const sockets[] = { "/S.dirmngr", "/bus", "/io.systemd.Resolve", "/io.systemd.Resolve.Monitor",
-                                               "/pipewire-0", "/pipewire-0-manager" };
         char line[4096], root[1024], point[1024];
         int n = 0;
         FILE *f = fopen(mountinfo, "re");
@@ -278,14 +434,8 @@ int mask_count(const char *mountinfo) {
                 }
                 if (sscanf(line, "%*s %*s %*s %1023s %1023s", root, point) != 2 || strcmp(root, "/null") != 0)
                         continue;
-                size_t len = strlen(point);
-                for (size_t i = 0; i < ELEMENTSOF(sockets); i++) {
-                        size_t k = strlen(sockets[i]);
-                        if (len > k && strcmp(point + len - k, sockets[i]) == 0) {
-                                n++;
-                                break;
-                        }
-                }
+                if (strncmp(point, "/proc/", 6) != 0 && strncmp(point, "/sys/", 5) != 0 && strncmp(point, "/dev/", 5) != 0)
+                        n++;
         }
         fclose(f);
         return n;

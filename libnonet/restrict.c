@@ -90,16 +90,21 @@ static int load_seccomp(const struct plan *pl, bool scoped, int *ret_notify_fd) 
 
 /* Each layer the plan counted on is in force, or nothing is: the caller must not go on. */
 static int enforce(const struct plan *pl, struct nonet_result *r) {
+        _cleanup_(mask_servers_free) struct mask_servers servers = { 0 };
         int e;
 
         if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                 return fail(r, NONET_LAYER_NO_NEW_PRIVS, negative_errno());
+        /* the user's own servers' sockets, found before any namespace is made */
+        if (pl->policy.brokers == NONET_BROKERS_CLOSED && (e = mask_find_servers(brokers_uid(pl), &servers)) < 0)
+                return fail(r, NONET_LAYER_BROKERS, e);
         /* before Landlock and seccomp, which then hold inside the new namespaces too */
         if (pl->policy.netns == NONET_NETNS_PRIVATE_LOOPBACK && (e = netns_private_loopback()) < 0)
                 return fail(r, NONET_LAYER_NETNS, e);
         /* after it: a private loopback's user namespace makes the mount namespace too */
         if (pl->policy.brokers == NONET_BROKERS_CLOSED &&
-            (e = mask_brokers(brokers_uid(pl), pl->policy.brokers_home, pl->policy.inherited, &r->unpoliced_fd)) < 0)
+            (e = mask_brokers(brokers_uid(pl), pl->policy.brokers_home, &servers, pl->policy.inherited,
+                              &r->unpoliced_fd)) < 0)
                 return fail(r, NONET_LAYER_BROKERS, e);
         if (pl->policy.brokers_system_bus[0] && (e = mask_system_bus(pl->policy.brokers_system_bus)) < 0)
                 return fail(r, NONET_LAYER_BROKERS, e);

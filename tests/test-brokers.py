@@ -437,13 +437,19 @@ def brokers_closed_cannot_be_undone_by_the_user():
         check_eq(connect_under(as_user, "closed", via_proc), "Permission denied",
                  "closed: another process's root is out of reach (Landlock's ptrace scoping)")
         r = run(as_user([E, "--brokers=closed", "sh", "-c", "umount /run/nscd; echo $?; "
-                         "unshare -Urm sh -c 'echo nested; umount /run/nscd; echo $?'; "
+                         "unshare -Urm --propagation unchanged sh -c 'echo nested; umount /run/nscd; echo $?'; "
                          f"{PYTHON} {CONNECT_PY} {NSCD}"]))
         lines = r.stdout.split()
         check(lines[:2] != ["0"] and "nested" in r.stdout, "umount fails, a nested user namespace is made: " +
               r.stdout + r.stderr)
         check(lines[0] != "0" and lines[lines.index("nested") + 1] != "0", "umount fails both ways: " + r.stdout)
         check("No such file or directory" in r.stdout, "still masked after: " + r.stdout)
+        # root too: the domain handles a filesystem right, so Landlock refuses umount() (and mount())
+        r = run([E, "--brokers=closed", "sh", "-c", f"umount /run/nscd; echo $?; {PYTHON} {CONNECT_PY} {NSCD}"])
+        check(r.stdout.split()[0] != "0" and "No such file or directory" in r.stdout, "root: " + r.stdout + r.stderr)
+        mnt = "unshare -m --propagation unchanged sh -c 'mount -t tmpfs t /mnt && umount /mnt && echo ok'"
+        check_eq(run([E, "--brokers=open", "sh", "-c", mnt]).stdout.strip(), "ok", "the control: root mounts under open")
+        check_eq(run([E, "--brokers=closed", "sh", "-c", mnt]).stdout.strip(), "", "closed: root mounts nothing")
         # a directory held from outside would walk the host's mounts beneath it: refused, as a held
         # socket that reaches the network is; accepted, the way through is there
         held = os.open("/run/nscd", os.O_RDONLY | os.O_DIRECTORY)
@@ -799,7 +805,7 @@ def brokers_closed_through_a_pam_login():
             check_eq(r.stdout.split("\n")[2], "connected" if reached else "Connection refused",
                      f"Brokers={brokers}: the user's session bus: " + r.stdout)
         # the user's shell cannot undo them: umount, and in a nested user namespace, both fail
-        r = pam_login("nn-brk", "sh", "-c", "umount /run/nscd 2>/dev/null; echo $?; unshare -Urm sh -c "
+        r = pam_login("nn-brk", "sh", "-c", "umount /run/nscd 2>/dev/null; echo $?; unshare -Urm --propagation unchanged sh -c "
                       "'umount /run/nscd 2>/dev/null; echo nested $?'; " + f"{PYTHON} {CONNECT_PY} {NSCD}")
         lines = r.stdout.splitlines()[2:]
         check(len(lines) == 3 and lines[0] != "0" and lines[1].startswith("nested ") and lines[1] != "nested 0" and
@@ -838,6 +844,113 @@ def brokers_closed_through_a_pam_login():
         forget(run_dir + "/bus")
         nscd.stop()
         dns.close()
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def as_cm(cmd):
+    pw = pwd.getpwnam("nn-cm")
+    return as_user(cmd, pw.pw_uid, pw.pw_gid)
+
+
+@test
+def brokers_closed_the_users_controlmaster_and_tmux_run_nothing():
+    """Row 8: an ssh ControlMaster opened before, at a path of the user's choosing (a real sshd on
+    127.0.0.1, the master as the user outside), and a tmux server the same way: under open, ssh -S
+    and tmux -S run a command outside, as without nonet; under closed, nothing runs. Through
+    nonet-exec and through a table-restricted login. And the user manager's private socket
+    (systemd-run --user) masked."""
+    if not os.path.exists("/home/nn-cm"):
+        R.add_user("nn-cm")
+    pw = pwd.getpwnam("nn-cm")
+    work = os.path.join(pw.pw_dir, "cm")  # a path the user chose
+    os.makedirs(work, exist_ok=True)
+    key = os.path.join(work, "id")
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key], check=True)
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", P.path("cm-hostkey")], check=True)
+    shutil.copy(key + ".pub", P.path("cm-authorized"))
+    os.chmod(P.path("cm-authorized"), 0o644)
+    subprocess.run(["chown", "-R", f"{pw.pw_uid}:{pw.pw_gid}", work], check=True)
+    R.write("/etc/pam.d/sshd", "auth required pam_deny.so\naccount required pam_permit.so\n"
+            "session required pam_permit.so\n")
+    os.makedirs("/run/sshd", mode=0o755, exist_ok=True)
+    port = free_port()
+    R.write(P.path("cm-sshd_config"), f"Port {port}\nListenAddress 127.0.0.1\nHostKey {P.path('cm-hostkey')}\n"
+            f"UsePAM yes\nPidFile none\nAuthorizedKeysFile {P.path('cm-authorized')}\nStrictModes no\n"
+            "PasswordAuthentication no\nKbdInteractiveAuthentication no\n")
+    sshd = subprocess.Popen(["/usr/sbin/sshd", "-D", "-e", "-f", P.path("cm-sshd_config")],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=die_with_parent)
+    ctl, tsock = os.path.join(work, "ctl"), os.path.join(work, "tmux")
+    ssh = ["ssh", "-F", "/dev/null", "-i", key, "-p", str(port), "-o", "BatchMode=yes", "-o",
+           "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "-S", ctl]
+    private = f"/run/user/{pw.pw_uid}/systemd/private"
+    masters = []
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        r = run(as_cm(ssh + ["-M", "-f", "-N", "nn-cm@127.0.0.1"]), timeout=30)
+        check_eq(r.returncode, 0, "the master, outside: " + r.stderr)
+        r = run(as_cm(ssh + ["-O", "check", "x"]))
+        masters.append(int(r.stderr.split("pid=")[1].split(")")[0]))
+        r = run(as_cm(["tmux", "-S", tsock, "new-session", "-d", "sleep 600"]))
+        check_eq(r.returncode, 0, "tmux, outside: " + r.stderr)
+        masters.append(int(run(as_cm(["tmux", "-S", tsock, "display-message", "-p", "#{pid}"])).stdout))
+        os.makedirs(os.path.dirname(private), exist_ok=True)
+        listen(private)
+        os.chmod(private, 0o666)
+
+        def asked(wrap, how):
+            """Whether the remote shell and the tmux server ran a command each: "yes,yes"."""
+            got = []
+            for tool, cmd in (("ssh", ssh + ["x"]), ("tmux", ["tmux", "-S", tsock, "run-shell"])):
+                marker = os.path.join(work, f"{tool}-{how}")
+                r = run(wrap(cmd + [f"echo {how} > {marker}"]), timeout=30)
+                got.append("yes" if os.path.exists(marker) else "no")
+                if got[-1] == "no":
+                    check(r.returncode != 0, f"{tool}, {how}: a failure the user sees: {r.stdout}{r.stderr}")
+            return ",".join(got)
+
+        # the controls: without nonet, and under open, both run a command outside
+        check_eq(asked(as_cm, "control"), "yes,yes", "without nonet")
+        check_eq(asked(lambda c: as_cm([E, "--brokers=open"] + c), "open"), "yes,yes", "open: the leak")
+        check_eq(asked(lambda c: as_cm([E, "--brokers=closed"] + c), "closed"), "no,no", "closed")
+        check_eq(run(as_cm([E, "--brokers=open", PYTHON, CONNECT_PY, private])).stdout.strip(), "connected", "open")
+        check_eq(run(as_cm([E, "--brokers=closed", PYTHON, CONNECT_PY, private])).stdout.strip(),
+                 "Connection refused", "closed: the user manager's private socket")
+        # a table-restricted login (every user restricted: "*"), as the table would be
+        for brokers, want in (("open", "yes,yes"), ("closed", "no,no")):
+            R.write("/etc/security/nonet-settings.conf", f"Brokers={brokers}\n")
+            check_eq(asked(lambda c: login_argv("nn-cm", *c), f"login-{brokers}"), want, f"a login, Brokers={brokers}")
+        # the master still serves its user outside: nothing changed for them
+        check_eq(asked(as_cm, "after"), "yes,yes", "outside, after")
+    finally:
+        if os.path.exists("/etc/security/nonet-settings.conf"):
+            os.unlink("/etc/security/nonet-settings.conf")
+        if private in _listening:
+            forget(private)
+        for pid in masters:
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        sshd.terminate()
+        sshd.wait()
+
+
+def login_argv(user, *cmd):
+    """cmd through a table-restricted login of user (pam_nonet's account and session)."""
+    pam_login(user, "true")  # makes the stack once
+    pw = pwd.getpwnam(user)
+    return [P.path("pam-session"), "nonet-test", user, PAM_STACK, "setpriv", f"--reuid={pw.pw_uid}",
+            f"--regid={pw.pw_gid}", "--init-groups", "--"] + list(cmd)
 
 
 def cleanup():
