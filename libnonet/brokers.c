@@ -299,8 +299,8 @@ static int user_daemons(const char *root, const struct diag *d) {
                                           "modules, gvfs on the session bus fetches HTTP), which act for every process "
                                           "of uid %s; for a user the table restricts they close with the user "
                                           "manager, which the systemd-user PAM stack restricts where it runs "
-                                          "pam_nonet (%s); under nonet-exec only --unix=listed (Landlock ABI 9) "
-                                          "closes them",
+                                          "pam_nonet (%s); under nonet-exec, --brokers=closed masks them (and "
+                                          "--unix=listed, Landlock ABI 9, closes every socket not listed)",
                          de->d_name, held, de->d_name,
                          pam > 0    ? "it does"
                          : pam == 0 ? "it does not: pam-auth-update --enable nonet adds it"
@@ -346,6 +346,7 @@ void brokers_closed_lint(const struct settings *s, const struct diag *d) {
         mask_endpoints((uid_t) -1, NULL, add_present, &p);
         diag_say(d, DIAG_DEBUG, "Brokers=closed: each restricted session's mount namespace masks %s, and the "
                  "user's own where present: /run/user/UID/gnupg/S.dirmngr (and d.*/S.dirmngr), pulse/, pipewire-0, "
-                 "pipewire-0-manager, bus, and ~/.gnupg/S.dirmngr", p.used ? p.list : "none of the system's (none is "
+                 "pipewire-0-manager, bus, systemd/private, ~/.gnupg/S.dirmngr, and the listening sockets of the user's "
+                 "ssh ControlMasters, tmux and screen servers", p.used ? p.list : "none of the system's (none is "
                  "present now)");
 }

@@ -418,7 +418,8 @@ def brokers_lines(uid, home):
     system = ["/run/nscd", "/run/systemd/resolve/io.systemd.Resolve", "/run/systemd/resolve/io.systemd.Resolve.Monitor",
               "/run/avahi-daemon", "/run/cups"]
     user = [f"/run/user/{uid}/gnupg/S.dirmngr", f"{home}/.gnupg/S.dirmngr", f"/run/user/{uid}/pulse",
-            f"/run/user/{uid}/pipewire-0", f"/run/user/{uid}/pipewire-0-manager", f"/run/user/{uid}/bus"]
+            f"/run/user/{uid}/pipewire-0", f"/run/user/{uid}/pipewire-0-manager", f"/run/user/{uid}/bus",
+            f"/run/user/{uid}/systemd/private"]
     return "".join(f"InaccessiblePaths=-{p}\n" for p in system + user)
 
 
