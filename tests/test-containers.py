@@ -14,12 +14,14 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
+import ocitest  # noqa: E402
 import privroot  # noqa: E402
 
 privroot.reexec_in_namespace()
 
 from nonettest import (BUILD, EAFNOSUPPORT, EPERM, IN_CI, Programs, Skip, check, check_eq, main,  # noqa: E402
                        reply_server, run, test)
+from ocitest import result  # noqa: E402
 
 R = privroot.PrivateRoot()
 P = Programs()
@@ -69,16 +71,7 @@ ROOTFS = os.path.join(ROOT, "rootfs")
 
 def make_rootfs():
     """The host's /usr, read-only, and the usual links to it: nothing fetched."""
-    for d in ("usr", "etc", "tmp", "proc", "dev", "sys", "nonet"):
-        os.makedirs(os.path.join(ROOTFS, d))
-    for link in ("bin", "lib", "lib64", "sbin"):
-        os.symlink("usr/" + link, os.path.join(ROOTFS, link))
-    with open(os.path.join(ROOTFS, "etc", "passwd"), "w") as f:
-        f.write("root:x:0:0:root:/:/bin/sh\n")
-    with open(os.path.join(ROOTFS, "etc", "group"), "w") as f:
-        f.write("root:x:0:\n")
-    with open(os.path.join(ROOTFS, "nonet", "probe.py"), "w") as f:
-        f.write(PROBE)
+    ocitest.make_root(ROOTFS, {"nonet/probe.py": PROBE})
     shutil.copy2(os.path.join(BUILD, "nonet-exec", "nonet-exec"), os.path.join(ROOTFS, "nonet"))
     subprocess.run(["mount", "--bind", "-o", "ro", "/usr", os.path.join(ROOTFS, "usr")], check=True)
     subprocess.run(["mount", "-o", "remount,bind,ro", os.path.join(ROOTFS, "usr")], check=True)
@@ -93,12 +86,7 @@ if os.path.ismount("/sys/fs/cgroup/unified") and os.path.ismount("/sys/fs/cgroup
 
 
 def profile(*args):
-    r = run([P.nonet_exec, "--print-filter=oci"] + list(args))
-    check_eq(r.returncode, 0, "nonet-exec --print-filter=oci: " + r.stderr)
-    path = os.path.join(ROOT, "profile-%d.json" % len(os.listdir(ROOT)))
-    with open(path, "w") as f:
-        f.write(r.stdout)
-    return path, r
+    return ocitest.profile(P.nonet_exec, ROOT, *args)
 
 
 def with_fd3(cmd):
@@ -109,12 +97,6 @@ def with_fd3(cmd):
         return run(["sh", "-c", f'exec 3<&{fd} {fd}<&-; exec "$@"', "sh"] + cmd, pass_fds=(fd,), timeout=180)
     finally:
         held.close()
-
-
-def result(r):
-    lines = [line for line in r.stdout.splitlines() if line.startswith("{")]
-    check(lines, "the container ran the probe: " + r.stdout + r.stderr)
-    return json.loads(lines[-1])
 
 
 def runc(seccomp=None, argv=None, raw=None, runtime="runc"):

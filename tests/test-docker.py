@@ -7,23 +7,23 @@ sockets in the test's directory; an image imported from a few files, the host's 
 read-only into each container; a listener in a sidecar container's own network namespace,
 which each probe container joins. Every case beside the runtime's own default profile."""
 
-import io
 import json
 import os
 import shutil
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
+import ocitest  # noqa: E402
 import privroot  # noqa: E402
 
 privroot.reexec_in_namespace()
 
 from nonettest import (EAFNOSUPPORT, ENOSYS, EPERM, KernelLog, Programs, check, check_eq, main, run,  # noqa: E402
                        test)
+from ocitest import result  # noqa: E402
 
 R = privroot.PrivateRoot()
 P = Programs()
@@ -89,33 +89,6 @@ out["io_uring"] = err(libc.syscall(425, 1, ctypes.create_string_buffer(120)))  #
 out["userns"] = err(libc.unshare(0x10000000))  # CLONE_NEWUSER
 print(json.dumps(out), flush=True)
 """
-
-
-def image_tar():
-    """An image's root: the probe, the listener, and the usual links to /usr, which each
-    container mounts read-only from the host."""
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w") as tar:
-        def add(name, data=None, mode=0o755, link=None):
-            info = tarfile.TarInfo(name)
-            info.mode = mode
-            if link:
-                info.type, info.linkname = tarfile.SYMTYPE, link
-            elif data is None:
-                info.type = tarfile.DIRTYPE
-            else:
-                info.size = len(data)
-            tar.addfile(info, io.BytesIO(data) if data is not None else None)
-        for d in ("usr", "etc", "proc", "dev", "sys", "nonet"):
-            add(d)
-        add("tmp", mode=0o1777)
-        for link in ("bin", "lib", "lib64", "sbin"):
-            add(link, link="usr/" + link)
-        add("etc/passwd", b"root:x:0:0:root:/:/bin/sh\n", 0o644)
-        add("etc/group", b"root:x:0:\n", 0o644)
-        add("nonet/probe.py", PROBE.encode(), 0o644)
-        add("nonet/listener.py", LISTENER.encode(), 0o644)
-    return buf.getvalue()
 
 
 class Daemons:
@@ -206,7 +179,7 @@ def ok(r, what):
 def setup_images():
     tar = os.path.join(ROOT, "image.tar")
     with open(tar, "wb") as f:
-        f.write(image_tar())
+        f.write(ocitest.image_tar({"nonet/probe.py": PROBE, "nonet/listener.py": LISTENER}))
     ok(docker("import", tar, "nonet-probe:1"), "docker import")
     archive = os.path.join(ROOT, "image-archive.tar")  # a docker-archive, as containerd imports it
     ok(docker("save", "-o", archive, "nonet-probe:1"), "docker save")
@@ -219,18 +192,7 @@ def setup_images():
 
 
 def profile(*args):
-    r = run([P.nonet_exec, "--print-filter=oci"] + list(args))
-    check_eq(r.returncode, 0, "nonet-exec --print-filter=oci: " + r.stderr)
-    path = os.path.join(ROOT, "profile-%d.json" % len(os.listdir(ROOT)))
-    with open(path, "w") as f:
-        f.write(r.stdout)
-    return path, r
-
-
-def result(r):
-    lines = [line for line in r.stdout.splitlines() if line.startswith("{")]
-    check(lines, "the container ran the probe: " + r.stdout + r.stderr)
-    return json.loads(lines[-1])
+    return ocitest.profile(P.nonet_exec, ROOT, *args)
 
 
 def docker_run(seccomp=None, argv=None):
