@@ -271,6 +271,16 @@ def check_network_off(out, what):
     check_eq(out["file"], "file-ok", what + ": file I/O")
 
 
+def check_merged(runtime, base, runner, what):
+    """The probe run by runner under the profile merged onto base for runtime: the network off, and
+    the base's own refusal of a new user namespace kept. The profile's path."""
+    path, _ = profile("--base=" + base, "--runtime=" + runtime)
+    out = result(ok(runner(path), what))
+    check_network_off(out, what)
+    check_eq(out["userns"], EPERM, what + ": the base's refusal of unshare(CLONE_NEWUSER)")
+    return path
+
+
 @test
 def docker_with_its_own_default_reaches_the_listener():
     out = result(ok(docker_run(), "docker run, Docker's default profile"))
@@ -290,10 +300,7 @@ def docker_with_the_profile_alone():
 
 @test
 def docker_with_the_profile_merged_onto_its_default():
-    path, _ = profile("--base=" + DOCKER_BASE, "--runtime=docker")
-    out = result(ok(docker_run(path), "docker run"))
-    check_network_off(out, "docker, merged onto default.json")
-    check_eq(out["userns"], EPERM, "the base's refusal of unshare(CLONE_NEWUSER)")
+    path = check_merged("docker", DOCKER_BASE, docker_run, "docker, merged onto default.json")
     check_network_off(result(ok(docker_exec(path), "docker exec")), "docker exec, merged onto default.json")
 
 
@@ -315,10 +322,7 @@ def containerd_with_the_profile_alone():
 
 @test
 def containerd_with_the_profile_merged_onto_its_default():
-    path, _ = profile("--base=" + CONTAINERD_BASE, "--runtime=containerd")
-    out = result(ok(ctr_run(path), "ctr run"))
-    check_network_off(out, "ctr, merged onto containerd's default")
-    check_eq(out["userns"], EPERM, "the base's refusal of unshare(CLONE_NEWUSER)")
+    check_merged("containerd", CONTAINERD_BASE, ctr_run, "ctr, merged onto containerd's default")
 
 
 @test
@@ -335,10 +339,7 @@ def merged_onto_dockers_base_not_written_for_containerd_which_would_run_it_weake
     check_eq((r.returncode, r.stdout), (2, ""), "--runtime=containerd onto Docker's form: " + r.stderr)
     check('no "archMap"' in r.stderr and "linux.seccomp" in r.stderr, "says why and what to give: " + r.stderr)
     # what it says instead: containerd's default as the runtime wrote it, merged (as above), not weaker
-    path, _ = profile("--base=" + CONTAINERD_BASE, "--runtime=containerd")
-    out = result(ok(ctr_run(path), "ctr run, merged for containerd"))
-    check_network_off(out, "ctr, merged onto containerd's default for containerd")
-    check_eq(out["userns"], EPERM, "unshare(CLONE_NEWUSER), refused as under containerd's own default")
+    check_merged("containerd", CONTAINERD_BASE, ctr_run, "ctr, merged onto containerd's default for containerd")
 
 
 @test
