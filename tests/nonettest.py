@@ -7,6 +7,7 @@ import pty
 import pwd
 import select
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -96,6 +97,16 @@ def reply_server(text):
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Reply)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server.server_address[1]
+
+
+def unix_listener(path, mode=0o666, backlog=8):
+    """A unix socket listening at path (its directory made), which mode lets other users reach."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    s = socket.socket(socket.AF_UNIX)
+    s.bind(path)
+    os.chmod(path, mode)
+    s.listen(backlog)
+    return s
 
 
 class Programs:

@@ -21,7 +21,8 @@ import http.server
 sys.path.insert(0, os.path.dirname(__file__))
 import installed  # noqa: E402
 from nonettest import (EACCES, EAFNOSUPPORT, EINVAL, ENOSYS, EPERM, INJECT, ROOT, KernelLog, Programs, as_user, check,
-                       check_eq, in_terminal, kernel_facts, legacy_tiocsti, main, require_root, run, test, unprivileged_ids)
+                       check_eq, in_terminal, kernel_facts, legacy_tiocsti, main, require_root, run, test, unix_listener,
+                       unprivileged_ids)
 
 P = Programs()
 
@@ -99,10 +100,7 @@ def unix_sockets_on_the_filesystem_work():
     check_eq(probe("unix-local", "path", os.path.join("/tmp", f"nonet-local-{os.getpid()}")), 0,
              "bind/listen/connect/send on a path")
     path = P.path("server.sock")
-    srv = socket.socket(socket.AF_UNIX)
-    srv.bind(path)
-    os.chmod(path, 0o666)
-    srv.listen(8)
+    srv = unix_listener(path)
     try:
         row(("unix-connect", path), 0)
     finally:
@@ -170,15 +168,7 @@ def unix_listed_needs_landlock_abi_9():
     # only named sockets listed are reachable outside: Landlock ABI 9 (Linux 7.1); the
     # kernel matrix shows it working on 7.2. Below ABI 9 nothing runs.
     if landlock_abi() >= 9:
-        socks = []
-        for d in ("listed", "other"):
-            path = os.path.join(P.writable(d), "sock")
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            u = socket.socket(socket.AF_UNIX)
-            u.bind(path)
-            os.chmod(path, 0o777)
-            u.listen(8)
-            socks.append(u)
+        socks = [unix_listener(os.path.join(P.writable(d), "sock"), mode=0o777) for d in ("listed", "other")]
         opts = ["--unix=listed", f"--unix-path={P.writable('listed')}"]
         try:
             check_eq(probe("unix-connect", os.path.join(P.writable("listed"), "sock"), opts=opts), 0, "listed")

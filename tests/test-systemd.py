@@ -20,7 +20,7 @@ import privroot  # noqa: E402
 
 privroot.reexec_in_namespace()
 
-from nonettest import BUILD, EAFNOSUPPORT, ENOSYS, EPERM, check, check_eq, main, run, test  # noqa: E402
+from nonettest import BUILD, EAFNOSUPPORT, ENOSYS, EPERM, check, check_eq, main, run, test, unix_listener  # noqa: E402
 
 R = privroot.PrivateRoot()  # /run is a tmpfs that systemd's namespace shares
 PROGS = "/run/nonet-progs"
@@ -349,14 +349,7 @@ BROKER_PATHS = {"cups": "/run/cups/cups.sock", "resolve": "/run/systemd/resolve/
 
 @test
 def brokers_closed_masks_the_brokers_sockets_for_restricted_services():
-    listeners = []
-    for path in BROKER_PATHS.values():
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        s = socket.socket(socket.AF_UNIX)
-        s.bind(path)
-        os.chmod(path, 0o666)
-        s.listen(64)
-        listeners.append(s)
+    listeners = [unix_listener(path, backlog=64) for path in BROKER_PATHS.values()]
     # and the limit nonet-generator(8) states: cups's socket through /proc/PID/root of a process
     # outside, nn-plain's (target.service), which its own services and root's reach past the masks
     tpid = dict(line.split("=", 1) for line in wait_file(f"{RESULTS}/target.env").split())["TPID"]
