@@ -135,6 +135,17 @@ def abstract_sockets_outside_are_reachable_by_default():
         a.close()
 
 
+def check_fails_closed_without_landlock(option, reason):
+    """option on a kernel without Landlock, and on one that has it off at boot (fake-kernel): exit
+    125, the reason and what to look at said, the command not run."""
+    marker = P.writable("ran" + option)
+    for fake, hint in (("--no-landlock", "CONFIG_SECURITY_LANDLOCK"), ("--landlock-disabled", "lsm=")):
+        r = run(as_user([P.fake_kernel, fake, "--", P.nonet_exec, option, "touch", marker]))
+        check_eq(r.returncode, 125, fake)
+        check(reason in r.stderr and hint in r.stderr, r.stderr)
+        check(not os.path.exists(marker), "the command did not run")
+
+
 @test
 def unix_no_abstract_refuses_abstract_sockets_outside():
     a = AbstractListeners("noabs")
@@ -149,13 +160,8 @@ def unix_no_abstract_refuses_abstract_sockets_outside():
     finally:
         a.close()
     # asked for and not enforceable: nothing runs (fail closed), with a reason
-    marker = P.writable("ran-noabs")
-    for fake, hint in (("--no-landlock", "CONFIG_SECURITY_LANDLOCK"), ("--landlock-disabled", "lsm=")):
-        r = run(as_user([P.fake_kernel, fake, "--", P.nonet_exec, "--unix=no-abstract", "touch", marker]))
-        check_eq(r.returncode, 125, fake)
-        check("cannot restrict: refusing abstract unix sockets outside (unix: no-abstract) needs ABI 6" in r.stderr
-              and hint in r.stderr, r.stderr)
-        check(not os.path.exists(marker), "the command did not run")
+    check_fails_closed_without_landlock(
+        "--unix=no-abstract", "cannot restrict: refusing abstract unix sockets outside (unix: no-abstract) needs ABI 6")
     r = run([P.nonet_exec, "--unix=no-abstract", "--landlock=off", "true"])
     check(r.returncode == 125 and "invalid policy: a unix level but all (no-abstract, listed) needs Landlock"
           in r.stderr, r.stderr)
@@ -740,13 +746,8 @@ def without_landlock_seccomp_alone():
 
 @test
 def landlock_required_but_missing_is_fatal():
-    marker = P.writable("ran-ll")
-    for fake, hint in (("--no-landlock", "CONFIG_SECURITY_LANDLOCK"), ("--landlock-disabled", "lsm=")):
-        r = run(as_user([P.fake_kernel, fake, "--", P.nonet_exec, "--landlock=require", "touch", marker]))
-        check_eq(r.returncode, 125, fake)
-        check("cannot restrict: Landlock is required: TCP rules on inherited sockets need ABI 4" in r.stderr
-              and hint in r.stderr, r.stderr)
-        check(not os.path.exists(marker), "the command did not run")
+    check_fails_closed_without_landlock(
+        "--landlock=require", "cannot restrict: Landlock is required: TCP rules on inherited sockets need ABI 4")
     # present here: require runs, with the TCP row in force and unix sockets whole
     lst = tcp_listener()
     s = socket.socket()
