@@ -310,10 +310,35 @@ static int user_daemons(const char *root, const struct diag *d) {
         return found;
 }
 
+struct servers_said {
+        const struct diag *d;
+        int found;
+};
+
+static int say_server(uid_t uid, const char *comm, int pid, const char *path, void *userdata) {
+        struct servers_said *s = userdata;
+        bool ssh = strcmp(comm, "ssh") == 0;
+        s->found++;
+        diag_say(s->d, DIAG_WARNING, "broker: %s (pid %d, uid %u) listens at %s: %s for every process of uid %u; "
+                 "for a user the table restricts it closes with the user manager; under nonet-exec, --brokers=closed "
+                 "masks it", ssh ? "an ssh ControlMaster" : comm[0] == 't' ? "a tmux server" : "a screen server", pid,
+                 (unsigned) uid, path, ssh ? "it runs commands on its remote host" : "it runs commands outside any "
+                 "sandbox", (unsigned) uid);
+        return 0;
+}
+
+/* The live servers of ssh, tmux and screen: processes, not files, so only for this machine's root. */
+static int user_servers_lint(const struct diag *d) {
+        struct servers_said s = { .d = d, .found = 0 };
+        (void) mask_each_server((uid_t) -1, say_server, &s); /* one not readable is judged at restriction */
+        return s.found;
+}
+
 int brokers_lint(const char *root, const struct diag *d) {
         if (!root || strcmp(root, "/") == 0)
                 root = "";
-        return nscd(root, d) + resolved(root, d) + avahi(root, d) + cups(root, d) + user_daemons(root, d);
+        return nscd(root, d) + resolved(root, d) + avahi(root, d) + cups(root, d) + user_daemons(root, d) +
+               (root[0] ? 0 : user_servers_lint(d));
 }
 
 struct present {

@@ -70,6 +70,9 @@ struct mask_servers {
         size_t n;
 };
 int mask_find_servers(uid_t uid, struct mask_servers *ret);
+/* Each such socket of uid's (-1: anyone's), with its server's name and pid. */
+typedef int (*mask_server_fn)(uid_t uid, const char *comm, int pid, const char *path, void *userdata);
+int mask_each_server(uid_t uid, mask_server_fn fn, void *userdata);
 void mask_servers_free(struct mask_servers *s);
 
 /* Brokers closed: their sockets masked in a mount namespace of the process's own (a user

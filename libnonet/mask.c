@@ -206,19 +206,20 @@ static int held_outside(bool skip_cloexec, int *ret_fd) {
  * may read), not from a list of paths. */
 static const char *const user_servers[] = { "ssh", "tmux: server", "screen", "SCREEN" };
 
-static bool user_server(const char *pid) {
+/* The process's name if it is one of those servers', else NULL. */
+static const char *user_server(const char *pid) {
         char path[64], comm[32];
         snprintf(path, sizeof(path), "/proc/%s/comm", pid);
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
         ssize_t n = fd < 0 ? -1 : read(fd, comm, sizeof(comm) - 1);
         if (n <= 0)
-                return false;
+                return NULL;
         comm[n] = '\0';
         comm[strcspn(comm, "\n")] = '\0';
         for (size_t i = 0; i < ELEMENTSOF(user_servers); i++)
                 if (strcmp(comm, user_servers[i]) == 0)
-                        return true;
-        return false;
+                        return user_servers[i];
+        return NULL;
 }
 
 static uid_t process_uid(const char *pid) {
@@ -268,21 +269,11 @@ void mask_servers_free(struct mask_servers *f) {
         f->n = 0;
 }
 
-static int found_add(struct mask_servers *f, const char *path) {
-        char **p = reallocarray(f->paths, f->n + 1, sizeof(*p));
-        if (!p)
-                return -ENOMEM;
-        f->paths = p;
-        if (!(p[f->n] = strdup(path)))
-                return -ENOMEM;
-        f->n++;
-        return 0;
-}
-
 /* A socket of uid's the server bound at name, if it is there. ssh binds its ControlMaster at
  * CTL.XXXXXXXXXXXXXXXX (16 random letters and digits) and links it to CTL (mux.c,
  * muxserver_listen()): the name without that suffix is tried too. */
-static int found_bound(struct mask_servers *f, const char *pid, const char *name, uid_t uid) {
+static int each_bound(const char *pid, const char *name, uid_t uid, const char *comm, mask_server_fn fn,
+                      void *userdata) {
         char path[4096 + 64], cwd[4096];
         struct stat st;
         int r;
@@ -306,24 +297,28 @@ static int found_bound(struct mask_servers *f, const char *pid, const char *name
                                 break;
                         path[len - 17] = '\0';
                 }
-                if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode) && st.st_uid == uid && (r = found_add(f, path)) < 0)
+                if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode) && st.st_uid == uid &&
+                    (r = fn(uid, comm, atoi(pid), path, userdata)) < 0)
                         return r;
         }
         return 0;
 }
 
-/* The named sockets uid's servers listen on: read from each server's own network namespace's
+/* The named sockets the servers listen on: read from each server's own network namespace's
  * list (/proc/PID/net/unix; __SO_ACCEPTCON, 0x10000, is a listening socket), and matched to the
- * server by its descriptors. A server of uid's whose descriptors cannot be read (not dumpable)
- * may hold one: nothing runs (-EACCES), as for any other mask that cannot be made. */
-int mask_find_servers(uid_t uid, struct mask_servers *f) {
+ * server by its descriptors. A server whose descriptors cannot be read (not dumpable) may hold
+ * one: -EACCES, and nothing runs, as for any other mask that cannot be made. */
+int mask_each_server(uid_t uid, mask_server_fn fn, void *userdata) {
         DIR *proc = opendir("/proc");
         int r = 0;
         if (!proc)
                 return negative_errno();
         for (struct dirent *e; r >= 0 && (e = readdir(proc));) {
                 char path[300], line[4096 + 128];
-                if (e->d_name[0] < '1' || e->d_name[0] > '9' || !user_server(e->d_name) || process_uid(e->d_name) != uid)
+                const char *comm;
+                uid_t puid;
+                if (e->d_name[0] < '1' || e->d_name[0] > '9' || !(comm = user_server(e->d_name)) ||
+                    (puid = process_uid(e->d_name)) == (uid_t) -1 || (uid != (uid_t) -1 && puid != uid))
                         continue;
                 snprintf(path, sizeof(path), "/proc/%s/net/unix", e->d_name);
                 FILE *file = fopen(path, "re");
@@ -340,12 +335,28 @@ int mask_find_servers(uid_t uid, struct mask_servers *f) {
                         int held = holds_socket(e->d_name, inode);
                         if (held == -ENOENT || held == -ESRCH)
                                 break; /* gone since */
-                        r = held < 0 ? held : held ? found_bound(f, e->d_name, line + at, uid) : 0;
+                        r = held < 0 ? held : held ? each_bound(e->d_name, line + at, puid, comm, fn, userdata) : 0;
                 }
                 fclose(file);
         }
         closedir(proc);
         return r;
+}
+
+static int found_add(uid_t uid, const char *comm, int pid, const char *path, void *userdata) {
+        struct mask_servers *f = userdata;
+        char **p = reallocarray(f->paths, f->n + 1, sizeof(*p));
+        if (!p)
+                return -ENOMEM;
+        f->paths = p;
+        if (!(p[f->n] = strdup(path)))
+                return -ENOMEM;
+        f->n++;
+        return 0;
+}
+
+int mask_find_servers(uid_t uid, struct mask_servers *ret) {
+        return uid == (uid_t) -1 ? 0 : mask_each_server(uid, found_add, ret);
 }
 
 int mask_brokers(uid_t uid, const char *home, const struct mask_servers *servers, enum nonet_inherited held,
