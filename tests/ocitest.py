@@ -10,6 +10,19 @@ import tarfile
 from nonettest import check, check_eq, run
 
 
+# For a probe in a container: the last line an HTTP server answers on s, a connected socket.
+FETCH = r"""
+def fetch(s):
+    s.sendall(b"GET / HTTP/1.0\r\n\r\n"); reply = b""
+    while True:
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        reply += chunk
+    return reply.decode().splitlines()[-1]
+"""
+
+
 def image_tar(files):
     """A container's root as a tar archive: the usual directories, links to /usr (which each
     container mounts read-only from the host: nothing fetched), root in passwd and group, and

@@ -33,7 +33,7 @@ PORT = reply_server(REPLY)
 
 # What the container tries: each family, a unix socket and a pair, the socket it was given
 # (fd 3), and curl. One JSON line.
-PROBE = r"""
+PROBE = ocitest.FETCH + r"""
 import json, os, socket, subprocess, sys
 out = {}
 for name, fam, typ in (("inet", 2, 1), ("inet6", 10, 1), ("netlink", 16, 3), ("packet", 17, 3)):
@@ -46,14 +46,7 @@ s.bind("\0nonet-probe"); s.listen(); c = socket.socket(socket.AF_UNIX); c.connec
 a, _ = s.accept(); c.sendall(b"unix-ok"); out["unix"] = a.recv(16).decode()
 x, y = socket.socketpair(); x.sendall(b"pair-ok"); out["socketpair"] = y.recv(16).decode()
 try:
-    held = socket.socket(fileno=3)
-    held.sendall(b"GET / HTTP/1.0\r\n\r\n"); reply = b""
-    while True:
-        chunk = held.recv(4096)
-        if not chunk:
-            break
-        reply += chunk
-    out["held"] = reply.decode().splitlines()[-1]
+    out["held"] = fetch(socket.socket(fileno=3))
 except OSError as e:
     out["held"] = "errno %d" % e.errno
 r = subprocess.run(["curl", "-sS", "--max-time", "10", "http://127.0.0.1:%s/" % sys.argv[1]], capture_output=True, text=True)

@@ -46,7 +46,7 @@ http.server.HTTPServer(("127.0.0.1", %d), Reply).serve_forever()
 """ % (REPLY, PORT)
 
 # What the container tries; one JSON line. Each value 0 (worked), an errno, or what was read.
-PROBE = r"""
+PROBE = ocitest.FETCH + r"""
 import ctypes, fcntl, json, os, socket, sys, termios
 libc = ctypes.CDLL(None, use_errno=True)
 def err(r):
@@ -59,14 +59,7 @@ for family in range(46):  # AF_MAX on 6.18
         if fd >= 0:
             os.close(fd)
 try:
-    s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
-    s.sendall(b"GET / HTTP/1.0\r\n\r\n"); reply = b""
-    while True:
-        chunk = s.recv(4096)
-        if not chunk:
-            break
-        reply += chunk
-    out["listener"] = reply.decode().splitlines()[-1]
+    out["listener"] = fetch(socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10))
 except OSError as e:
     out["listener"] = e.errno
 s = socket.socket(socket.AF_UNIX); s.bind("/tmp/probe.sock"); s.listen()
