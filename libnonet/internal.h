@@ -64,7 +64,7 @@ int userns_map_ids(uid_t uid, gid_t gid);
 
 /* The named sockets uid's own ssh ControlMasters, tmux and screen servers listen on, wherever
  * they are: found before any namespace is made (from one, no other process's descriptors can be
- * read). -EACCES where such a server's descriptors cannot be read. */
+ * read). -EBADSLT where such a server's descriptors cannot be read. */
 struct mask_servers {
         char **paths;
         size_t n;

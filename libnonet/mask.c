@@ -307,7 +307,7 @@ static int each_bound(const char *pid, const char *name, uid_t uid, const char *
 /* The named sockets the servers listen on: read from each server's own network namespace's
  * list (/proc/PID/net/unix; __SO_ACCEPTCON, 0x10000, is a listening socket), and matched to the
  * server by its descriptors. A server whose descriptors cannot be read (not dumpable) may hold
- * one: -EACCES, and nothing runs, as for any other mask that cannot be made. */
+ * one: -EBADSLT, and nothing runs, as for any other mask that cannot be made. */
 int mask_each_server(uid_t uid, mask_server_fn fn, void *userdata) {
         DIR *proc = opendir("/proc");
         int r = 0;
@@ -335,6 +335,8 @@ int mask_each_server(uid_t uid, mask_server_fn fn, void *userdata) {
                         int held = holds_socket(e->d_name, inode);
                         if (held == -ENOENT || held == -ESRCH)
                                 break; /* gone since */
+                        if (held == -EACCES || held == -EPERM)
+                                held = -EBADSLT; /* nonet's own word for it, unlike a namespace's EPERM */
                         r = held < 0 ? held : held ? each_bound(e->d_name, line + at, puid, comm, fn, userdata) : 0;
                 }
                 fclose(file);

@@ -189,6 +189,14 @@ static const char *needed_for(const struct nonet_result *r) {
         }
 }
 
+/* What to do where user namespaces are off, after what needed one. */
+static void userns_off_text(const char *need, int e, char *buf, size_t size) {
+        snprintf(buf, size, "%s, and user namespaces are off here (%s): set kernel.unprivileged_userns_clone=1 and a "
+                            "user.max_user_namespaces above 0, or lift the AppArmor restriction "
+                            "(kernel.apparmor_restrict_unprivileged_userns=0)",
+                 need, errno_text(e));
+}
+
 static void landlock_failure(int e, const struct nonet_result *r, char *buf, size_t size) {
         if (e == ENOSYS)
                 snprintf(buf, size, "%s, but this kernel does not have Landlock (CONFIG_SECURITY_LANDLOCK)",
@@ -302,10 +310,7 @@ void nonet_describe_failure_sized(int error, const struct nonet_result *rr, size
                 return;
         case NONET_LAYER_NETNS:
                 if (e == EPERM || e == ENOSPC || e == EACCES)
-                        snprintf(buf, size, "a private loopback needs a user namespace, and they are off here "
-                                            "(%s): set kernel.unprivileged_userns_clone=1 and a "
-                                            "user.max_user_namespaces above 0, or lift the AppArmor restriction "
-                                            "(kernel.apparmor_restrict_unprivileged_userns=0)", errno_text(e));
+                        userns_off_text("a private loopback needs a user namespace", e, buf, size);
                 else if (e == EINVAL)
                         snprintf(buf, size, "a private loopback needs a single-threaded process (unshare: %s)",
                                  errno_text(e));
@@ -314,11 +319,13 @@ void nonet_describe_failure_sized(int error, const struct nonet_result *rr, size
                 return;
         case NONET_LAYER_BROKERS:
                 if (e == EPERM || e == ENOSPC || e == EACCES)
-                        snprintf(buf, size, "closing the brokers needs a mount namespace, made in a user namespace "
-                                            "where the caller is not root, and user namespaces are off here (%s): set "
-                                            "kernel.unprivileged_userns_clone=1 and a user.max_user_namespaces above 0, "
-                                            "or lift the AppArmor restriction "
-                                            "(kernel.apparmor_restrict_unprivileged_userns=0)", errno_text(e));
+                        userns_off_text("closing the brokers needs a mount namespace, made in a user namespace "
+                                        "where the caller is not root",
+                                        e, buf, size);
+                else if (e == EBADSLT)
+                        snprintf(buf, size, "an ssh, tmux or screen process of the user's hides its descriptors (not "
+                                            "dumpable): whether it serves a socket that runs commands outside cannot "
+                                            "be told (nonet-exec --check-config names those it can read)");
                 else if (e == EINVAL)
                         snprintf(buf, size, "closing the brokers needs a single-threaded process (unshare: %s)",
                                  errno_text(e));

@@ -959,6 +959,45 @@ def brokers_closed_the_users_controlmaster_and_tmux_run_nothing():
         sshd.wait()
 
 
+SERVER_PY = """import ctypes, os, socket, sys, time
+libc = ctypes.CDLL(None)
+libc.prctl(15, b"ssh", 0, 0, 0)  # PR_SET_NAME: an ssh, as far as a name tells
+if sys.argv[2] == "hidden":
+    libc.prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE 0: its descriptors are its own
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1])
+s.listen(1)
+print("up", flush=True)
+time.sleep(60)
+"""
+
+
+@test
+def brokers_closed_runs_nothing_beside_a_server_it_cannot_see_into():
+    """An ssh of the user's that is not dumpable: whether it serves a socket cannot be told, so
+    closed runs nothing, and says why; the same server readable is masked, and the command runs."""
+    path = P.writable("server.py")
+    with open(path, "w") as f:
+        f.write(SERVER_PY)
+    for how, want in (("readable", 0), ("hidden", 125)):
+        sock = P.writable(f"server-{how}")
+        server = subprocess.Popen(as_user([PYTHON, path, sock, how]), stdout=subprocess.PIPE, text=True,
+                                  preexec_fn=die_with_parent)
+        try:
+            check_eq(server.stdout.readline().strip(), "up", "the server listens")
+            r = run(as_user([E, "--brokers=closed", PYTHON, CONNECT_PY, sock]))
+            check_eq(r.returncode, want, how + ": " + r.stdout + r.stderr)
+            if want:
+                check("an ssh, tmux or screen process of the user's hides its descriptors" in r.stderr, r.stderr)
+            else:
+                check_eq(r.stdout.strip(), "Connection refused", "readable: masked")
+            check_eq(run(as_user([E, "--brokers=open", PYTHON, CONNECT_PY, sock])).stdout.strip(), "connected",
+                     how + ", open: the control")
+        finally:
+            server.kill()
+            server.wait()
+
+
 def login_argv(user, *cmd):
     """cmd through a table-restricted login of user (pam_nonet's account and session)."""
     pam_login(user, "true")  # makes the stack once
