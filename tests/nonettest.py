@@ -207,6 +207,19 @@ def run(cmd, **kw):
     return subprocess.run(cmd, **kw)
 
 
+def stop(proc, wait=10):
+    """Stop a process the test started, by its pid: SIGTERM, then SIGKILL where it has not gone within
+    wait seconds. Whether it needed SIGKILL."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=wait)
+        return False
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        return True
+
+
 def in_terminal(argv, steps, env=None, size=(24, 80)):
     """Run argv on a new pseudo-terminal (its controlling terminal) and type into it, as a
     person would: steps are (text, wait_for) pairs, wait_for a string expected in the output

@@ -29,7 +29,7 @@ import privroot  # noqa: E402
 
 privroot.reexec_in_namespace()
 
-from nonettest import BUILD, IN_CI, Programs, Skip, check, check_eq, main, run, test  # noqa: E402
+from nonettest import BUILD, IN_CI, Programs, Skip, check, check_eq, main, run, stop, test  # noqa: E402
 
 # A network namespace of the test's own: lo alone, where the loggers are the far side
 if ctypes.CDLL(None, use_errno=True).unshare(0x40000000) != 0:  # CLONE_NEWNET
@@ -100,12 +100,7 @@ class Daemon:
     def stop(self):
         if self in Daemon.running:
             Daemon.running.remove(self)
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        stop(self.proc)
         self.log.close()
 
 

@@ -26,7 +26,7 @@ import privroot  # noqa: E402
 privroot.reexec_in_namespace()
 
 from nonettest import (BUILD, EAFNOSUPPORT, IN_CI, Programs, check, check_eq, main, reply_server,  # noqa: E402
-                       require_root, run, test)
+                       require_root, run, stop, test)
 
 MISSING = [p for p in ("/usr/sbin/slapd", "/usr/sbin/slapadd", "/usr/bin/ldapsearch", "/usr/sbin/nslcd")
            if not os.path.exists(p)]
@@ -212,12 +212,7 @@ nss_initgroups_ignoreusers nn-erin
         for p in (self.nslcd, self.slapd):
             if p and p.poll() is None:  # nslcd's last incarnation: every earlier one was waited for
                 os.kill(p.pid, signal.SIGCONT)
-                p.terminate()
-                try:
-                    p.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    p.kill()
-                    p.wait()
+                stop(p)
         shutil.rmtree(self.dir, ignore_errors=True)
 
 

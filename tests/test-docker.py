@@ -22,7 +22,7 @@ import privroot  # noqa: E402
 privroot.reexec_in_namespace()
 
 from nonettest import (EAFNOSUPPORT, ENOSYS, EPERM, KernelLog, Programs, check, check_eq, main, run,  # noqa: E402
-                       test)
+                       stop, test)
 from ocitest import result  # noqa: E402
 
 R = privroot.PrivateRoot()
@@ -139,14 +139,8 @@ class Daemons:
         killed = []
         for name in ("dockerd", "containerd"):
             p = self.pids.get(name)
-            if p and p.poll() is None:
-                p.terminate()
-                try:
-                    p.wait(30)
-                except subprocess.TimeoutExpired:
-                    p.kill()
-                    p.wait()
-                    killed.append(name)
+            if p and p.poll() is None and stop(p, 30):
+                killed.append(name)
         for pid in self.shims():
             os.kill(pid, 9)
             killed.append("shim %d" % pid)

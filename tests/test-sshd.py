@@ -17,6 +17,7 @@ import privroot  # noqa: E402
 
 privroot.reexec_in_namespace()
 
+import nonettest  # noqa: E402
 from nonettest import BUILD, EAFNOSUPPORT, Programs, check, check_eq, main, run, test  # noqa: E402
 
 R = privroot.PrivateRoot()
@@ -43,12 +44,7 @@ os.makedirs("/run/sshd", mode=0o755, exist_ok=True)
 
 def stop(proc):
     """Terminate, and kill what does not go within 10 s: a stuck process fails the test, not the suite's clock."""
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    if nonettest.stop(proc):
         raise AssertionError(f"{proc.args[0]} did not exit on SIGTERM")
 
 
