@@ -402,7 +402,277 @@ def brokers():
     for s in (dns, x11, devlog):
         s.close()
     os.unlink("/dev/log")
+    daemon_brokers()
     row("brokers_seconds", round(time.monotonic() - began))
+
+
+class Listener:
+    """A TCP logger on the VM's own 127.0.0.1: whether anything connected, and what it sent first
+    (an HTTP or IPP request, a tunnel's handshake); HTTP is answered 404. The far side of a broker."""
+
+    def __init__(self):
+        import threading
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.got = []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                c = self.sock.accept()[0]
+            except OSError:
+                return
+            with c:
+                c.settimeout(2)
+                try:
+                    data = c.recv(4096)
+                    if data.startswith((b"GET ", b"POST ")):
+                        c.sendall(b"HTTP/1.0 404 Not Found\r\n\r\n")
+                except OSError:
+                    data = b""
+                self.got.append(data or b"(connected)")
+
+    def close(self):
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)  # wakes accept()
+        except OSError:
+            pass
+        self.sock.close()
+
+
+class MdnsLogger:
+    """The names asked in mDNS queries on lo (224.0.0.251:5353, beside avahi's own socket)."""
+
+    def __init__(self):
+        import threading
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("", 5353))
+        self.sock.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP,
+                             socket.inet_aton("224.0.0.251") + socket.inet_aton("127.0.0.1"))
+        self.names = []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                query = self.sock.recv(1500)
+            except OSError:
+                return
+            if not query:
+                return
+            labels, i = [], 12
+            while i < len(query) and query[i] and query[i] < 64:
+                labels.append(query[i + 1:i + 1 + query[i]].decode(errors="replace"))
+                i += 1 + query[i]
+            self.names.append(".".join(labels))
+
+    def close(self):
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.sock.close()
+
+
+BROKER_RUN = "/run/user/65534"  # nobody's runtime directory: its dirmngr's and PulseAudio's sockets
+BROKER_HOME = "/run/brokers-home"
+BROKER_ENV = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8", "HOME": BROKER_HOME,
+              "XDG_RUNTIME_DIR": BROKER_RUN, "GNUPGHOME": BROKER_HOME + "/gnupg"}
+CUPS_DIR = "/run/brokers-cups"
+SSH_DIR = "/run/brokers-sshd"
+SSH_CLIENT = ["ssh", "-F", "/dev/null", "-o", "BatchMode=yes", "-o", "UserKnownHostsFile=/dev/null",
+              "-o", "StrictHostKeyChecking=no", "-o", "LogLevel=ERROR"]
+# a table-restricted login: pam_nonet through libpam (the guest's own pam.d, nobody in its table),
+# Brokers= in a nonet-settings.conf that a private mount namespace puts at /etc/security
+LOGIN_SETTINGS = ('mount -t tmpfs -o mode=0755 nonet-settings /etc/security && '
+                  'echo "Brokers=$0" > /etc/security/nonet-settings.conf && exec "$@"')
+AVAHI_ASK = ("import socket, sys\ns = socket.socket(socket.AF_UNIX)\ns.settimeout(1)\n"
+             "s.connect('/run/avahi-daemon/socket')\n"
+             "s.sendall(b'RESOLVE-HOSTNAME-IPV4 ' + sys.argv[1].encode() + b'\\n')\ntry:\n    s.recv(256)\n"
+             "except OSError:\n    pass\n")
+
+
+def nobodys(path, mode=0o700):
+    os.makedirs(path, mode=mode, exist_ok=True)
+    os.chown(path, 65534, 65534)
+    os.chmod(path, mode)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def broker_daemons(listeners, sshd_port):
+    """The brokers, started outside as a session's would be: cupsd (root, a private ServerRoot, a
+    raw queue to a listener for each row), avahi-daemon (enable-dbus=no), sshd (root's key for
+    nobody's client) and nobody's own PulseAudio; then nobody's dirmngr and ControlMaster. Returns
+    the processes to stop, by pid; "name_seconds" rows say how long each took to be ready."""
+    nobodys(BROKER_RUN)
+    nobodys(BROKER_HOME)
+    nobodys(BROKER_ENV["GNUPGHOME"])
+    os.makedirs(CUPS_DIR + "/spool/tmp", exist_ok=True)
+    os.makedirs(CUPS_DIR + "/cache", exist_ok=True)
+    os.makedirs("/run/cups", mode=0o755, exist_ok=True)
+    with open(CUPS_DIR + "/cupsd.conf", "w") as f:
+        f.write("Listen /run/cups/cups.sock\nWebInterface no\nBrowsing No\n<Location />\n  Order allow,deny\n"
+                "  Allow all\n</Location>\n<Policy default>\n  <Limit All>\n    Order deny,allow\n  </Limit>\n"
+                "</Policy>\n")
+    with open(CUPS_DIR + "/cups-files.conf", "w") as f:
+        f.write(f"SystemGroup root\nServerRoot {CUPS_DIR}\nRequestRoot {CUPS_DIR}/spool\nTempDir {CUPS_DIR}/spool/tmp\n"
+                f"CacheDir {CUPS_DIR}/cache\nStateDir /run/cups\nErrorLog {CUPS_DIR}/error_log\n"
+                f"AccessLog {CUPS_DIR}/access_log\nPageLog {CUPS_DIR}/page_log\n")
+    with open(CUPS_DIR + "/printers.conf", "w") as f:
+        for name, lst in listeners.items():
+            if name.startswith("cups_"):
+                f.write(f"<Printer {name}>\nDeviceURI ipp://127.0.0.1:{lst.port}/{name}\nState Idle\n"
+                        "Accepting Yes\nErrorPolicy abort-job\n</Printer>\n")
+    os.chmod(CUPS_DIR + "/printers.conf", 0o600)
+    with open(CUPS_DIR + "/avahi-daemon.conf", "w") as f:
+        f.write("[server]\nuse-ipv6=no\nenable-dbus=no\n[publish]\ndisable-publishing=yes\n")
+    os.makedirs(SSH_DIR, mode=0o755, exist_ok=True)
+    os.makedirs("/run/sshd", mode=0o755, exist_ok=True)  # sshd's privilege separation
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", SSH_DIR + "/host"], check=True)
+    subprocess.run(NOBODY + ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", BROKER_HOME + "/id"], check=True,
+                   env=BROKER_ENV)
+    with open(SSH_DIR + "/authorized_keys", "w") as f:
+        f.write(open(BROKER_HOME + "/id.pub").read())
+    with open(SSH_DIR + "/sshd_config", "w") as f:
+        f.write(f"ListenAddress 127.0.0.1\nPort {sshd_port}\nHostKey {SSH_DIR}/host\n"
+                f"AuthorizedKeysFile {SSH_DIR}/authorized_keys\nPermitRootLogin prohibit-password\n"
+                "StrictModes no\nUsePAM no\nPidFile none\n")
+    started = time.monotonic()
+    daemons = {
+        "cupsd": (["cupsd", "-f", "-c", CUPS_DIR + "/cupsd.conf", "-s", CUPS_DIR + "/cups-files.conf"],
+                  lambda: os.path.exists("/run/cups/cups.sock")),
+        "avahi": (["avahi-daemon", "--no-chroot", "--no-rlimits", "-f", CUPS_DIR + "/avahi-daemon.conf"],
+                  lambda: os.path.exists("/run/avahi-daemon/socket")),
+        # root's shell, bash, would read this machine's /root/.bashrc for each command: not here
+        "sshd": (["unshare", "-m", "--propagation", "private", "sh", "-c", "mount -t tmpfs -o mode=0700 root /root && "
+                  "exec /usr/sbin/sshd -D -e -f $0", SSH_DIR + "/sshd_config"],
+                 lambda: socket.socket().connect_ex(("127.0.0.1", sshd_port)) == 0),
+        "pulse": (NOBODY + ["pulseaudio", "-n", "--daemonize=no", "--exit-idle-time=-1", "--disallow-exit",
+                            "--load=module-native-protocol-unix", "--load=module-null-sink"],
+                  lambda: os.path.exists(BROKER_RUN + "/pulse/native")),
+    }
+    procs = {name: subprocess.Popen(cmd, env=BROKER_ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+             for name, (cmd, _) in daemons.items()}
+    waiting = dict(daemons)
+    while waiting and time.monotonic() - started < 30:
+        for name, (_, ready) in list(waiting.items()):
+            if ready() or procs[name].poll() is not None:
+                row(f"brokers_{name}_seconds", round(time.monotonic() - started, 1))
+                del waiting[name]
+        time.sleep(0.1)
+    for name in waiting:
+        row(f"brokers_{name}_seconds", "timeout")
+    # nobody's own, started outside: dirmngr (it daemonizes) and an ssh ControlMaster to root@
+    start = time.monotonic()
+    subprocess.run(NOBODY + ["gpgconf", "--launch", "dirmngr"], env=BROKER_ENV, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL, timeout=60)
+    row("brokers_dirmngr_seconds", round(time.monotonic() - start, 1))
+    start = time.monotonic()
+    subprocess.run(NOBODY + SSH_CLIENT + ["-i", BROKER_HOME + "/id", "-p", str(sshd_port), "-M", "-S",
+                                          BROKER_HOME + "/ctl", "-o", "ControlPersist=yes", "-f", "-N",
+                                          "root@127.0.0.1"],
+                   env=BROKER_ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
+    row("brokers_sshcm_seconds", round(time.monotonic() - start, 1))
+    return procs
+
+
+def nobodys_daemons():
+    """The pids of nobody's dirmngr and ssh ControlMaster (both went to the background)."""
+    pids = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if os.stat(f"/proc/{pid}").st_uid == 65534 and \
+                    open(f"/proc/{pid}/comm").read().strip() in ("dirmngr", "ssh"):
+                pids.append(int(pid))
+        except OSError:
+            pass
+    return pids
+
+
+def daemon_brokers():
+    """Issue 38, the rows but nscd's: each real broker asked by nobody under nonet-exec and through
+    a table-restricted login, --brokers=open (the leak reaches the VM's own logger: the control)
+    beside closed (nothing reaches it). "reached" or "nothing"; "none" where nothing ran (nonet-exec's
+    125, the session refused)."""
+    import shutil
+    began = time.monotonic()
+    ways = [(f"{login}{brokers}", brokers, login) for login in ("", "login_") for brokers in ("open", "closed")]
+    listeners = {f"{b}_{way}": Listener() for b in ("dirmngr", "cups", "pulse") for way, _, _ in ways}
+    mdns = MdnsLogger()
+    sshd_port = free_port()
+    procs = broker_daemons(listeners, sshd_port)
+    document = "/run/brokers-document.txt"
+    with open(document, "w") as f:
+        f.write("a secret document\n")
+    os.chmod(document, 0o644)
+    ask = "/run/brokers-avahi.py"
+    with open(ask, "w") as f:
+        f.write(AVAHI_ASK)
+    statuses = {}
+    for way, brokers, login in ways:
+        under = (["unshare", "-m", "--propagation", "private", "sh", "-c", LOGIN_SETTINGS, brokers,
+                  os.path.join(BUILD, "tests", "pam-session"), "nonet-test", "nobody", os.path.join(WORK, "pam.d")]
+                 + NOBODY) if login else NOBODY + [E, f"--brokers={brokers}", "--"]
+        asks = {
+            "dirmngr": ["gpg", "--batch", "--fetch-keys",
+                        f"http://127.0.0.1:{listeners['dirmngr_' + way].port}/{way}.asc"],
+            "cups": ["lp", "-d", f"cups_{way}", document],
+            "pulse": ["pactl", "load-module", "module-tunnel-sink",
+                      f"server=tcp:127.0.0.1:{listeners['pulse_' + way].port}", f"sink_name=tunnel_{way}"],
+            "avahi": ["python3", ask, f"{way.replace('_', '-')}-exfil.local"],
+            "sshcm": SSH_CLIENT + ["-o", "ControlMaster=no", "-S", BROKER_HOME + "/ctl", "x",
+                                   f"echo pwned > /run/cm-marker-{way}"],
+        }
+        for broker, cmd in asks.items():
+            r = subprocess.run(under + cmd, env=BROKER_ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               timeout=60)
+            ran = b"session: Success" in r.stdout if login else r.returncode != 125
+            statuses[f"{broker}_{way}"] = ran
+            if not ran and brokers == "open":  # nonet-exec's or pam-session's account of it
+                print("# " + r.stdout.decode(errors="replace").replace("\n", "\n# "), flush=True)
+
+    def reached(name):
+        broker, way = name.split("_", 1)
+        if broker == "avahi":
+            return f"{way.replace('_', '-')}-exfil.local" in mdns.names
+        if broker == "sshcm":
+            return os.path.exists(f"/run/cm-marker-{way}")
+        return bool(listeners[name].got)
+    # what the controls take to arrive (a print job's backend is slowest), closed rows given as long
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and not all(reached(n) for n in statuses if "open" in n):
+        time.sleep(0.2)
+    time.sleep(2)
+    for name, ran in statuses.items():
+        row(f"brokers_{name}", "reached" if reached(name) else "nothing" if ran else "none")
+    # stopped by pid: nobody's ControlMaster and dirmngr, then the daemons
+    for pid in nobodys_daemons():
+        os.kill(pid, 9)
+    for proc in procs.values():
+        proc.terminate()
+    for proc in procs.values():
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    for lst in listeners.values():
+        lst.close()
+    mdns.close()
+    for path in (BROKER_RUN, BROKER_HOME, CUPS_DIR, SSH_DIR, "/run/cups", "/run/avahi-daemon"):
+        shutil.rmtree(path, ignore_errors=True)
+    row("brokers_daemons_seconds", round(time.monotonic() - began))
 
 
 def differential():
