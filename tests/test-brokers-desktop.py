@@ -56,7 +56,7 @@ PROGRAMS = {"Xvfb": "xvfb", "weston": "weston", "wayland-info": "wayland-utils",
             "/usr/libexec/dconf-service": "dconf-service", "gio": "libglib2.0-bin", "xdg-mime": "xdg-utils",
             "gpg": "gnupg", "dirmngr": "dirmngr", "ssh-agent": "openssh-client", "cupsd": "cups-daemon",
             "lp": "cups-client", "nscd": "nscd", "pulseaudio": "pulseaudio", "paplay": "pulseaudio-utils",
-            "busctl": "systemd", "xdg-dbus-proxy": "xdg-dbus-proxy", "chromium": "chromium", "git": "git",
+            "busctl": "systemd", "tmux": "tmux", "xdg-dbus-proxy": "xdg-dbus-proxy", "chromium": "chromium", "git": "git",
             "/usr/libexec/gvfsd": "gvfs-daemons"}
 UP = []
 
@@ -338,6 +338,18 @@ def lost_the_session_bus():
         got = shell("gsettings get " + " ".join(key)).strip()
         check_eq(got, f"'{value}'", f"the setting after gsettings set under {mode} ({r})")
     shell("gsettings reset " + " ".join(key))
+
+
+@test
+def lost_a_tmux_server_started_outside():
+    """A shell in the user's tmux: its tmux commands reach the server outside, which nonet-exec masks."""
+    desktop()
+    tmux = ["tmux", "-S", f"{RUNTIME}/tmux-desk"]
+    shell(" ".join(tmux) + " new-session -d -s desk")
+    try:
+        lost(tmux + ["display-message", "-p", "#{session_name}"], "no server running", "desk")
+    finally:
+        run(as_user(tmux + ["kill-server"]))
 
 
 @test
