@@ -481,7 +481,7 @@ def a_private_loopback_runs_a_build_s_own_servers():
     # user namespaces off: fails closed, saying what to change
     marker = P.writable("ran-userns")
     r = run(as_user([P.fake_kernel, "--no-userns", "--", E, "--private-loopback", "touch", marker]))
-    check(r.returncode == 125 and "needs a user namespace, and they are off here" in r.stderr
+    check(r.returncode == 125 and "needs a user namespace, and user namespaces are off here" in r.stderr
           and "unprivileged_userns_clone" in r.stderr, r.stderr)
     check(not os.path.exists(marker), "nothing ran")
     r = run([E, "--private-loopback", "--dry-run", "true"])
