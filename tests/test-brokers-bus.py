@@ -17,11 +17,8 @@ import pwd
 import re
 import shutil
 import signal
-import socket
-import struct
 import subprocess
 import sys
-import threading
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -29,6 +26,7 @@ import privroot  # noqa: E402
 
 privroot.reexec_in_namespace()
 
+from loggers import DnsLogger, HttpLogger, IppLogger, TcpLogger  # noqa: E402
 from nonettest import BUILD, IN_CI, Programs, Skip, check, check_eq, main, run, stop, test  # noqa: E402
 
 # A network namespace of the test's own: lo alone, where the loggers are the far side
@@ -102,44 +100,6 @@ class Daemon:
             Daemon.running.remove(self)
         stop(self.proc)
         self.log.close()
-
-
-class DnsLogger:
-    """A DNS server on 127.0.0.1:53 of the test's network namespace, or with mdns an mDNS listener on
-    lo (224.0.0.251:5353, beside avahi's own socket): logs each name asked, answers nothing (the
-    query leaving is the leak)."""
-
-    def __init__(self, mdns=False):
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        if mdns:
-            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            self.sock.bind(("", 5353))
-            self.sock.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP,
-                                 socket.inet_aton("224.0.0.251") + socket.inet_aton("127.0.0.1"))
-        else:
-            self.sock.bind(("127.0.0.1", 53))
-        self.names = []
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self):
-        while True:
-            try:
-                query = self.sock.recv(512)
-            except OSError:
-                return
-            labels, i = [], 12
-            while i < len(query) and query[i]:
-                labels.append(query[i + 1:i + 1 + query[i]].decode(errors="replace"))
-                i += 1 + query[i]
-            self.names.append(".".join(labels))
-
-    def got(self, name, wait=3.0):
-        end = time.monotonic() + wait
-        while time.monotonic() < end:
-            if name in self.names:
-                return True
-            time.sleep(0.05)
-        return name in self.names
 
 
 DNS = DnsLogger()
@@ -320,77 +280,6 @@ def a_daemons_group_allow_is_said():
         R.write("/etc/security/nonet.conf", "@nnlab hard network off\n")
 
 
-class IppLogger:
-    """An IPP printer on 127.0.0.1:8631 of the test's network namespace: answers each request
-    successful-ok (the printer idle, a job completed) and keeps the bodies, where a document's bytes
-    arrive."""
-
-    def __init__(self):
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 8631))
-        self.sock.listen(16)
-        self.bodies = []
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self):
-        while True:
-            try:
-                c = self.sock.accept()[0]
-            except OSError:
-                return
-            threading.Thread(target=self._handle, args=(c,), daemon=True).start()
-
-    @staticmethod
-    def _attr(tag, name, value):
-        return bytes([tag]) + struct.pack(">H", len(name)) + name.encode() + struct.pack(">H", len(value)) + value
-
-    def _handle(self, c):
-        f = c.makefile("rb")
-        try:
-            while f.readline():
-                headers = {}
-                for h in iter(f.readline, b""):
-                    if h in (b"\r\n", b"\n"):
-                        break
-                    k, _, v = h.decode().partition(":")
-                    headers[k.strip().lower()] = v.strip()
-                body = b""
-                if headers.get("transfer-encoding") == "chunked":
-                    for n in iter(lambda: int(f.readline().strip() or b"0", 16), 0):
-                        body += f.read(n)
-                        f.readline()
-                    f.readline()
-                else:
-                    body = f.read(int(headers.get("content-length", 0)))
-                self.bodies.append(body)
-                c.sendall(self._response(body))
-        except (OSError, ValueError):
-            pass
-        finally:
-            c.close()
-
-    def _response(self, body):
-        op = struct.unpack(">H", body[2:4])[0] if len(body) >= 8 else 0
-        a, i = self._attr, lambda v: struct.pack(">i", v)
-        resp = b"\x02\x00\x00\x00" + (body[4:8] if len(body) >= 8 else b"\0\0\0\1") + b"\x01" + \
-            a(0x47, "attributes-charset", b"utf-8") + a(0x48, "attributes-natural-language", b"en")
-        if op == 0x0b:  # Get-Printer-Attributes: idle, accepting, Print-Job among its operations
-            resp += b"\x04" + a(0x23, "printer-state", i(3)) + a(0x22, "printer-is-accepting-jobs", b"\x01") + \
-                a(0x49, "document-format-supported", b"application/octet-stream") + \
-                a(0x23, "operations-supported", i(2)) + a(0x23, "", i(4)) + a(0x23, "", i(9)) + a(0x23, "", i(0x0b))
-        elif op in (2, 9):  # Print-Job, Get-Job-Attributes: job 7, completed
-            resp += b"\x02" + a(0x21, "job-id", i(7)) + a(0x23, "job-state", i(9))
-        resp += b"\x03"
-        return b"HTTP/1.1 200 OK\r\nContent-Type: application/ipp\r\nContent-Length: %d\r\n\r\n" % len(resp) + resp
-
-    def got(self, data, wait=15.0):
-        end = time.monotonic() + wait
-        while time.monotonic() < end and not any(data in b for b in self.bodies):
-            time.sleep(0.1)
-        return any(data in b for b in self.bodies)
-
-
 def cupsd():
     for d in ("/var/spool/cups/tmp", "/var/log/cups", "/run/cups"):
         os.makedirs(d, exist_ok=True)
@@ -452,39 +341,7 @@ def cupsd_prints_to_the_network():
             daemon.stop()
         check(not printer.got(b"CONTROL-STOPPED", wait=0), "nothing from the control")
     finally:
-        printer.sock.close()
-
-
-class TcpLogger:
-    """A TCP listener on 127.0.0.1:port of the test's network namespace: logs each connection and what
-    it sends first."""
-
-    def __init__(self, port):
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", port))
-        self.sock.listen(8)
-        self.received = []
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self):
-        while True:
-            try:
-                c = self.sock.accept()[0]
-            except OSError:
-                return
-            c.settimeout(2)
-            try:
-                self.received.append(c.recv(256))
-            except OSError:
-                self.received.append(b"")
-            c.close()
-
-    def got_any(self, wait=5.0):
-        end = time.monotonic() + wait
-        while time.monotonic() < end and not self.received:
-            time.sleep(0.1)
-        return bool(self.received)
+        printer.close()
 
 
 def as_session(user, cmd):
@@ -523,43 +380,7 @@ def pulseaudio_started_outside_opens_a_tunnel():
         finally:
             pulse.stop()
     finally:
-        far.sock.close()
-
-
-class HttpLogger:
-    """An HTTP server on 127.0.0.1:port of the test's network namespace: logs each path asked, answers
-    a line (what comes back in)."""
-
-    def __init__(self, port):
-        import http.server
-        paths = self.paths = []
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self):
-                paths.append(self.path)
-                body = b"answer-from-outside\n"
-                self.send_response(200)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                if self.command == "GET":
-                    self.wfile.write(body)
-            do_HEAD = do_GET
-
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def got(self, path, wait=5.0):
-        end = time.monotonic() + wait
-        while time.monotonic() < end and path not in self.paths:
-            time.sleep(0.1)
-        return path in self.paths
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+        far.close()
 
 
 @test
@@ -571,7 +392,7 @@ def gvfs_on_a_session_bus_started_outside():
         raise Skip("gvfs is not installed (tools/install-deps installs gvfs-backends)")
     uid = pwd.getpwnam("nnstudent").pw_uid
     address = f"unix:path=/run/user/{uid}/bus"
-    web = HttpLogger(8088)
+    web = HttpLogger(8088, answer=b"answer-from-outside\n")
 
     def gio_cat(path, options=()):
         return run(as_session("nnstudent", ["env", f"DBUS_SESSION_BUS_ADDRESS={address}", E, *options, "timeout",
