@@ -112,6 +112,16 @@ def system_bus():
                   lambda: os.path.exists("/run/dbus/system_bus_socket"))
 
 
+def denied(user, name):
+    """Wait until the bus refuses user's messages to name (up to 10 s): dbus-daemon reads a policy
+    written a moment after the rename."""
+    for _ in range(100):
+        if "AccessDenied" in run(as_login(user, ["dbus-send", "--system", "--print-reply", f"--dest={name}", "/",
+                                                 "org.freedesktop.DBus.Peer.Ping"])).stderr:
+            return
+        time.sleep(0.1)
+
+
 def bus_names(user):
     r = run(as_login(user, ["dbus-send", "--system", "--print-reply", "--dest=org.freedesktop.DBus", "/",
                             "org.freedesktop.DBus.ListNames"]))
@@ -209,12 +219,7 @@ def avahi_on_the_system_bus():
             check_eq(run([E, "--write-dbus-policy"]).returncode, 0, "policy written")
             check("Reloaded configuration" in R.syslog() and "Error in file" not in R.syslog(),
                   "dbus-daemon read it: " + R.syslog())
-            for _ in range(100):
-                if "AccessDenied" in run(as_login("nnstudent", ["dbus-send", "--system", "--print-reply",
-                                                                "--dest=org.freedesktop.Avahi", "/",
-                                                                "org.freedesktop.DBus.Peer.Ping"])).stderr:
-                    break
-                time.sleep(0.1)
+            denied("nnstudent", "org.freedesktop.Avahi")
             r = avahi_resolve("nnstudent", "closed.exfil.test")
             check(r.returncode != 0, "avahi-resolve fails for the restricted user: " + r.stdout + r.stderr)
             check(not dns.got("closed.exfil.test", wait=2), f"nothing left with the policy: {dns.names}")
@@ -483,12 +488,7 @@ def resolved_on_the_system_bus_and_its_socket():
             check(dns.got("varlink.exfil.test"), f"and through its varlink socket: {dns.names}")
             # closed: the table's D-Bus policy for the bus, --brokers=closed for the socket
             check_eq(run([E, "--write-dbus-policy"]).returncode, 0, "policy written")
-            for _ in range(100):
-                if "AccessDenied" in run(as_login("nnstudent", ["dbus-send", "--system", "--print-reply",
-                                                                "--dest=org.freedesktop.resolve1", "/",
-                                                                "org.freedesktop.DBus.Peer.Ping"])).stderr:
-                    break
-                time.sleep(0.1)
+            denied("nnstudent", "org.freedesktop.resolve1")
             r = run(as_login("nnstudent", [E, "timeout", "5"] + resolvectl + ["closed.exfil.test"]), timeout=30)
             check(r.returncode != 0 and not dns.got("closed.exfil.test", wait=2),
                   f"nothing over D-Bus with the policy: {r.stderr} {dns.names}")
