@@ -509,15 +509,18 @@ def resolved_on_the_system_bus_and_its_socket():
 
 
 def proxies():
-    """The xdg-dbus-proxy processes running now (the test's pid namespace is the machine's)."""
+    """The xdg-dbus-proxy processes running now (the test's pid namespace is the machine's). Not the
+    exited ones: a proxy is reparented to PID 1, whose reaping lags under load (here, defunct proxies
+    outlived gone()'s 5 s)."""
     found = []
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
-            with open(f"/proc/{pid}/comm") as f:
-                if f.read().strip() == "xdg-dbus-proxy":
-                    found.append(int(pid))
+            with open(f"/proc/{pid}/stat") as f:
+                head, _, tail = f.read().rpartition(")")
         except OSError:
-            pass
+            continue
+        if head.partition("(")[2] == "xdg-dbus-proxy" and tail.split()[0] != "Z":
+            found.append(int(pid))
     return found
 
 
