@@ -56,7 +56,7 @@ PROGRAMS = {"Xvfb": "xvfb", "weston": "weston", "wayland-info": "wayland-utils",
             "/usr/libexec/dconf-service": "dconf-service", "gio": "libglib2.0-bin", "xdg-mime": "xdg-utils",
             "gpg": "gnupg", "dirmngr": "dirmngr", "ssh-agent": "openssh-client", "cupsd": "cups-daemon",
             "lp": "cups-client", "nscd": "nscd", "pulseaudio": "pulseaudio", "paplay": "pulseaudio-utils",
-            "busctl": "systemd", "tmux": "tmux", "xdg-dbus-proxy": "xdg-dbus-proxy", "chromium": "chromium", "git": "git",
+            "busctl": "systemd", "tmux": "tmux", "/usr/lib/polkit-1/polkitd": "polkitd", "xdg-dbus-proxy": "xdg-dbus-proxy", "chromium": "chromium", "git": "git",
             "/usr/libexec/gvfsd": "gvfs-daemons"}
 UP = []
 
@@ -118,6 +118,7 @@ def lost(cmd, said, expect="", rc_closed=None):
     check(r.rc != 0 if rc_closed is None else r.rc == rc_closed, f"{cmd} closed fails: {r}")
     check(said in r.err + r.out, f"{cmd} closed says {said!r}: {r}")
     check(r.seconds < 10, f"{cmd} closed: a refusal, not a hang: {r}")
+    print(f"# closed: {cmd if isinstance(cmd, str) else ' '.join(cmd)}: exit {r.rc} in {r.seconds:.2f} s", flush=True)
     return r
 
 
@@ -285,13 +286,16 @@ def kept_hosts_names_through_nscd():
 
 @test
 def the_system_bus():
-    """libdbus and GDBus clients reach a kept name (hostnamed) through the proxy; sd-bus's busctl does
+    """libdbus and GDBus clients reach kept names (polkit, hostnamed) through the proxy; sd-bus's busctl does
     not with xdg-dbus-proxy 0.1.4, Debian 12's."""
     desktop()
     R.write("/etc/hostname", "nonet-desk\n")
     hostnamed = Daemon(["/lib/systemd/systemd-hostnamed"], lambda: "org.freedesktop.hostname1" in names("system"),
                        user=False)
+    polkitd = Daemon(["/usr/lib/polkit-1/polkitd", "--no-debug"],
+                     lambda: "org.freedesktop.PolicyKit1" in names("system"), user=False)
     try:
+        works(["pkaction", "--action-id", "org.freedesktop.hostname1.set-hostname"], "set-hostname")
         works(["dbus-send", "--system", "--print-reply", "--dest=org.freedesktop.hostname1",
                "/org/freedesktop/hostname1", "org.freedesktop.DBus.Properties.Get", "string:org.freedesktop.hostname1",
                "string:StaticHostname"], "nonet-desk")
@@ -302,6 +306,7 @@ def the_system_bus():
             lost(["busctl", "--system", "get-property", "org.freedesktop.hostname1", "/org/freedesktop/hostname1",
                   "org.freedesktop.hostname1", "StaticHostname"], "Transport endpoint is not connected", "nonet-desk")
     finally:
+        polkitd.stop()
         hostnamed.stop()
 
 
