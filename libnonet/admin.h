@@ -126,6 +126,8 @@ struct verdict {
         int nss_errno;              /* NSS could not say whether the user is in group nss_group, so the lines
                                      * naming it were read the way that restricts more; 0 if it could */
         char nss_group[64];
+        int bus_policy; /* brokers closed: 0 where the D-Bus policy is the table's (or no bus runs), else
+                         * -ENOENT (none), -ESTALE (another) or why it cannot be read (dbus_policy_state()) */
 };
 /* What a verdict with nss_errno set means, in words for a log: user and group, the error, the outcome. */
 void verdict_describe_nss(const struct verdict *v, const char *user, char *buf, size_t size);

@@ -289,6 +289,25 @@ int dbus_policy_lint(const struct table *t, const char *root, const struct diag 
         return found;
 }
 
+int dbus_policy_state(const struct table *t) {
+        char *want = NULL, *have = NULL;
+        if (table_is_closed(t))
+                return 0; /* everyone restricted by the unusable table's default: judged at restriction */
+        int r = dbus_policy_make(t, NULL, &want);
+        if (r < 0)
+                return r;
+        if (!strstr(want, "<policy ") || !bus_running(NULL)) {
+                free(want);
+                return 0;
+        }
+        r = read_file(DBUS_POLICY_PATH, &have);
+        if (r >= 0)
+                r = strcmp(want, have) == 0 ? 0 : -ESTALE;
+        free(want);
+        free(have);
+        return r;
+}
+
 int dbus_policy_write(const char *path, const char *text) {
         char tmp[4096];
         size_t len = strlen(text);

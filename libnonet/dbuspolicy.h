@@ -15,5 +15,9 @@ int dbus_policy_make(const struct table *t, const struct diag *d, char **ret);
 /* Whether DBUS_POLICY_PATH under root ("" or NULL: this machine's) is what the table gives; a
  * warning naming the command that rewrites it if not. 1 if it warned. */
 int dbus_policy_lint(const struct table *t, const char *root, const struct diag *d);
+/* Whether the system bus's brokers are closed as the table says: 0 where DBUS_POLICY_PATH is what
+ * the table gives, or it gives nothing to deny, or no system bus runs; -ENOENT where none is written,
+ * -ESTALE where another is; what reading it failed with. Quiet: for pam_nonet at each login. */
+int dbus_policy_state(const struct table *t);
 /* text at path, atomically (a temporary file renamed over it), mode 0644. */
 int dbus_policy_write(const char *path, const char *text);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "admin.h"
+#include "dbuspolicy.h"
 
 void paths_default(struct admin_paths *ret) {
         *ret = (struct admin_paths) {
@@ -80,6 +81,10 @@ int decide_user(const struct admin_paths *paths, const char *user, const struct 
                 return r;
         }
         int e = verdict_for_user(t, &s, user, UNKNOWN_CLOSED, ret, d);
+        ret->bus_policy = 0;
+        /* closed: the system bus's brokers too, by the table's D-Bus policy, or the session is refused */
+        if (ret->restricted && ret->policy.brokers == NONET_BROKERS_CLOSED)
+                ret->bus_policy = dbus_policy_state(t);
         table_free(t);
         return r < 0 ? r : e;
 }

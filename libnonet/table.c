@@ -654,6 +654,7 @@ void verdict_fail_closed(const struct settings *s, const char *why, struct verdi
         ret->restricted = true;
         settings_policy(s, 0, &ret->policy);
         snprintf(ret->source, sizeof(ret->source), "%s", why);
+        ret->bus_policy = 0;
 }
 
 /* Closed: as if the table said '* hard network off', and off for every account a line names

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "admin.h"
+#include "dbuspolicy.h"
 
 struct options {
         struct admin_paths paths;
@@ -131,7 +132,7 @@ static int run_stage(pam_handle_t *pamh, int flags, int argc, const char **argv,
         struct options o;
         struct verdict v;
         const char *user;
-        char why[256];
+        char why[256] = "";
 
         parse_options(pamh, argc, argv, &o);
         int ret = session_verdict(pamh, &o, &user, &v);
@@ -142,10 +143,19 @@ static int run_stage(pam_handle_t *pamh, int flags, int argc, const char **argv,
          * does: the session stage, as root, makes them or fails closed. */
         if (stage == STAGE_ACCOUNT && geteuid() != 0)
                 v.policy.brokers = NONET_BROKERS_OPEN;
-        int r = stage == STAGE_ACCOUNT ? nonet_check(&v.policy, &result, sizeof(result))
-                                       : nonet_restrict(&v.policy, &result, sizeof(result));
-        if (r < 0) {
-                nonet_describe_failure_sized(r, &result, sizeof(result), why, sizeof(why));
+        int r = 0;
+        if (v.policy.brokers == NONET_BROKERS_CLOSED && v.bus_policy < 0)
+                /* the system bus's brokers stay open to this user: closed is not what runs */
+                snprintf(why, sizeof(why), "Brokers=closed, but %s %s: run nonet-exec --write-dbus-policy",
+                         DBUS_POLICY_PATH, v.bus_policy == -ENOENT   ? "is not written"
+                                           : v.bus_policy == -ESTALE ? "is not what the table gives"
+                                                                     : "cannot be read");
+        else
+                r = stage == STAGE_ACCOUNT ? nonet_check(&v.policy, &result, sizeof(result))
+                                           : nonet_restrict(&v.policy, &result, sizeof(result));
+        if (r < 0 || why[0]) {
+                if (r < 0)
+                        nonet_describe_failure_sized(r, &result, sizeof(result), why, sizeof(why));
                 if (stage == STAGE_SESSION) {
                         pam_syslog(pamh, LOG_ERR, "cannot turn the network off for user %s (%s): %s", user, v.source,
                                    why);

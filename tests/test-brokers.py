@@ -853,6 +853,51 @@ def brokers_closed_through_a_pam_login():
         dns.close()
 
 
+@test
+def brokers_closed_login_needs_the_tables_dbus_policy():
+    """Closed for a login is the system bus's brokers too: the table's D-Bus policy written, and the
+    same as the table gives; where it is not, with a system bus running, the login is refused and the
+    log says what to run. Beside Brokers=open and beside no system bus, which log in."""
+    if not os.path.exists("/home/nn-dbp"):
+        R.add_user("nn-dbp")
+    table = open("/etc/security/nonet.conf").read()
+    policy = "/etc/dbus-1/system.d/nonet.conf"
+    bus = "/run/dbus/system_bus_socket"
+    listen(bus)  # a system bus running, as far as a socket tells
+    try:
+        R.write("/etc/security/nonet.conf", "nn-dbp hard network off\n")
+        R.write("/etc/security/nonet-settings.conf", "Brokers=closed\n")
+        if os.path.exists(policy):
+            os.unlink(policy)
+        r = pam_login("nn-dbp", "true")
+        check("account: Permission denied" in r.stdout, "no policy written: refused: " + r.stdout + r.stderr)
+        check(f"Brokers=closed, but {policy} is not written: run nonet-exec --write-dbus-policy" in R.syslog(),
+              R.syslog()[-600:])
+        check_eq(run([E, "--write-dbus-policy"]).returncode, 0, "written")
+        check('<policy user="nn-dbp">' in open(policy).read(), open(policy).read())
+        r = pam_login("nn-dbp", "true")
+        check("account: Success" in r.stdout and "session: Success" in r.stdout and r.returncode == 0,
+              "the table's policy: logs in: " + r.stdout + r.stderr)
+        # the table changed since: another policy than it gives
+        R.write("/etc/security/nonet.conf", "nn-dbp hard network off\nnn-brk hard network off\n")
+        r = pam_login("nn-dbp", "true")
+        check("account: Permission denied" in r.stdout and "is not what the table gives" in R.syslog(),
+              "stale: refused: " + r.stdout + R.syslog()[-400:])
+        # the controls: open does not ask for it; no system bus, nothing to close
+        R.write("/etc/security/nonet-settings.conf", "Brokers=open\n")
+        check_eq(pam_login("nn-dbp", "true").returncode, 0, "open logs in")
+        R.write("/etc/security/nonet-settings.conf", "Brokers=closed\n")
+        forget(bus)
+        check_eq(pam_login("nn-dbp", "true").returncode, 0, "no system bus: logs in")
+    finally:
+        if bus in _listening:
+            forget(bus)
+        for path in (policy, "/etc/security/nonet-settings.conf"):
+            if os.path.exists(path):
+                os.unlink(path)
+        R.write("/etc/security/nonet.conf", table)
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
