@@ -53,7 +53,7 @@ def the_audit_timer_arrives_disabled():
     # nonet-exec(1): "shipped, not enabled"; a periodic job nobody asked for is neither enabled nor started
     out = "".join(INSTALL_OUTPUT)
     check("nonet-audit" not in out, "dpkg -i says nothing of the audit units: " + out[-1500:])
-    for unit in ("nonet-audit.timer", "nonet-audit.service"):
+    for unit in ("nonet-audit.timer", "nonet-audit.service", "nonet-dbus-policy.path", "nonet-dbus-policy.service"):
         check(not os.path.lexists(f"/etc/systemd/system/timers.target.wants/{unit}"), unit + " not wanted")
         r = run(["systemctl", "--root=/", "is-enabled", unit])
         check(r.stdout.strip() in ("disabled", "static"), f"{unit}: systemctl is-enabled says {r.stdout.strip()}")

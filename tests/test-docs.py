@@ -101,6 +101,21 @@ def the_audit_units_are_valid_systemd_units():
 
 
 @test
+def the_dbus_policy_units_are_valid_and_run_the_writer():
+    units = [os.path.join(BUILD, "conf", "nonet-dbus-policy.service"),
+             os.path.join(SOURCE, "conf", "nonet-dbus-policy.path")]
+    r = run(["systemd-analyze", "verify", "--man=no"] + units)
+    problems = [line for line in (r.stdout + r.stderr).splitlines()
+                if "nonet-dbus-policy" in line and "/nonet-exec is not executable" not in line]
+    check(not problems, "systemd-analyze verify: " + "\n".join(problems))
+    text = open(units[0]).read()
+    check("/nonet-exec --write-dbus-policy\n" in text and "@bindir@" not in text, "writes the policy: " + text)
+    path = open(units[1]).read()
+    check("PathChanged=/etc/security/nonet.conf\n" in path and "PathChanged=/etc/security/nonet.d\n" in path and
+          "Unit=nonet-dbus-policy.service" in path, "watches the table: " + path)
+
+
+@test
 def settings_keys_are_documented():
     code = open(os.path.join(SOURCE, "libnonet", "settings.c")).read()
     keys = set(re.findall(r'strcmp\(key, "([A-Za-z]+)"\)', code))
