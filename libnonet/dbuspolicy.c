@@ -254,7 +254,7 @@ static bool bus_running(const char *root) {
         return stat(path, &st) == 0 && S_ISSOCK(st.st_mode);
 }
 
-int dbus_policy_lint(const struct table *t, const char *root, const struct diag *d) {
+int dbus_policy_lint(const struct table *t, const char *root, bool required, const struct diag *d) {
         char path[4096], *want = NULL, *have = NULL;
         snprintf(path, sizeof(path), "%s%s", root && strcmp(root, "/") != 0 ? root : "", DBUS_POLICY_PATH);
 
@@ -265,11 +265,11 @@ int dbus_policy_lint(const struct table *t, const char *root, const struct diag 
         if (r == -ENOENT && (empty || !bus_running(root)))
                 found = 0; /* no bus (a container, a build host): nothing to close */
         else if (r == -ENOENT)
-                diag_say(d, DIAG_WARNING, "broker: no D-Bus policy (%s): the system bus's names that use the network "
-                                          "for a caller (org.freedesktop.resolve1, org.freedesktop.Avahi, ...) "
-                                          "answer the users and groups the table restricts; to close them: "
-                                          "nonet-exec --write-dbus-policy",
-                         DBUS_POLICY_PATH);
+                diag_say(d, required ? DIAG_ERROR : DIAG_WARNING,
+                         "broker: no D-Bus policy (%s): the system bus's names that use the network for a caller "
+                         "(org.freedesktop.resolve1, org.freedesktop.Avahi, ...) answer the users and groups the table "
+                         "restricts%s; to close them: nonet-exec --write-dbus-policy (nonet-dbus-policy.path keeps it so)",
+                         DBUS_POLICY_PATH, required ? ", and with Brokers=closed their logins are refused" : "");
         else if (r < 0)
                 diag_say(d, DIAG_WARNING, "cannot read %s: %s: whether the system bus's brokers are closed is not "
                                           "judged",
@@ -277,10 +277,11 @@ int dbus_policy_lint(const struct table *t, const char *root, const struct diag 
         else if (strcmp(want, have) == 0)
                 found = 0;
         else
-                diag_say(d, DIAG_WARNING, "broker: %s is not what the table gives: the system bus's brokers answer "
-                                          "whom the table restricts now and it does not name; to rewrite it: "
-                                          "nonet-exec --write-dbus-policy",
-                         DBUS_POLICY_PATH);
+                diag_say(d, required ? DIAG_ERROR : DIAG_WARNING,
+                         "broker: %s is not what the table gives: the system bus's brokers answer whom the table "
+                         "restricts now and it does not name%s; to rewrite it: nonet-exec --write-dbus-policy "
+                         "(nonet-dbus-policy.path keeps it so)",
+                         DBUS_POLICY_PATH, required ? ", and with Brokers=closed its users' logins are refused" : "");
         if (!empty && (have || bus_running(root)))
                 found += group_allows(root && strcmp(root, "/") != 0 ? root : "", "/usr/share/dbus-1/system.d", d) +
                          group_allows(root && strcmp(root, "/") != 0 ? root : "", "/etc/dbus-1/system.d", d);

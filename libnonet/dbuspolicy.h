@@ -13,8 +13,9 @@
  * unusable table. */
 int dbus_policy_make(const struct table *t, const struct diag *d, char **ret);
 /* Whether DBUS_POLICY_PATH under root ("" or NULL: this machine's) is what the table gives; a
- * warning naming the command that rewrites it if not. 1 if it warned. */
-int dbus_policy_lint(const struct table *t, const char *root, const struct diag *d);
+ * warning naming the command that rewrites it if not, an error where it is required (Brokers=closed:
+ * pam_nonet refuses the logins then). 1 if it said so. */
+int dbus_policy_lint(const struct table *t, const char *root, bool required, const struct diag *d);
 /* Whether the system bus's brokers are closed as the table says: 0 where DBUS_POLICY_PATH is what
  * the table gives, or it gives nothing to deny, or no system bus runs; -ENOENT where none is written,
  * -ESTALE where another is; what reading it failed with. Quiet: for pam_nonet at each login. */

@@ -190,7 +190,7 @@ int table_check_config(char **argv, const struct table_files *files) {
         check_plugstack(PLUGSTACK, 0);
         brokers_lint(NULL, &d); /* warnings: information, not errors */
         brokers_closed_lint(&s, &d);
-        dbus_policy_lint(t, NULL, &d);
+        dbus_policy_lint(t, NULL, s.brokers == NONET_BROKERS_CLOSED, &d);
         preview_services(&s, t, &d);
         table_free(t);
         return r < 0 || c.errors > 0 ? EXIT_FAILURE : EXIT_SUCCESS;

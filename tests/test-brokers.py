@@ -883,9 +883,16 @@ def brokers_closed_login_needs_the_tables_dbus_policy():
         r = pam_login("nn-dbp", "true")
         check("account: Permission denied" in r.stdout and "is not what the table gives" in R.syslog(),
               "stale: refused: " + r.stdout + R.syslog()[-400:])
+        # check-config says it as an error under closed (a warning under open, below)
+        r = run([E, "--check-config"], timeout=120)
+        check(r.returncode == 1 and f"nonet-exec: broker: {policy} is not what the table gives" in r.stderr and
+              "with Brokers=closed its users' logins are refused" in r.stderr, r.stderr)
         # the controls: open does not ask for it; no system bus, nothing to close
         R.write("/etc/security/nonet-settings.conf", "Brokers=open\n")
         check_eq(pam_login("nn-dbp", "true").returncode, 0, "open logs in")
+        r = run([E, "--check-config"], timeout=120)
+        check(f"warning: broker: {policy} is not what the table gives" in r.stderr and "logins are refused" not in
+              r.stderr, r.stderr)
         R.write("/etc/security/nonet-settings.conf", "Brokers=closed\n")
         forget(bus)
         check_eq(pam_login("nn-dbp", "true").returncode, 0, "no system bus: logs in")
