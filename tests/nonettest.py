@@ -7,6 +7,7 @@ import pty
 import pwd
 import select
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -218,6 +219,48 @@ def stop(proc, wait=10):
         proc.kill()
         proc.wait()
         return True
+
+
+def die_with_parent():
+    """As a child's preexec_fn: it is killed when the test ends, however it ends (PR_SET_PDEATHSIG)."""
+    import ctypes
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)
+
+
+class Daemon:
+    """A daemon of the test's, in the foreground, stopped by its pid however the test ends (stop_all()
+    in the suite's cleanup, or die_with_parent). Its output goes to log (a path; a file of its own
+    without); not up by ready() within wait seconds: an AssertionError with the log's end. stdin:
+    bytes it reads, else nothing."""
+    running = []
+
+    def __init__(self, cmd, ready, log=None, wait=15, stdin=None, **popen):
+        self.log = open(log, "w+") if log else tempfile.TemporaryFile("w+")
+        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=self.log, preexec_fn=die_with_parent,
+                                     stdin=subprocess.PIPE if stdin else subprocess.DEVNULL, **popen)
+        if stdin:
+            self.proc.stdin.write(stdin)
+            self.proc.stdin.close()
+        Daemon.running.append(self)
+        end = time.monotonic() + wait
+        while time.monotonic() < end and self.proc.poll() is None and not ready():
+            time.sleep(0.05)
+        if self.proc.poll() is None and ready():
+            return
+        self.stop()
+        self.log.seek(0)
+        raise AssertionError(f"{cmd[0]} is not up: {self.log.read()[-2000:]}")
+
+    def stop(self):
+        if self in Daemon.running:
+            Daemon.running.remove(self)
+        stop(self.proc)
+        self.log.close()
+
+    @staticmethod
+    def stop_all():
+        for d in list(Daemon.running):
+            d.stop()
 
 
 def in_terminal(argv, steps, env=None, size=(24, 80)):

@@ -16,7 +16,6 @@ import os
 import pwd
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -27,7 +26,7 @@ import privroot  # noqa: E402
 privroot.reexec_in_namespace()
 
 from loggers import DnsLogger, HttpLogger, IppLogger, TcpLogger  # noqa: E402
-from nonettest import BUILD, IN_CI, Programs, Skip, check, check_eq, main, run, stop, test  # noqa: E402
+from nonettest import BUILD, IN_CI, Daemon, Programs, Skip, check, check_eq, main, run, test  # noqa: E402
 
 # A network namespace of the test's own: lo alone, where the loggers are the far side
 if ctypes.CDLL(None, use_errno=True).unshare(0x40000000) != 0:  # CLONE_NEWNET
@@ -71,35 +70,6 @@ def pam_login(user, *cmd):
         shutil.copy2(os.path.join(BUILD, "tests", "pam-session"), P.dir)
     R.write(P.path("pam.d/nonet-test"), f"account required {module}\nsession required {module}\n")
     return run([P.path("pam-session"), "nonet-test", user, P.path("pam.d")] + as_login(user, cmd), timeout=60)
-
-
-def die_with_parent():
-    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-
-
-class Daemon:
-    """A daemon of the test's, in the foreground, stopped by its pid however the test ends."""
-    running = []
-
-    def __init__(self, cmd, ready):
-        self.log = open(P.path("daemon.log"), "w+")
-        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=self.log, preexec_fn=die_with_parent)
-        Daemon.running.append(self)
-        for _ in range(300):
-            if ready() or self.proc.poll() is not None:
-                break
-            time.sleep(0.05)
-        if self.proc.poll() is None and ready():
-            return
-        self.stop()
-        self.log.seek(0)
-        raise AssertionError(f"{cmd[0]} is not up: {self.log.read()[-2000:]}")
-
-    def stop(self):
-        if self in Daemon.running:
-            Daemon.running.remove(self)
-        stop(self.proc)
-        self.log.close()
 
 
 DNS = DnsLogger()
@@ -623,9 +593,4 @@ def brokers_closed_filters_the_system_bus():
         bus.stop()
 
 
-def cleanup():
-    for d in list(Daemon.running):
-        d.stop()
-
-
-main(cleanup, P.cleanup, R.cleanup)
+main(Daemon.stop_all, P.cleanup, R.cleanup)
