@@ -38,11 +38,17 @@ P = Programs()
 E = P.nonet_exec
 POLICY = "/etc/dbus-1/system.d/nonet.conf"
 
+
+def remove_policy():
+    """The table's D-Bus policy gone, as on a machine where nobody wrote it."""
+    if os.path.exists(POLICY):
+        os.unlink(POLICY)
+
+
 for d in ("/etc/dbus-1/system.d", "/var/spool/cups", "/var/cache/cups", "/var/lib/avahi-autoipd"):
     if os.path.isdir(d) and d != "/etc/dbus-1/system.d":
         privroot.sh("mount", "-t", "tmpfs", "-o", "mode=0755", "tmpfs", d)
-if os.path.exists(POLICY):
-    os.unlink(POLICY)  # the copy's, if this machine has one: the test writes its own
+remove_policy()  # the copy's, if this machine has one: the test writes its own
 R.add_user("nnstudent", groups=["nnlab"])
 R.add_user("nnother")
 R.write("/etc/security/nonet.conf", "@nnlab hard network off\n")
@@ -218,8 +224,7 @@ def avahi_on_the_system_bus():
             check(not MDNS.got("masked-exfil.local", wait=2), f"nothing with --brokers=closed: {MDNS.names}")
         finally:
             avahi.stop()
-            if os.path.exists(POLICY):
-                os.unlink(POLICY)
+            remove_policy()
     finally:
         bus.stop()
 
@@ -472,8 +477,7 @@ def resolved_on_the_system_bus_and_its_socket():
             check(not dns.got("varlink-masked.exfil.test", wait=2), f"nothing with --brokers=closed: {dns.names}")
         finally:
             resolved.stop()
-            if os.path.exists(POLICY):
-                os.unlink(POLICY)
+            remove_policy()
     finally:
         bus.stop()
 
