@@ -221,6 +221,15 @@ def stop(proc, wait=10):
         return True
 
 
+def private_network():
+    """This process into a network namespace of its own, lo alone and up: what the test's daemons
+    reach there is the test's. Call it before any thread (a thread keeps the namespace it has)."""
+    import ctypes
+    if ctypes.CDLL(None, use_errno=True).unshare(0x40000000) != 0:  # CLONE_NEWNET
+        raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNET)")
+    subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+
+
 def die_with_parent():
     """As a child's preexec_fn: it is killed when the test ends, however it ends (PR_SET_PDEATHSIG)."""
     import ctypes

@@ -11,7 +11,6 @@ stopped (nothing received) and a user the table leaves alone (still answered). T
 PulseAudio, started outside, opens a TCP tunnel to a listener for nonet-exec's pactl, and gvfs on
 their session bus fetches over HTTP for gio; nothing with --brokers=closed."""
 
-import ctypes
 import os
 import pwd
 import re
@@ -26,12 +25,10 @@ import privroot  # noqa: E402
 privroot.reexec_in_namespace()
 
 from loggers import DnsLogger, HttpLogger, IppLogger, TcpLogger  # noqa: E402
-from nonettest import BUILD, IN_CI, Daemon, Programs, Skip, check, check_eq, main, run, test  # noqa: E402
+from nonettest import (BUILD, IN_CI, Daemon, Programs, Skip, check, check_eq, main, private_network, run,  # noqa: E402
+                       test)
 
-# A network namespace of the test's own: lo alone, where the loggers are the far side
-if ctypes.CDLL(None, use_errno=True).unshare(0x40000000) != 0:  # CLONE_NEWNET
-    raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNET)")
-subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+private_network()  # where the loggers are the far side
 
 R = privroot.PrivateRoot()
 P = Programs()

@@ -8,7 +8,6 @@ nonet-exec --user, --status --all, --check-config and the generator, each restri
 a control login that reaches a listener on the namespace's loopback."""
 
 import atexit
-import ctypes
 import json
 import os
 import pwd
@@ -26,7 +25,7 @@ import privroot  # noqa: E402
 privroot.reexec_in_namespace()
 
 from nonettest import (BUILD, EAFNOSUPPORT, IN_CI, Programs, check, check_eq, main, reply_server,  # noqa: E402
-                       require_root, run, stop, test)
+                       private_network, require_root, run, stop, test)
 
 MISSING = [p for p in ("/usr/sbin/slapd", "/usr/sbin/slapadd", "/usr/bin/ldapsearch", "/usr/sbin/nslcd")
            if not os.path.exists(p)]
@@ -36,12 +35,11 @@ if MISSING or not any(os.path.exists(os.path.join(d, "libnss_ldap.so.2"))
     print(f"not ok 1 - {why}\n1..1" if IN_CI else f"1..0 # SKIP {why}")
     sys.exit(1 if IN_CI else 0)
 
-CLONE_NEWNET = 0x40000000
-# before any thread: a network namespace of the whole process, with only its own loopback
-if ctypes.CDLL(None, use_errno=True).unshare(CLONE_NEWNET) != 0:
-    print("not ok 1 - unshare(CLONE_NEWNET): " + os.strerror(ctypes.get_errno()))
+try:
+    private_network()  # before any thread: the whole process's
+except OSError as e:
+    print("not ok 1 - unshare(CLONE_NEWNET): " + os.strerror(e.errno))
     sys.exit(1)
-subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
 
 R = privroot.PrivateRoot()
 P = Programs()
