@@ -20,7 +20,8 @@ import privroot  # noqa: E402
 
 privroot.reexec_in_namespace()
 
-from nonettest import BUILD, EAFNOSUPPORT, ENOSYS, EPERM, check, check_eq, main, run, test, unix_listener  # noqa: E402
+from nonettest import (BUILD, EAFNOSUPPORT, ENOSYS, EPERM, SOURCE, check, check_eq, main, run, test,  # noqa: E402
+                       unix_listener)
 
 R = privroot.PrivateRoot()  # /run is a tmpfs that systemd's namespace shares
 PROGS = "/run/nonet-progs"
@@ -29,7 +30,7 @@ UNITS = "/etc/systemd/system"
 os.makedirs(PROGS, mode=0o755)
 os.makedirs(RESULTS)
 os.chmod(RESULTS, 0o1777)
-for rel in ("nonet-exec/nonet-exec", "tests/probe", "systemd/nonet-generator"):
+for rel in ("nonet-exec/nonet-exec", "nonet-exec/nonet-exec-table", "tests/probe", "systemd/nonet-generator"):
     shutil.copy2(os.path.join(BUILD, rel), PROGS)
 
 R.add_user("nn-off", ["nn-lab"])
@@ -401,6 +402,54 @@ __import__("os").rename(sys.argv[1] + ".tmp", sys.argv[1])
         for path in BROKER_PATHS.values():
             os.unlink(path)
 
+
+@test
+def the_dbus_policy_path_unit_keeps_the_drop_in_true_to_the_table():
+    """nonet-dbus-policy.path, enabled as nonet.conf(5) says: each edit of the table rewrites the
+    D-Bus policy (pam_nonet refuses Brokers=closed logins while it is stale), and nothing before."""
+    policy = "/etc/dbus-1/system.d/nonet.conf"
+    table = open("/etc/security/nonet.conf").read()
+    service = open(os.path.join(BUILD, "conf", "nonet-dbus-policy.service")).read()
+    exec_line = [line for line in service.splitlines() if line.startswith("ExecStart=")][0]
+    R.write(os.path.join(UNITS, "nonet-dbus-policy.service"),
+            service.replace(exec_line, f"ExecStart={PROGS}/nonet-exec --write-dbus-policy"))
+    shutil.copy2(os.path.join(SOURCE, "conf", "nonet-dbus-policy.path"), UNITS)
+    os.makedirs(os.path.dirname(policy), exist_ok=True)
+    if os.path.exists(policy):
+        os.unlink(policy)
+
+    def policy_says(text, present=True):
+        for _ in range(100):
+            if os.path.exists(policy) and (text in open(policy).read()) == present:
+                return True
+            time.sleep(0.1)
+        return False
+    try:
+        check_eq(SD.ctl("daemon-reload").returncode, 0, "daemon-reload")
+        # the control: not enabled, an edit writes nothing
+        R.write("/etc/security/nonet.conf", table + "@nn-lab hard network off\n")
+        time.sleep(1)
+        check(not os.path.exists(policy), "not enabled: nothing written")
+        r = SD.ctl("enable", "--now", "nonet-dbus-policy.path", "nonet-dbus-policy.service")
+        check_eq(r.returncode, 0, "enable --now: " + r.stderr + SD.ctl("status", "nonet-dbus-policy.service").stdout +
+                 run(["nsenter", "-t", str(SD.pid), "-m", "-p", "journalctl", "--no-pager", "-n", "20",
+                      "-u", "nonet-dbus-policy.service"]).stdout)
+        check(policy_says('<policy group="nn-lab">'), "written at start, as the table gives")
+        R.write("/etc/security/nonet.conf", table + "@nn-lab hard network off\nnn-plain hard network off\n")
+        check(policy_says('<policy user="nn-plain">'), "an edit of the table: rewritten")
+        os.makedirs("/etc/security/nonet.d", exist_ok=True)
+        R.write("/etc/security/nonet.d/50-more.conf", "nn-free hard network off\n")
+        check(policy_says('<policy user="nn-free">'), "a file in nonet.d: rewritten")
+        os.unlink("/etc/security/nonet.d/50-more.conf")
+        check(policy_says('<policy user="nn-free">', present=False), "removed from nonet.d: rewritten")
+        r = run([f"{PROGS}/nonet-exec", "--check-config"], timeout=120)
+        check("is not what the table gives" not in r.stderr and "no D-Bus policy" not in r.stderr, r.stderr)
+    finally:
+        SD.ctl("disable", "--now", "nonet-dbus-policy.path", "nonet-dbus-policy.service")
+        R.write("/etc/security/nonet.conf", table)
+        for path in (policy, "/etc/security/nonet.d/50-more.conf"):
+            if os.path.exists(path):
+                os.unlink(path)
 
 if __name__ == "__main__":
     try:
