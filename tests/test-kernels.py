@@ -134,26 +134,27 @@ def expected(abi, tiocsti_allowed, ia32, listen_control):
         # issue 38: --brokers=closed beside open, as nobody and as root ("_root"): the real nscd's
         # "status,left,answered" for getent hosts (a DNS logger on the VM's 127.0.0.1 behind it),
         # connect() to its socket, an X11-like socket elsewhere, /dev/log through logger; the mask
-        # undone ("umount,nested unshare -Urm umount,nscd's socket after": root can, but where the
-        # Landlock domain handles a filesystem right, ABI 2-3, which refuses umount); another of
-        # nobody's processes' /proc/PID/root, closed by Landlock's ptrace scope
+        # undone ("umount,nested unshare -Urm umount,nscd's socket after": not even root, the Landlock
+        # domain handling a filesystem right, which refuses umount); another of nobody's processes'
+        # /proc/PID/root, closed by Landlock's ptrace scope
         **{f"brokers_{what}_{brokers}{who}": value for who in ("", "_root") for what, brokers, value in (
             ("nscd", "open", "0,1,1"), ("nscd", "closed", "2,0,0" if abi >= 2 else "125,0,0"),
             ("socket", "open", "connected"), ("socket", "closed", "ENOENT" if abi >= 2 else "none"),
             ("x11", "open", "connected"), ("x11", "closed", "connected" if abi >= 2 else "none"),
             ("devlog", "open", 1), ("devlog", "closed", 1 if abi >= 2 else 0))},
         "brokers_undo": "fail,fail,ENOENT" if abi >= 2 else "none",
-        "brokers_undo_root": "none" if abi < 2 else "fail,fail,ENOENT" if abi <= 3 else "ok,fail,connected",
+        "brokers_undo_root": "fail,fail,ENOENT" if abi >= 2 else "none",
         "brokers_proc_root_control": "connected",
         "brokers_proc_root_nolandlock": "connected",
         "brokers_proc_root_closed": "EACCES" if abi >= 2 else "none",
         # the other brokers, real, as nobody under nonet-exec and through a login the table restricts
         # (Brokers= in the settings): dirmngr and PulseAudio started outside as nobody (gpg
         # --fetch-keys, pactl's module-tunnel-sink), cupsd's ipp:// queue (lp), avahi's socket (a
-        # .local name: mDNS on lo), an ssh ControlMaster opened before (ssh -S CTL: a root shell
-        # writes a marker); open reaches the VM's own logger, closed nothing
+        # .local name: mDNS on lo), gvfs on nobody's session bus (gio cat http://), an ssh
+        # ControlMaster opened before (ssh -S CTL: a root shell writes a marker); open reaches the
+        # VM's own logger, closed nothing
         **{f"brokers_{broker}_{login}{brokers}": "reached" if brokers == "open" else "nothing" if abi >= 2 else "none"
-           for broker in ("dirmngr", "cups", "pulse", "avahi", "sshcm") for login in ("", "login_")
+           for broker in ("dirmngr", "cups", "pulse", "avahi", "gvfs", "sshcm") for login in ("", "login_")
            for brokers in ("open", "closed")},
         "done": 0,
     }

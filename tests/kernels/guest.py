@@ -300,10 +300,10 @@ BROKER_CONNECT = ("import errno, socket, sys\nfor path in sys.argv[1:]:\n    try
 def brokers():
     """Issue 38: --brokers=closed, beside --brokers=open, as nobody and as root: the real nscd
     (a private configuration, hosts only, nothing persistent) resolving through a DNS logger on
-    the VM's own 127.0.0.1 (resolv.conf as doors() left it); the mask not undone by nobody (root
-    can, but on ABI 2-3, whose domain refuses umount); another process's /proc/PID/root out of
-    reach (Landlock ABI 2);
-    an X11-like socket elsewhere and /dev/log (logger) still reached."""
+    the VM's own 127.0.0.1 (resolv.conf as doors() left it); the mask not undone, by root neither
+    (the domain handles a filesystem right, which refuses umount); another process's /proc/PID/root
+    out of reach (Landlock ABI 2); an X11-like socket elsewhere and /dev/log (logger) still reached;
+    then the other brokers (daemon_brokers())."""
     import threading
     began = time.monotonic()
     names = []
@@ -378,7 +378,7 @@ def brokers():
                 got = 0
             row(f"brokers_devlog_{brokers}{who}", got)
         # the mask undone: umount, then a nested user namespace's umount, then nscd's socket
-        # (unshare's own mount() for propagation left out: Landlock refuses it on ABI 2-3, before umount)
+        # (unshare's own mount() for propagation left out: the Landlock domain refuses it, before umount)
         undo = ("umount /run/nscd 2>/dev/null && echo ok || echo fail; unshare -Urm --propagation unchanged sh -c "
                 f"'umount /run/nscd 2>/dev/null && echo ok || echo fail' || echo unshare-failed; python3 {script} "
                 "/run/nscd/socket")
@@ -481,7 +481,8 @@ class MdnsLogger:
 BROKER_RUN = "/run/user/65534"  # nobody's runtime directory: its dirmngr's and PulseAudio's sockets
 BROKER_HOME = "/run/brokers-home"
 BROKER_ENV = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8", "HOME": BROKER_HOME,
-              "XDG_RUNTIME_DIR": BROKER_RUN, "GNUPGHOME": BROKER_HOME + "/gnupg"}
+              "XDG_RUNTIME_DIR": BROKER_RUN, "GNUPGHOME": BROKER_HOME + "/gnupg",
+              "DBUS_SESSION_BUS_ADDRESS": f"unix:path={BROKER_RUN}/bus", "GIO_USE_VOLUME_MONITOR": "unix"}
 CUPS_DIR = "/run/brokers-cups"
 SSH_DIR = "/run/brokers-sshd"
 SSH_CLIENT = ["ssh", "-F", "/dev/null", "-o", "BatchMode=yes", "-o", "UserKnownHostsFile=/dev/null",
@@ -513,7 +514,8 @@ def free_port():
 def broker_daemons(listeners, sshd_port):
     """The brokers, started outside as a session's would be: cupsd (root, a private ServerRoot, a
     raw queue to a listener for each row), avahi-daemon (enable-dbus=no), sshd (root's key for
-    nobody's client) and nobody's own PulseAudio; then nobody's dirmngr and ControlMaster. Returns
+    nobody's client), nobody's own session bus and PulseAudio; then nobody's dirmngr and
+    ControlMaster. Returns
     the processes to stop, by pid; "name_seconds" rows say how long each took to be ready."""
     nobodys(BROKER_RUN)
     nobodys(BROKER_HOME)
@@ -558,6 +560,9 @@ def broker_daemons(listeners, sshd_port):
         "sshd": (["unshare", "-m", "--propagation", "private", "sh", "-c", "mount -t tmpfs -o mode=0700 root /root && "
                   "exec /usr/sbin/sshd -D -e -f $0", SSH_DIR + "/sshd_config"],
                  lambda: socket.socket().connect_ex(("127.0.0.1", sshd_port)) == 0),
+        # nobody's session bus, as the user manager starts it: gvfsd on it by activation
+        "bus": (NOBODY + ["dbus-daemon", "--session", "--address=" + BROKER_ENV["DBUS_SESSION_BUS_ADDRESS"],
+                          "--nofork", "--nopidfile"], lambda: os.path.exists(BROKER_RUN + "/bus")),
         "pulse": (NOBODY + ["pulseaudio", "-n", "--daemonize=no", "--exit-idle-time=-1", "--disallow-exit",
                             "--load=module-native-protocol-unix", "--load=module-null-sink"],
                   lambda: os.path.exists(BROKER_RUN + "/pulse/native")),
@@ -588,12 +593,14 @@ def broker_daemons(listeners, sshd_port):
 
 
 def nobodys_daemons():
-    """The pids of nobody's dirmngr and ssh ControlMaster (both went to the background)."""
+    """The pids of nobody's dirmngr and ssh ControlMaster (both went to the background), and of
+    gvfs's daemons (activated by the session bus)."""
     pids = []
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
-            if os.stat(f"/proc/{pid}").st_uid == 65534 and \
-                    open(f"/proc/{pid}/comm").read().strip() in ("dirmngr", "ssh"):
+            # status, not the directory's owner: ssh and dirmngr make themselves undumpable (root's)
+            if "Uid:\t65534\t" in open(f"/proc/{pid}/status").read() and \
+                    open(f"/proc/{pid}/comm").read().strip().startswith(("dirmngr", "ssh", "gvfs")):
                 pids.append(int(pid))
         except OSError:
             pass
@@ -605,10 +612,11 @@ def daemon_brokers():
     a table-restricted login, --brokers=open (the leak reaches the VM's own logger: the control)
     beside closed (nothing reaches it). "reached" or "nothing"; "none" where nothing ran (nonet-exec's
     125, the session refused)."""
+    import concurrent.futures
     import shutil
     began = time.monotonic()
     ways = [(f"{login}{brokers}", brokers, login) for login in ("", "login_") for brokers in ("open", "closed")]
-    listeners = {f"{b}_{way}": Listener() for b in ("dirmngr", "cups", "pulse") for way, _, _ in ways}
+    listeners = {f"{b}_{way}": Listener() for b in ("dirmngr", "cups", "pulse", "gvfs") for way, _, _ in ways}
     mdns = MdnsLogger()
     sshd_port = free_port()
     procs = broker_daemons(listeners, sshd_port)
@@ -619,7 +627,7 @@ def daemon_brokers():
     ask = "/run/brokers-avahi.py"
     with open(ask, "w") as f:
         f.write(AVAHI_ASK)
-    statuses = {}
+    asked = []
     for way, brokers, login in ways:
         under = (["unshare", "-m", "--propagation", "private", "sh", "-c", LOGIN_SETTINGS, brokers,
                   os.path.join(BUILD, "tests", "pam-session"), "nonet-test", "nobody", os.path.join(WORK, "pam.d")]
@@ -631,16 +639,21 @@ def daemon_brokers():
             "pulse": ["pactl", "load-module", "module-tunnel-sink",
                       f"server=tcp:127.0.0.1:{listeners['pulse_' + way].port}", f"sink_name=tunnel_{way}"],
             "avahi": ["python3", ask, f"{way.replace('_', '-')}-exfil.local"],
+            "gvfs": ["timeout", "30", "gio", "cat", f"http://127.0.0.1:{listeners['gvfs_' + way].port}/{way}"],
             "sshcm": SSH_CLIENT + ["-o", "ControlMaster=no", "-S", BROKER_HOME + "/ctl", "x",
                                    f"echo pwned > /run/cm-marker-{way}"],
         }
-        for broker, cmd in asks.items():
-            r = subprocess.run(under + cmd, env=BROKER_ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               timeout=60)
-            ran = b"session: Success" in r.stdout if login else r.returncode != 125
-            statuses[f"{broker}_{way}"] = ran
-            if not ran and brokers == "open":  # nonet-exec's or pam-session's account of it
-                print("# " + r.stdout.decode(errors="replace").replace("\n", "\n# "), flush=True)
+        asked += [(f"{broker}_{way}", under + cmd, brokers, login) for broker, cmd in asks.items()]
+
+    def ask_one(name, cmd, brokers, login):
+        r = subprocess.run(cmd, env=BROKER_ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
+        ran = b"session: Success" in r.stdout if login else r.returncode != 125
+        if not ran and brokers == "open":  # nonet-exec's or pam-session's account of it
+            print("# " + r.stdout.decode(errors="replace").replace("\n", "\n# "), flush=True)
+        return name, ran
+    # each row independent of the others (a logger, a name or a marker of its own): two at a time
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        statuses = dict(pool.map(lambda a: ask_one(*a), asked))
 
     def reached(name):
         broker, way = name.split("_", 1)
@@ -656,7 +669,7 @@ def daemon_brokers():
     time.sleep(2)
     for name, ran in statuses.items():
         row(f"brokers_{name}", "reached" if reached(name) else "nothing" if ran else "none")
-    # stopped by pid: nobody's ControlMaster and dirmngr, then the daemons
+    # stopped by pid: nobody's ControlMaster, dirmngr and gvfs's daemons, then the others
     for pid in nobodys_daemons():
         os.kill(pid, 9)
     for proc in procs.values():
