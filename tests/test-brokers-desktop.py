@@ -10,7 +10,6 @@ alone. Each item run as the user without nonet (the control), under --brokers=op
 refusal, not a hang), and the one leak measured here, dirmngr fetching for gpg --recv-keys,
 reaches a keyserver logger on 127.0.0.1 open and not closed."""
 
-import ctypes
 import os
 import pwd
 import shutil
@@ -27,11 +26,10 @@ import privroot  # noqa: E402
 
 privroot.reexec_in_namespace()
 
+import nonettest  # noqa: E402
 from nonettest import IN_CI, Programs, Skip, check, check_eq, main, run, test  # noqa: E402
 
-if ctypes.CDLL(None, use_errno=True).unshare(0x40000000) != 0:  # CLONE_NEWNET: lo alone
-    raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNET)")
-subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+nonettest.private_network()  # lo alone
 
 R = privroot.PrivateRoot()
 P = Programs()
@@ -122,43 +120,12 @@ def lost(cmd, said, expect="", rc_closed=None):
     return r
 
 
-def die_with_parent():
-    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-
-
-class Daemon:
-    """A daemon of the test's, in the foreground, stopped by its pid however the test ends."""
-    running = []
+class Daemon(nonettest.Daemon):
+    """nonettest's, as the test user unless user=False, its log in the test's directory."""
 
     def __init__(self, cmd, ready, user=True, stdin=None):
-        self.log = open(P.path(os.path.basename(cmd[0]) + ".log"), "w+")
-        self.proc = subprocess.Popen(as_user(cmd) if user else cmd, stdout=self.log, stderr=self.log, cwd="/",
-                                     stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
-                                     preexec_fn=die_with_parent)
-        if stdin:
-            self.proc.stdin.write(stdin)
-            self.proc.stdin.close()
-        Daemon.running.append(self)
-        for _ in range(400):
-            if self.proc.poll() is not None or ready():
-                break
-            time.sleep(0.05)
-        if self.proc.poll() is None and ready():
-            return
-        self.stop()
-        self.log.seek(0)
-        raise AssertionError(f"{cmd[0]} is not up: {self.log.read()[-2000:]}")
-
-    def stop(self):
-        if self in Daemon.running:
-            Daemon.running.remove(self)
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self.log.close()
+        super().__init__(as_user(cmd) if user else cmd, ready, log=P.path(os.path.basename(cmd[0]) + ".log"),
+                         wait=20, stdin=stdin, cwd="/")
 
 
 def names(bus):
