@@ -39,13 +39,12 @@ def bind(sock, address, what):
     raise Skip(why)
 
 
-def shut(sock):
-    """Wake the thread blocked in accept() or recvfrom() on sock (closing alone would not), then close it."""
+def wake(sock):
+    """Wake the thread blocked in accept() or recvfrom() on sock: closing alone would not."""
     try:
         sock.shutdown(socket.SHUT_RDWR)
     except OSError:
         pass
-    sock.close()
 
 
 class DnsLogger:
@@ -97,8 +96,9 @@ class DnsLogger:
         return within(wait, lambda: name in self.names)
 
     def close(self):
-        shut(self.sock)  # the thread's recvfrom() holds the socket, and port 53, until it returns
+        wake(self.sock)  # its recvfrom() holds the socket, and port 53, until it returns
         self.thread.join(5)
+        self.sock.close()
 
 
 class TcpLogger:
@@ -141,7 +141,8 @@ class TcpLogger:
         return within(wait, lambda: bool(self.received))
 
     def close(self):
-        shut(self.sock)
+        wake(self.sock)
+        self.sock.close()
 
 
 class HttpLogger(TcpLogger):
