@@ -256,9 +256,10 @@ class Daemon:
             time.sleep(0.05)
         if self.proc.poll() is None and ready():
             return
-        self.stop()
         self.log.seek(0)
-        raise AssertionError(f"{cmd[0]} is not up: {self.log.read()[-2000:]}")
+        said = self.log.read()[-2000:]
+        self.stop()
+        raise AssertionError(f"{cmd[0]} is not up: {said}")
 
     def stop(self):
         if self in Daemon.running:
