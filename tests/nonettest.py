@@ -100,6 +100,26 @@ def reply_server(text):
     return server.server_address[1]
 
 
+def hello_server():
+    """A TCP server on 127.0.0.1 that says hello to each connection, serving from a thread: the
+    server (.server_address, .shutdown())."""
+    import socketserver
+    import threading
+
+    class Hello(socketserver.BaseRequestHandler):
+        def handle(self):
+            self.request.sendall(b"hello")
+
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Hello)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def hello_client(port):
+    """Python that prints what the hello server on port says, for python3 -c: "hello", or it fails."""
+    return f"import socket; print(socket.create_connection(('127.0.0.1', {port}), timeout=5).recv(5).decode())"
+
+
 def unix_listener(path, mode=0o666, backlog=8):
     """A unix socket listening at path (its directory made), which mode lets other users reach."""
     os.makedirs(os.path.dirname(path), exist_ok=True)

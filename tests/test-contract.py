@@ -11,7 +11,6 @@ import os
 import re
 import signal
 import socket
-import socketserver
 import subprocess
 import sys
 import threading
@@ -21,8 +20,8 @@ import http.server
 sys.path.insert(0, os.path.dirname(__file__))
 import installed  # noqa: E402
 from nonettest import (EACCES, EAFNOSUPPORT, EINVAL, ENOSYS, EPERM, INJECT, ROOT, KernelLog, Programs, as_user, check,
-                       check_eq, in_terminal, kernel_facts, legacy_tiocsti, main, require_root, run, test, unix_listener,
-                       unprivileged_ids)
+                       check_eq, hello_client, hello_server, in_terminal, kernel_facts, legacy_tiocsti, main, require_root,
+                       run, test, unix_listener, unprivileged_ids)
 
 P = Programs()
 
@@ -650,20 +649,14 @@ def interactive_programs_keep_their_terminal():
 
 @test
 def real_clients():
-    class Hello(socketserver.BaseRequestHandler):
-        def handle(self):
-            self.request.sendall(b"hello")
-
-    srv = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Hello)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    srv = hello_server()
     class Quiet(http.server.SimpleHTTPRequestHandler):
         def log_message(self, *args):
             pass
 
     web = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
     threading.Thread(target=web.serve_forever, daemon=True).start()
-    client = ("import socket; print(socket.create_connection(('127.0.0.1', %d), timeout=5).recv(5).decode())"
-              % srv.server_address[1])
+    client = hello_client(srv.server_address[1])
     url = "http://127.0.0.1:%d/" % web.server_address[1]
     try:
         r = run(as_user(["python3", "-c", client]))

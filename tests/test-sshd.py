@@ -6,10 +6,8 @@ users and PAM stack in a private root (see privroot.py)."""
 import os
 import shutil
 import socket
-import socketserver
 import subprocess
 import sys
-import threading
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -18,7 +16,8 @@ import privroot  # noqa: E402
 privroot.reexec_in_namespace()
 
 import nonettest  # noqa: E402
-from nonettest import BUILD, EAFNOSUPPORT, Programs, check, check_eq, main, run, test  # noqa: E402
+from nonettest import (EAFNOSUPPORT, Programs, check, check_eq, hello_client, hello_server, main, run,  # noqa: E402
+                       test)
 
 R = privroot.PrivateRoot()
 P = Programs()
@@ -94,15 +93,8 @@ AllowTcpForwarding yes
         self.log.close()
 
 
-class Hello(socketserver.BaseRequestHandler):
-    def handle(self):
-        self.request.sendall(b"hello")
-
-
-SERVER = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Hello)
-threading.Thread(target=SERVER.serve_forever, daemon=True).start()
-CLIENT = ("import socket; print(socket.create_connection(('127.0.0.1', %d), timeout=5).recv(5).decode())"
-          % SERVER.server_address[1])
+SERVER = hello_server()
+CLIENT = hello_client(SERVER.server_address[1])
 SSHD = Sshd()
 
 
