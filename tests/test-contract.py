@@ -647,17 +647,22 @@ def interactive_programs_keep_their_terminal():
     check("no job control" not in out and "cannot set terminal process group" not in out, "job control: " + out)
 
 
-@test
-def real_clients():
-    srv = hello_server()
+def file_server():
+    """An HTTP server on 127.0.0.1 serving this directory quietly, from a thread: it and its URL."""
     class Quiet(http.server.SimpleHTTPRequestHandler):
         def log_message(self, *args):
             pass
 
     web = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
     threading.Thread(target=web.serve_forever, daemon=True).start()
+    return web, "http://127.0.0.1:%d/" % web.server_address[1]
+
+
+@test
+def real_clients():
+    srv = hello_server()
+    web, url = file_server()
     client = hello_client(srv.server_address[1])
-    url = "http://127.0.0.1:%d/" % web.server_address[1]
     try:
         r = run(as_user(["python3", "-c", client]))
         check_eq((r.returncode, r.stdout.strip()), (0, "hello"), "control python3 client")
@@ -917,13 +922,7 @@ def status_speaks_json_and_self_agrees_with_pid():
 @test
 def trace_tells_the_user_who_hit_a_refusal():
     # no root, no kernel log: nonet-exec stays outside as the command's supervisor
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-    web = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
-    threading.Thread(target=web.serve_forever, daemon=True).start()
-    url = "http://127.0.0.1:%d/" % web.server_address[1]
+    web, url = file_server()
     try:
         r = run(as_user([P.nonet_exec, "--trace", "curl", "-sS", "-o", "/dev/null", url]))
         check(r.returncode == 7 and re.search(r"nonet-exec: refused socket\(AF_INET6?, SOCK_STREAM\) by curl\[\d+\]: "
