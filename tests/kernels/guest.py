@@ -483,7 +483,8 @@ BROKER_HOME = "/run/brokers-home"
 BROKER_ENV = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8", "HOME": BROKER_HOME,
               "XDG_RUNTIME_DIR": BROKER_RUN, "GNUPGHOME": BROKER_HOME + "/gnupg",
               "DBUS_SESSION_BUS_ADDRESS": f"unix:path={BROKER_RUN}/bus", "GIO_USE_VOLUME_MONITOR": "unix"}
-CUPS_DIR = "/run/brokers-cups"
+CUPS_DIR = "/run/brokers-cups"  # cupsd's ServerRoot
+AVAHI_CONF = "/run/brokers-avahi-daemon.conf"
 SSH_DIR = "/run/brokers-sshd"
 SSH_CLIENT = ["ssh", "-F", "/dev/null", "-o", "BatchMode=yes", "-o", "UserKnownHostsFile=/dev/null",
               "-o", "StrictHostKeyChecking=no", "-o", "LogLevel=ERROR"]
@@ -515,8 +516,8 @@ def broker_daemons(listeners, sshd_port):
     """The brokers, started outside as a session's would be: cupsd (root, a private ServerRoot, a
     raw queue to a listener for each row), avahi-daemon (enable-dbus=no), sshd (root's key for
     nobody's client), nobody's own session bus and PulseAudio; then nobody's dirmngr and
-    ControlMaster. Returns
-    the processes to stop, by pid; "name_seconds" rows say how long each took to be ready."""
+    ControlMaster. Returns the processes to stop, by pid; "name_seconds" rows say how long each
+    took to be ready."""
     nobodys(BROKER_RUN)
     nobodys(BROKER_HOME)
     nobodys(BROKER_ENV["GNUPGHOME"])
@@ -537,7 +538,7 @@ def broker_daemons(listeners, sshd_port):
                 f.write(f"<Printer {name}>\nDeviceURI ipp://127.0.0.1:{lst.port}/{name}\nState Idle\n"
                         "Accepting Yes\nErrorPolicy abort-job\n</Printer>\n")
     os.chmod(CUPS_DIR + "/printers.conf", 0o600)
-    with open(CUPS_DIR + "/avahi-daemon.conf", "w") as f:
+    with open(AVAHI_CONF, "w") as f:
         f.write("[server]\nuse-ipv6=no\nenable-dbus=no\n[publish]\ndisable-publishing=yes\n")
     os.makedirs(SSH_DIR, mode=0o755, exist_ok=True)
     os.makedirs("/run/sshd", mode=0o755, exist_ok=True)  # sshd's privilege separation
@@ -554,7 +555,7 @@ def broker_daemons(listeners, sshd_port):
     daemons = {
         "cupsd": (["cupsd", "-f", "-c", CUPS_DIR + "/cupsd.conf", "-s", CUPS_DIR + "/cups-files.conf"],
                   lambda: os.path.exists("/run/cups/cups.sock")),
-        "avahi": (["avahi-daemon", "--no-chroot", "--no-rlimits", "-f", CUPS_DIR + "/avahi-daemon.conf"],
+        "avahi": (["avahi-daemon", "--no-chroot", "--no-rlimits", "-f", AVAHI_CONF],
                   lambda: os.path.exists("/run/avahi-daemon/socket")),
         # root's shell, bash, would read this machine's /root/.bashrc for each command: not here
         "sshd": (["unshare", "-m", "--propagation", "private", "sh", "-c", "mount -t tmpfs -o mode=0700 root /root && "
@@ -651,8 +652,8 @@ def daemon_brokers():
         if not ran and brokers == "open":  # nonet-exec's or pam-session's account of it
             print("# " + r.stdout.decode(errors="replace").replace("\n", "\n# "), flush=True)
         return name, ran
-    # each row independent of the others (a logger, a name or a marker of its own): two at a time
-    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+    # each row independent of the others (a logger, a name or a marker of its own): four at a time
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
         statuses = dict(pool.map(lambda a: ask_one(*a), asked))
 
     def reached(name):
@@ -663,7 +664,7 @@ def daemon_brokers():
             return os.path.exists(f"/run/cm-marker-{way}")
         return bool(listeners[name].got)
     # what the controls take to arrive (a print job's backend is slowest), closed rows given as long
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 40
     while time.monotonic() < deadline and not all(reached(n) for n in statuses if "open" in n):
         time.sleep(0.2)
     time.sleep(2)
