@@ -22,7 +22,14 @@ struct nonet_policy {
         char **unix_paths; /* NONET_UNIX_LISTED: owned by a policy from nonet_policy_new() */
         size_t n_unix_paths;
         char brokers_system_bus[108]; /* the filtering proxy's socket (busproxy.c), bound over the bus's; "" none */
+        bool brokers_masked; /* brokers closed: the masks made before, by brokers_mask_first() */
 };
+
+/* Brokers closed in two steps, for a front end that is root before it becomes the user and
+ * restricts after (spank_nonet: slurmstepd's task child): the masks now, in a mount namespace
+ * root makes alone (no user namespace), and p marked so that nonet_restrict() makes none. As
+ * nonet_restrict() fails, with NONET_LAYER_BROKERS; 0 at once where p keeps the brokers open. */
+int brokers_mask_first(struct nonet_policy *p, struct nonet_result *ret_result, size_t size);
 
 /* The default: AF_UNIX only and whole, EAFNOSUPPORT, Landlock where available. */
 void policy_init(struct nonet_policy *p);

@@ -18,8 +18,12 @@ static int fail(struct nonet_result *r, enum nonet_layer layer, int error) {
         return error;
 }
 
+static uid_t brokers_owner(const struct nonet_policy *p) {
+        return p->brokers_uid == NONET_UID_CALLER ? getuid() : (uid_t) p->brokers_uid;
+}
+
 static uid_t brokers_uid(const struct plan *pl) {
-        return pl->policy.brokers_uid == NONET_UID_CALLER ? getuid() : (uid_t) pl->policy.brokers_uid;
+        return brokers_owner(&pl->policy);
 }
 
 /* Everything that can be decided without changing the process. */
@@ -95,14 +99,15 @@ static int enforce(const struct plan *pl, struct nonet_result *r) {
 
         if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                 return fail(r, NONET_LAYER_NO_NEW_PRIVS, negative_errno());
+        bool mask = pl->policy.brokers == NONET_BROKERS_CLOSED && !pl->policy.brokers_masked;
         /* the user's own servers' sockets, found before any namespace is made */
-        if (pl->policy.brokers == NONET_BROKERS_CLOSED && (e = mask_find_servers(brokers_uid(pl), &servers)) < 0)
+        if (mask && (e = mask_find_servers(brokers_uid(pl), &servers)) < 0)
                 return fail(r, NONET_LAYER_BROKERS, e);
         /* before Landlock and seccomp, which then hold inside the new namespaces too */
         if (pl->policy.netns == NONET_NETNS_PRIVATE_LOOPBACK && (e = netns_private_loopback()) < 0)
                 return fail(r, NONET_LAYER_NETNS, e);
         /* after it: a private loopback's user namespace makes the mount namespace too */
-        if (pl->policy.brokers == NONET_BROKERS_CLOSED &&
+        if (mask &&
             (e = mask_brokers(brokers_uid(pl), pl->policy.brokers_home, &servers, pl->policy.inherited,
                               &r->unpoliced_fd)) < 0)
                 return fail(r, NONET_LAYER_BROKERS, e);
@@ -123,6 +128,24 @@ static int enforce(const struct plan *pl, struct nonet_result *r) {
         if (e < 0)
                 return fail(r, NONET_LAYER_SECCOMP, e);
         return 0;
+}
+
+int brokers_mask_first(struct nonet_policy *p, struct nonet_result *ret_result, size_t size) {
+        _cleanup_(mask_servers_free) struct mask_servers servers = { 0 };
+        struct nonet_result r = { .notify_fd = -1 };
+        int e = 0;
+        if (ret_result && size < RESULT_SIZE_MIN)
+                return -EINVAL;
+        if (p->brokers == NONET_BROKERS_CLOSED && !p->brokers_masked) {
+                uid_t uid = brokers_owner(p);
+                if ((e = mask_find_servers(uid, &servers)) >= 0 &&
+                    (e = mask_brokers(uid, p->brokers_home, &servers, p->inherited, &r.unpoliced_fd)) >= 0)
+                        p->brokers_masked = true;
+                else
+                        r.failed = NONET_LAYER_BROKERS;
+        }
+        copy_out(ret_result, size, &r, sizeof(r));
+        return e < 0 ? e : 0;
 }
 
 enum step { PLAN_ONLY, PLAN_AND_ENFORCE };

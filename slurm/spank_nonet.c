@@ -2,6 +2,8 @@
 /*
  * spank_nonet: Slurm jobs follow the node's nonet table.
  *   slurm_spank_init:      --nonet, for srun, sbatch and salloc (network off, never on)
+ *   slurm_spank_task_init_privileged: in each task, as root, before it becomes the user:
+ *                          Brokers=closed's masks (see there)
  *   slurm_spank_task_init: in each task, as the job's user, before exec: restrict it
  *   slurm_spank_user_init: in slurmstepd, before the tasks fork: was --nonet given?
  *   slurm_spank_task_post_fork: in slurmstepd, once the tasks are forked: for a restricted
@@ -93,9 +95,13 @@ static bool job_user(spank_t sp, char *user, size_t size) {
         return found;
 }
 
-/* The job user's verdict from the table; closed where anything it needs fails. */
-static void job_verdict(spank_t sp, const struct options *o, char *user, size_t size, struct verdict *ret) {
-        struct diag d = { log_diag, (void *) o };
+static void log_none(void *userdata, enum diag_level level, const char *message) {
+}
+
+/* The job user's verdict from the table; closed where anything it needs fails. Quiet: said elsewhere. */
+static void job_verdict(spank_t sp, const struct options *o, bool quiet, char *user, size_t size,
+                        struct verdict *ret) {
+        struct diag d = { quiet ? log_none : log_diag, (void *) o };
         if (!job_user(sp, user, size)) {
                 struct settings s;
                 settings_load(&o->paths, &s, &d);
@@ -105,6 +111,46 @@ static void job_verdict(spank_t sp, const struct options *o, char *user, size_t 
         decide_user(&o->paths, user, &d, ret); /* NSS's silence is said through d */
 }
 
+/* Brokers=closed's masks, made in this task's child by task_init_privileged; or why not. */
+static bool task_brokers_masked;
+static char task_brokers_failed[256];
+
+/*
+ * Brokers=closed: the masks are made here, in the task's child just after fork and before
+ * slurmstepd makes it the user (spank(7)), as root, as pam_nonet makes them at session open.
+ * As the user, in task_init, only a user namespace could make the mount namespace, and writing
+ * its uid_map is refused there: the child is not dumpable since it became the user. A user
+ * namespace would also show root's files and the user's other groups as nobody, and refuse every
+ * task where user namespaces are off. The verdict is said and a failure returned in task_init,
+ * once the task's standard error is the job's.
+ */
+int slurm_spank_task_init_privileged(spank_t sp, int ac, char **av) {
+        struct nonet_result result;
+        struct options o;
+        struct verdict v;
+        struct passwd pw, *found = NULL;
+        char user[256], buf[4096];
+        uid_t uid;
+
+        parse_options(ac, av, &o);
+        job_verdict(sp, &o, true, user, sizeof(user), &v); /* said in task_init */
+        if (!v.restricted || v.policy.brokers != NONET_BROKERS_CLOSED)
+                return 0;
+        /* the per-user brokers are the job user's, not root's */
+        if (spank_get_item(sp, S_JOB_UID, &uid) == ESPANK_SUCCESS) {
+                v.policy.brokers_uid = uid;
+                if (getpwuid_r(uid, &pw, buf, sizeof(buf), &found) == 0 && found && found->pw_dir)
+                        snprintf(v.policy.brokers_home, sizeof(v.policy.brokers_home), "%s", found->pw_dir);
+        }
+        v.policy.inherited = NONET_INHERITED_EXEC;
+        int r = brokers_mask_first(&v.policy, &result, sizeof(result));
+        if (r < 0)
+                nonet_describe_failure_sized(r, &result, sizeof(result), task_brokers_failed,
+                                             sizeof(task_brokers_failed));
+        task_brokers_masked = r >= 0;
+        return 0;
+}
+
 int slurm_spank_task_init(spank_t sp, int ac, char **av) {
         struct nonet_result result;
         struct options o;
@@ -112,7 +158,13 @@ int slurm_spank_task_init(spank_t sp, int ac, char **av) {
         char user[256], why[256];
 
         parse_options(ac, av, &o);
-        job_verdict(sp, &o, user, sizeof(user), &v);
+        job_verdict(sp, &o, false, user, sizeof(user), &v);
+        if (task_brokers_failed[0]) {
+                slurm_error("nonet: cannot turn the network off for user %s (%s): %s", user, v.source,
+                            task_brokers_failed);
+                return -1;
+        }
+        v.policy.brokers_masked = task_brokers_masked;
         bool asked = spank_option_getopt(sp, &opt_nonet, NULL) == ESPANK_SUCCESS;
         if (!v.restricted && asked) {
                 policy_init(&v.policy); /* what nonet-exec gives */
@@ -146,7 +198,7 @@ int slurm_spank_user_init(spank_t sp, int ac, char **av) {
 /* Whether the step's tasks are restricted: the table's verdict, or --nonet. */
 static bool step_restricted(spank_t sp, const struct options *o, char *user, size_t size) {
         struct verdict v;
-        job_verdict(sp, o, user, size, &v);
+        job_verdict(sp, o, false, user, size, &v);
         return v.restricted || step_asked_nonet;
 }
 

@@ -5,6 +5,7 @@ slurmcluster.py), in a private root with its own users, table and Slurm configur
 Each job tries a real client (curl) against a listener the test runs on 127.0.0.1."""
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -17,7 +18,9 @@ import privroot  # noqa: E402
 
 privroot.reexec_in_namespace()
 
-from nonettest import BUILD, Programs, check, check_eq, in_terminal, main, reply_server, run, test  # noqa: E402
+from nonettest import (BUILD, IN_CI, Daemon, Programs, Skip, check, check_eq, in_terminal,  # noqa: E402
+                       main, reply_server, run, test, unix_listener)
+import loggers  # noqa: E402
 import slurmcluster  # noqa: E402
 
 R = privroot.PrivateRoot()
@@ -408,4 +411,132 @@ def check_config_warns_of_an_optional_plugin():
     check("plugstack" not in r.stderr, "required: no warning: " + r.stderr)
 
 
-main(C.cleanup, P.cleanup, R.cleanup)
+# The machine's own brokers (nonet.conf(5), BROKERS): the real nscd, Debian's nscd.conf (a hosts
+# cache), resolving through a DNS logger on 127.0.0.1, as in test-brokers.py. A task that reaches
+# nscd gets a name resolved outside; under Brokers=closed its /run/nscd is masked, and getent's
+# own DNS socket is refused.
+NSCD = "/run/nscd/socket"
+NSCD_CONF = open("/etc/nscd.conf").read() if os.path.exists("/etc/nscd.conf") else None
+RESOLVER = [open(path).read() for path in ("/etc/nsswitch.conf", "/etc/resolv.conf")]
+
+
+def nscd_and_dns():
+    """The real nscd and a DNS logger (loggers.py), the private root's resolver pointed at it."""
+    if not shutil.which("nscd") or NSCD_CONF is None:
+        if IN_CI:
+            raise AssertionError("nscd is not installed in CI (tools/install-deps installs it)")
+        raise Skip("nscd is not installed (tools/install-deps installs it)")
+    R.write("/etc/nscd.conf", NSCD_CONF)
+    R.write("/etc/nsswitch.conf", RESOLVER[0].replace("\nhosts:", "\n#hosts:") + "hosts: files dns\n")
+    R.write("/etc/resolv.conf", "nameserver 127.0.0.1\noptions timeout:1 attempts:1\n")
+    os.makedirs("/run/nscd", exist_ok=True)
+    os.makedirs("/var/cache/nscd", exist_ok=True)
+    if not os.path.ismount("/var/cache/nscd"):  # its persistent caches: the private root's
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "mode=0755", "tmpfs", "/var/cache/nscd"], check=True)
+    dns = None
+    try:
+        dns = loggers.DnsLogger(answer="10.9.8.7")
+        return Daemon(["nscd", "-F"], ready=lambda: os.path.exists(NSCD)), dns
+    except BaseException:
+        resolver_back(None, dns)
+        raise
+
+
+def resolver_back(nscd, dns):
+    """nscd stopped, the logger closed, the private root's resolver as it was."""
+    if nscd:
+        nscd.stop()
+    if dns:
+        dns.close()
+    for path, text in zip(("/etc/nsswitch.conf", "/etc/resolv.conf"), RESOLVER):
+        R.write(path, text)
+
+
+def connect(path, what):
+    """A task's script: connect to a unix socket, print what and connect()'s errno (0: connected;
+    2, ENOENT: masked)."""
+    return "python3 -c \"import socket; print('%s', socket.socket(socket.AF_UNIX).connect_ex('%s'))\"" % (what, path)
+
+
+def lookup(name):
+    """A task's script: getent resolves name (through nscd where the task reaches it), and nscd's
+    socket asked directly."""
+    return "echo task-ran; getent hosts %s; echo getent-exit=$?; %s" % (name, connect(NSCD, "nscd-socket"))
+
+
+def brokers(setting):
+    R.write(SETTINGS, "Brokers=%s\n" % setting)
+
+
+def resolved(dns, name, out):
+    """Whether name left through nscd (the logger got it) and its answer came back to the task."""
+    return dns.got(name, wait=1.0) and "10.9.8.7" in out
+
+
+@test
+def brokers_closed_keeps_a_restricted_jobs_lookups_from_nscd():
+    nscd, dns = nscd_and_dns()
+    try:
+        brokers("open")  # the control: nscd resolves for the restricted user's task and script
+        srun_open = srun("nn-lab", lookup("srun-open.exfil.test"))
+        batch_open = sbatch("nn-lab", lookup("batch-open.exfil.test"))[1]
+        brokers("closed")
+        script = (lookup("srun-closed.exfil.test") + "; python3 -c \"import socket; s = socket.socket(socket.AF_UNIX); "
+                  "s.connect('%s'); print(s.recv(100).decode().strip())\"; munge -n | unmunge | grep '^STATUS'; "
+                  # the masks stay, and the task's ids are its own (no user namespace): its group is kept
+                  "umount /run/nscd; echo umount-exit=$?; %s; t=$(mktemp); chgrp nn-students $t && echo chgrp-ok; rm $t"
+                  % (UNIX_PATH, connect(NSCD, "nscd-after-umount")))
+        closed = srun("nn-lab", script)
+        r, batch_closed = sbatch("nn-lab", lookup("batch-closed.exfil.test"))
+        free = srun("nn-free", lookup("free-closed.exfil.test"))
+    finally:
+        os.unlink(SETTINGS)
+        resolver_back(nscd, dns)
+    check(resolved(dns, "srun-open.exfil.test", srun_open.stdout) and "nscd-socket 0" in srun_open.stdout,
+          "the control, open: the task's name left through nscd: " + srun_open.stdout + srun_open.stderr)
+    check(resolved(dns, "batch-open.exfil.test", batch_open), "and the batch script's: " + batch_open)
+    check("task-ran" in closed.stdout and "getent-exit=2" in closed.stdout, "closed: the task ran, its lookup "
+          "found nothing: " + closed.stdout + closed.stderr)
+    check("srun-closed.exfil.test" not in dns.names, "closed: the task's name left: %s" % dns.names)
+    check("nscd-socket 2" in closed.stdout, "closed: nscd's socket is not there for the task: " + closed.stdout)
+    check(UNIX_REPLY in closed.stdout, "closed: the task's own unix socket still works: " + closed.stdout)
+    check("STATUS:          Success (0)" in closed.stdout, "closed: munge still works: " + closed.stdout)
+    check("umount-exit=0" not in closed.stdout and "nscd-after-umount 2" in closed.stdout,
+          "closed: the task cannot unmount the masks: " + closed.stdout + closed.stderr)
+    check("chgrp-ok" in closed.stdout, "closed: the task gives a file its own group: " + closed.stdout + closed.stderr)
+    check_eq(r.returncode, 0, "sbatch --wait, closed: " + r.stderr)
+    check("task-ran" in batch_closed and "batch-closed.exfil.test" not in dns.names and "nscd-socket 2" in batch_closed,
+          "closed: the batch script ran and reached no nscd: %s %s" % (batch_closed, dns.names))
+    check(resolved(dns, "free-closed.exfil.test", free.stdout) and "nscd-socket 0" in free.stdout,
+          "closed: an unrestricted user's task still reaches nscd: " + free.stdout + free.stderr)
+
+
+@test
+def brokers_closed_needs_no_user_namespace_and_without_a_mount_namespace_runs_nothing():
+    # cupsd's directory is masked whole: a listener there (glibc never asks it, as it asks nscd's)
+    cups = unix_listener("/run/cups/cups.sock")
+    probe = "echo task-ran; " + connect("/run/cups/cups.sock", "cups-socket")
+    brokers("closed")
+    try:
+        # the masks are made as root, before the task becomes the user: no user namespace
+        C.restart_slurmd([P.fake_kernel, "--no-userns", "--"])
+        lab, free = srun("nn-lab", probe), srun("nn-free", probe)
+        C.restart_slurmd([P.fake_kernel, "--no-mountns", "--"])
+        refused, free_refused = srun("nn-lab", probe + "; " + CURL), srun("nn-free", CURL)
+    finally:
+        os.unlink(SETTINGS)
+        C.restart_slurmd()
+        cups.close()
+        shutil.rmtree("/run/cups")
+    check("task-ran" in lab.stdout and "cups-socket 2" in lab.stdout,
+          "no user namespaces: the restricted task ran, cupsd's socket masked: " + lab.stdout + lab.stderr)
+    check("cups-socket 0" in free.stdout, "and the unrestricted user's task reaches it: " + free.stdout + free.stderr)
+    check("task-ran" not in refused.stdout and not reached(refused), "no mount namespace: the task ran: " + refused.stdout)
+    check(refused.returncode != 0, "srun's exit status")
+    why = "cannot turn the network off for user nn-lab (/etc/security/nonet.conf:1): closing the brokers needs a mount namespace"
+    check(why in refused.stderr, "the job's stderr says why: " + refused.stderr)
+    check(why in C.log("slurmd"), "so does slurmd's log")
+    check(reached(free_refused), "an unrestricted user's job still runs: " + free_refused.stdout + free_refused.stderr)
+
+
+main(Daemon.stop_all, C.cleanup, P.cleanup, R.cleanup)
