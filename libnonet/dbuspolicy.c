@@ -309,6 +309,13 @@ int dbus_policy_state(const struct table *t) {
         return r;
 }
 
+void dbus_policy_refusal(int state, char *buf, size_t size) {
+        snprintf(buf, size, "Brokers=closed, but %s %s: run nonet-exec --write-dbus-policy", DBUS_POLICY_PATH,
+                 state == -ENOENT   ? "is not written"
+                 : state == -ESTALE ? "is not what the table gives"
+                                    : "cannot be read");
+}
+
 int dbus_policy_write(const char *path, const char *text) {
         char tmp[4096];
         size_t len = strlen(text);

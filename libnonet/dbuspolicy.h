@@ -20,5 +20,8 @@ int dbus_policy_lint(const struct table *t, const char *root, bool required, con
  * the table gives, or it gives nothing to deny, or no system bus runs; -ENOENT where none is written,
  * -ESTALE where another is; what reading it failed with. Quiet: for pam_nonet at each login. */
 int dbus_policy_state(const struct table *t);
+/* Why a session Brokers=closed restricts is refused where dbus_policy_state() said state (< 0): the
+ * system bus's brokers would stay open to it (pam_nonet, spank_nonet). */
+void dbus_policy_refusal(int state, char *buf, size_t size);
 /* text at path, atomically (a temporary file renamed over it), mode 0644. */
 int dbus_policy_write(const char *path, const char *text);

@@ -146,10 +146,7 @@ static int run_stage(pam_handle_t *pamh, int flags, int argc, const char **argv,
         int r = 0;
         if (v.policy.brokers == NONET_BROKERS_CLOSED && v.bus_policy < 0)
                 /* the system bus's brokers stay open to this user: closed is not what runs */
-                snprintf(why, sizeof(why), "Brokers=closed, but %s %s: run nonet-exec --write-dbus-policy",
-                         DBUS_POLICY_PATH, v.bus_policy == -ENOENT   ? "is not written"
-                                           : v.bus_policy == -ESTALE ? "is not what the table gives"
-                                                                     : "cannot be read");
+                dbus_policy_refusal(v.bus_policy, why, sizeof(why));
         else
                 r = stage == STAGE_ACCOUNT ? nonet_check(&v.policy, &result, sizeof(result))
                                            : nonet_restrict(&v.policy, &result, sizeof(result));

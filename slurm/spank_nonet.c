@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "admin.h"
+#include "dbuspolicy.h"
 #include "stepd_guard.h"
 
 SPANK_PLUGIN(nonet, 1);
@@ -159,6 +160,9 @@ int slurm_spank_task_init(spank_t sp, int ac, char **av) {
 
         parse_options(ac, av, &o);
         job_verdict(sp, &o, false, user, sizeof(user), &v);
+        /* closed is the system bus's brokers too, as for a login (pam_nonet) */
+        if (v.restricted && v.policy.brokers == NONET_BROKERS_CLOSED && v.bus_policy < 0)
+                dbus_policy_refusal(v.bus_policy, task_brokers_failed, sizeof(task_brokers_failed));
         if (task_brokers_failed[0]) {
                 slurm_error("nonet: cannot turn the network off for user %s (%s): %s", user, v.source,
                             task_brokers_failed);

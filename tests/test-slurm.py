@@ -539,4 +539,40 @@ def brokers_closed_needs_no_user_namespace_and_without_a_mount_namespace_runs_no
     check(reached(free_refused), "an unrestricted user's job still runs: " + free_refused.stdout + free_refused.stderr)
 
 
+@test
+def brokers_closed_needs_the_tables_dbus_policy_where_a_system_bus_runs():
+    # closed is the system bus's brokers too (resolve1, Avahi...), as for a login: without the
+    # table's D-Bus policy a restricted task does not run. Beside open, an unrestricted user, no bus.
+    policy, bus = "/etc/dbus-1/system.d/nonet.conf", unix_listener("/run/dbus/system_bus_socket")
+    if os.path.exists(policy):
+        os.unlink(policy)
+    try:
+        brokers("open")
+        opened = srun("nn-lab", "echo task-ran")
+        brokers("closed")
+        refused, free = srun("nn-lab", "echo task-ran"), srun("nn-free", "echo task-ran")
+        written = run([P.nonet_exec, "--write-dbus-policy"])
+        ran = srun("nn-lab", "echo task-ran; " + CURL)
+        os.unlink(policy)
+        bus.close()
+        os.unlink("/run/dbus/system_bus_socket")
+        no_bus = srun("nn-lab", "echo task-ran")
+    finally:
+        os.unlink(SETTINGS)
+        bus.close()
+        shutil.rmtree("/run/dbus", ignore_errors=True)
+        if os.path.exists(policy):
+            os.unlink(policy)
+    check("task-ran" in opened.stdout, "open: the task runs without the policy: " + opened.stdout + opened.stderr)
+    why = f"cannot turn the network off for user nn-lab (/etc/security/nonet.conf:1): Brokers=closed, but {policy} " \
+          "is not written: run nonet-exec --write-dbus-policy"
+    check("task-ran" not in refused.stdout and why in refused.stderr, "closed, no policy: " + refused.stdout + refused.stderr)
+    check(why in C.log("slurmd"), "slurmd's log says why")
+    check("task-ran" in free.stdout, "an unrestricted user's task runs: " + free.stdout + free.stderr)
+    check_eq(written.returncode, 0, "nonet-exec --write-dbus-policy: " + written.stderr)
+    check("task-ran" in ran.stdout and "curl-exit=7" in ran.stdout, "the table's policy: runs, restricted: " + ran.stdout +
+          ran.stderr)
+    check("task-ran" in no_bus.stdout, "no system bus, no policy: runs: " + no_bus.stdout + no_bus.stderr)
+
+
 main(Daemon.stop_all, C.cleanup, P.cleanup, R.cleanup)
