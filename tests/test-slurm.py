@@ -513,9 +513,17 @@ def brokers_closed_keeps_a_restricted_jobs_lookups_from_nscd():
 
 @test
 def brokers_closed_needs_no_user_namespace_and_without_a_mount_namespace_runs_nothing():
-    # cupsd's directory is masked whole: a listener there (glibc never asks it, as it asks nscd's)
-    cups = unix_listener("/run/cups/cups.sock")
-    probe = "echo task-ran; " + connect("/run/cups/cups.sock", "cups-socket")
+    # cupsd's directory is masked whole: a listener there (glibc never asks it, as it asks nscd's);
+    # and the job user's own brokers, though root makes the masks: its session bus under its uid's
+    # /run/user, its dirmngr in its home (masked sockets: ECONNREFUSED, 111)
+    import pwd
+    users = {name: pwd.getpwnam(name) for name in ("nn-lab", "nn-free")}  # homes in /home ($HOME is srun's)
+    listeners = [unix_listener("/run/cups/cups.sock")]
+    for u in users.values():
+        listeners += [unix_listener("/run/user/%d/bus" % u.pw_uid), unix_listener(u.pw_dir + "/.gnupg/S.dirmngr")]
+    probe = "echo task-ran; %s; %s; %s" % (connect("/run/cups/cups.sock", "cups-socket"),
+                                           connect("/run/user/$(id -u)/bus", "bus-socket"),
+                                           connect("/home/$(id -un)/.gnupg/S.dirmngr", "dirmngr-socket"))
     brokers("closed")
     try:
         # the masks are made as root, before the task becomes the user: no user namespace
@@ -526,11 +534,18 @@ def brokers_closed_needs_no_user_namespace_and_without_a_mount_namespace_runs_no
     finally:
         os.unlink(SETTINGS)
         C.restart_slurmd()
-        cups.close()
+        for sock in listeners:
+            sock.close()
+        for u in users.values():
+            shutil.rmtree(u.pw_dir + "/.gnupg")
         shutil.rmtree("/run/cups")
+        shutil.rmtree("/run/user")
     check("task-ran" in lab.stdout and "cups-socket 2" in lab.stdout,
           "no user namespaces: the restricted task ran, cupsd's socket masked: " + lab.stdout + lab.stderr)
-    check("cups-socket 0" in free.stdout, "and the unrestricted user's task reaches it: " + free.stdout + free.stderr)
+    check("bus-socket 111" in lab.stdout and "dirmngr-socket 111" in lab.stdout,
+          "and its user's session bus and dirmngr: " + lab.stdout + lab.stderr)
+    check("cups-socket 0" in free.stdout and "bus-socket 0" in free.stdout and "dirmngr-socket 0" in free.stdout,
+          "the unrestricted user's task reaches them: " + free.stdout + free.stderr)
     check("task-ran" not in refused.stdout and not reached(refused), "no mount namespace: the task ran: " + refused.stdout)
     check(refused.returncode != 0, "srun's exit status")
     why = "cannot turn the network off for user nn-lab (/etc/security/nonet.conf:1): closing the brokers needs a mount namespace"
