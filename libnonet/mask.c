@@ -207,9 +207,9 @@ static int held_outside(bool skip_cloexec, int *ret_fd) {
 static const char *const user_servers[] = { "ssh", "tmux: server", "screen", "SCREEN" };
 
 /* The process's name if it is one of those servers', else NULL. */
-static const char *user_server(const char *pid) {
+static const char *user_server(int pid) {
         char path[64], comm[32];
-        snprintf(path, sizeof(path), "/proc/%s/comm", pid);
+        snprintf(path, sizeof(path), "/proc/%d/comm", pid);
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
         ssize_t n = fd < 0 ? -1 : read(fd, comm, sizeof(comm) - 1);
         if (n <= 0)
@@ -222,10 +222,10 @@ static const char *user_server(const char *pid) {
         return NULL;
 }
 
-static uid_t process_uid(const char *pid) {
+static uid_t process_uid(int pid) {
         char path[64], line[128];
         unsigned long uid = (unsigned long) -1;
-        snprintf(path, sizeof(path), "/proc/%s/status", pid);
+        snprintf(path, sizeof(path), "/proc/%d/status", pid);
         FILE *f = fopen(path, "re");
         if (!f)
                 return (uid_t) -1;
@@ -237,9 +237,9 @@ static uid_t process_uid(const char *pid) {
 }
 
 /* Whether the socket inode is among the process's descriptors: -errno where they cannot be read. */
-static int holds_socket(const char *pid, unsigned long inode) {
+static int holds_socket(int pid, unsigned long inode) {
         char path[64], link[64], want[40];
-        snprintf(path, sizeof(path), "/proc/%s/fd", pid);
+        snprintf(path, sizeof(path), "/proc/%d/fd", pid);
         snprintf(want, sizeof(want), "socket:[%lu]", inode);
         DIR *d = opendir(path);
         if (!d)
@@ -272,7 +272,7 @@ void mask_servers_free(struct mask_servers *f) {
 /* A socket of uid's the server bound at name, if it is there. ssh binds its ControlMaster at
  * CTL.XXXXXXXXXXXXXXXX (16 random letters and digits) and links it to CTL (mux.c,
  * muxserver_listen()): the name without that suffix is tried too. */
-static int each_bound(const char *pid, const char *name, uid_t uid, const char *comm, mask_server_fn fn,
+static int each_bound(int pid, const char *name, uid_t uid, const char *comm, mask_server_fn fn,
                       void *userdata) {
         char path[4096 + 64], cwd[4096];
         struct stat st;
@@ -280,7 +280,7 @@ static int each_bound(const char *pid, const char *name, uid_t uid, const char *
         if (name[0] != '/') {
                 /* relative: bound from the server's working directory */
                 char link[64];
-                snprintf(link, sizeof(link), "/proc/%s/cwd", pid);
+                snprintf(link, sizeof(link), "/proc/%d/cwd", pid);
                 ssize_t k = readlink(link, cwd, sizeof(cwd) - 1);
                 if (k <= 0)
                         return 0;
@@ -298,7 +298,7 @@ static int each_bound(const char *pid, const char *name, uid_t uid, const char *
                         path[len - 17] = '\0';
                 }
                 if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode) && st.st_uid == uid &&
-                    (r = fn(uid, comm, atoi(pid), path, userdata)) < 0)
+                    (r = fn(uid, comm, pid, path, userdata)) < 0)
                         return r;
         }
         return 0;
@@ -314,13 +314,14 @@ int mask_each_server(uid_t uid, mask_server_fn fn, void *userdata) {
         if (!proc)
                 return negative_errno();
         for (struct dirent *e; r >= 0 && (e = readdir(proc));) {
-                char path[300], line[4096 + 128];
+                char path[64], line[4096 + 128];
                 const char *comm;
                 uid_t puid;
-                if (e->d_name[0] < '1' || e->d_name[0] > '9' || !(comm = user_server(e->d_name)) ||
-                    (puid = process_uid(e->d_name)) == (uid_t) -1 || (uid != (uid_t) -1 && puid != uid))
+                int pid = e->d_name[0] >= '1' && e->d_name[0] <= '9' ? atoi(e->d_name) : 0;
+                if (pid <= 0 || !(comm = user_server(pid)) || (puid = process_uid(pid)) == (uid_t) -1 ||
+                    (uid != (uid_t) -1 && puid != uid))
                         continue;
-                snprintf(path, sizeof(path), "/proc/%s/net/unix", e->d_name);
+                snprintf(path, sizeof(path), "/proc/%d/net/unix", pid);
                 FILE *file = fopen(path, "re");
                 if (!file)
                         continue; /* gone since */
@@ -332,12 +333,12 @@ int mask_each_server(uid_t uid, mask_server_fn fn, void *userdata) {
                             !(flags & 0x10000) || line[at] == '@' || line[at] == '\n' || line[at] == '\0')
                                 continue;
                         line[at + strcspn(line + at, "\n")] = '\0';
-                        int held = holds_socket(e->d_name, inode);
+                        int held = holds_socket(pid, inode);
                         if (held == -ENOENT || held == -ESRCH)
                                 break; /* gone since */
                         if (held == -EACCES || held == -EPERM)
                                 held = -EBADSLT; /* nonet's own word for it, unlike a namespace's EPERM */
-                        r = held < 0 ? held : held ? each_bound(e->d_name, line + at, puid, comm, fn, userdata) : 0;
+                        r = held < 0 ? held : held ? each_bound(pid, line + at, puid, comm, fn, userdata) : 0;
                 }
                 fclose(file);
         }
