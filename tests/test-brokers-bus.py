@@ -21,6 +21,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 import privroot  # noqa: E402
+import resolvedpkg  # noqa: E402
 
 privroot.reexec_in_namespace()
 
@@ -394,20 +395,10 @@ def gvfs_on_a_session_bus_started_outside():
         web.close()
 
 
-RESOLVED_CACHE = "/var/cache/nonet-resolved"
-
-
 def unpack_resolved():
-    """systemd-resolved unpacked from the package tools/install-deps keeps (installing it would take
-    over the machine's resolv.conf), its D-Bus policy where the private bus reads it; its root."""
-    debs = sorted(f for f in os.listdir(RESOLVED_CACHE) if f.startswith("systemd-resolved_")) \
-        if os.path.isdir(RESOLVED_CACHE) else []
-    if not debs:
-        if IN_CI:
-            raise AssertionError(f"no systemd-resolved package in {RESOLVED_CACHE} (tools/install-deps fetches it)")
-        raise Skip(f"no systemd-resolved package in {RESOLVED_CACHE} (tools/install-deps fetches it)")
-    root = P.path("resolved")
-    subprocess.run(["dpkg-deb", "-x", os.path.join(RESOLVED_CACHE, debs[-1]), root], check=True)
+    """systemd-resolved unpacked from the package tools/install-deps keeps (resolvedpkg), its D-Bus
+    policy where the private bus reads it; its root."""
+    root = resolvedpkg.unpack(P.path("resolved"))
     shutil.copy2(os.path.join(root, "usr/share/dbus-1/system.d/org.freedesktop.resolve1.conf"),
                  "/etc/dbus-1/system.d/")
     subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", "systemd-resolve"],

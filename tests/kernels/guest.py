@@ -394,15 +394,17 @@ def brokers():
     outside.wait()
     nscd.terminate()
     nscd.wait()
+    for s in (x11, devlog):
+        s.close()
+    os.unlink("/dev/log")
+    daemon_brokers()
+    resolved_brokers(names)  # the same DNS logger behind systemd-resolved
     try:
         dns.shutdown(socket.SHUT_RDWR)  # wakes the logger's recvfrom()
     except OSError:
         pass
     logger.join(5)
-    for s in (dns, x11, devlog):
-        s.close()
-    os.unlink("/dev/log")
-    daemon_brokers()
+    dns.close()
     row("brokers_seconds", round(time.monotonic() - began))
 
 
@@ -687,6 +689,150 @@ def daemon_brokers():
     for path in (BROKER_RUN, BROKER_HOME, CUPS_DIR, SSH_DIR, "/run/cups", "/run/avahi-daemon"):
         shutil.rmtree(path, ignore_errors=True)
     row("brokers_daemons_seconds", round(time.monotonic() - began))
+
+
+RESOLVED = "/run/nonet-resolved"  # the unpacked package, passwd and group with its user, the bus's system.d
+RESOLVED_VARLINK = "/run/systemd/resolve/io.systemd.Resolve"
+RESOLVED_ASK = ("import json, socket, sys\ns = socket.socket(socket.AF_UNIX)\ns.settimeout(5)\n"
+                f"s.connect('{RESOLVED_VARLINK}')\n"
+                "s.sendall(json.dumps({'method': 'io.systemd.Resolve.ResolveHostname',"
+                " 'parameters': {'name': sys.argv[1]}}).encode() + b'\\0')\ns.recv(4096)\n")
+# a mount namespace of the resolved rows': systemd-resolve in passwd and group (resolved drops to it, the
+# bus's policy names it), the bus's system.d; the guest's /etc is this machine's, read-only
+RESOLVED_NS = ('mount --bind $0/passwd /etc/passwd && mount --bind $0/group /etc/group && '
+               'mount --bind $0/system.d /etc/dbus-1/system.d && touch $0/ready && exec sleep 600')
+# a /tmp for nonet-exec's xdg-dbus-proxy socket (the guest's is this machine's, read-only), a command's own:
+# the logins' pam.d is in this machine's
+OWN_TMP = ["unshare", "-m", "--propagation", "private", "sh", "-c", 'mount -t tmpfs -o mode=1777 tmp /tmp && exec "$@"',
+           "sh"]
+
+
+def resolved_setup():
+    """systemd-resolved 252 unpacked from Debian's package (resolvedpkg: the host fetched it), the
+    files of RESOLVED_NS, resolved's configuration (the DNS logger on 127.0.0.1) and a veth pair with
+    a default route (resolved asks nothing while only lo is up). Its root, or None without the package."""
+    import pwd
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+    import resolvedpkg
+    os.makedirs(RESOLVED + "/root")
+    try:
+        root = resolvedpkg.unpack(RESOLVED + "/root")
+    except Exception as e:  # the host says whether that may be
+        print(f"# no systemd-resolved: {e}", flush=True)
+        return None
+    uid = next(u for u in range(999, 100, -1) if not any(p.pw_uid == u or p.pw_gid == u for p in pwd.getpwall()))
+    with open(RESOLVED + "/passwd", "w") as f:
+        f.write(open("/etc/passwd").read() + f"systemd-resolve:x:{uid}:{uid}::/run/systemd/resolve:/usr/sbin/nologin\n")
+    with open(RESOLVED + "/group", "w") as f:
+        f.write(open("/etc/group").read() + f"systemd-resolve:x:{uid}:\n")
+    os.makedirs(RESOLVED + "/system.d", mode=0o755)
+    subprocess.run(["cp", root + "/usr/share/dbus-1/system.d/org.freedesktop.resolve1.conf", RESOLVED + "/system.d/"],
+                   check=True)
+    os.makedirs("/run/systemd/resolved.conf.d", exist_ok=True)
+    with open("/run/systemd/resolved.conf.d/nonet.conf", "w") as f:
+        f.write("[Resolve]\nDNS=127.0.0.1\nLLMNR=no\nMulticastDNS=no\nDNSStubListener=no\n")
+    os.makedirs("/run/systemd/resolve", exist_ok=True)
+    os.chown("/run/systemd/resolve", uid, uid)
+    os.makedirs("/run/dbus", exist_ok=True)
+    for cmd in (["link", "add", "nnrv0", "type", "veth", "peer", "name", "nnrv1"],
+                ["addr", "add", "10.1.1.1/24", "dev", "nnrv0"], ["link", "set", "nnrv0", "up"],
+                ["link", "set", "nnrv1", "up"], ["route", "add", "default", "via", "10.1.1.2"]):
+        subprocess.run(["ip"] + cmd, check=True)
+    return root
+
+
+def resolved_brokers(names):
+    """Issue 38, systemd-resolved's row: the real resolved 252 (unpacked, not installed) on a system
+    bus of its own, asked by nobody through its varlink socket (as nss-resolve asks), and over D-Bus
+    by resolvectl query and dbus-send, under nonet-exec and through a table-restricted login; names is the DNS
+    logger's. "reached", "nothing" or "none" (nothing ran): --brokers=open beside closed (the socket
+    masked, the bus filtered by xdg-dbus-proxy or closed by the table's D-Bus policy); a closed login
+    where no policy is written is refused, "login_policy" is one with it."""
+    import concurrent.futures
+    import shutil
+    began = time.monotonic()
+    kinds = ("varlink", "resolvectl", "dbussend")
+    ways = ("open", "closed", "login_open", "login_closed", "login_policy")
+    root = resolved_setup()
+    if not root:
+        for kind in kinds:
+            for way in ways:
+                row(f"brokers_resolved_{kind}_{way}", "unavailable")
+        return
+    ask = RESOLVED + "/ask.py"
+    with open(ask, "w") as f:
+        f.write(RESOLVED_ASK)
+    holder = subprocess.Popen(["unshare", "-m", "--propagation", "private", "sh", "-c", RESOLVED_NS, RESOLVED])
+    while not os.path.exists(RESOLVED + "/ready") and holder.poll() is None:
+        time.sleep(0.05)
+    inside = ["nsenter", "-t", str(holder.pid), "-m", "--"]
+    env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8"}
+    bus = subprocess.Popen(inside + ["dbus-daemon", "--system", "--nofork", "--nopidfile"], env=env,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    while not os.path.exists("/run/dbus/system_bus_socket") and bus.poll() is None:
+        time.sleep(0.05)
+    resolved = subprocess.Popen(inside + [root + "/lib/systemd/systemd-resolved"], env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    owner = inside + ["dbus-send", "--system", "--print-reply", "--dest=org.freedesktop.DBus", "/",
+                      "org.freedesktop.DBus.NameHasOwner", "string:org.freedesktop.resolve1"]
+    while time.monotonic() - began < 60 and resolved.poll() is None and not (
+            os.path.exists(RESOLVED_VARLINK) and "true" in subprocess.run(owner, stdout=subprocess.PIPE,
+                                                                          text=True).stdout):
+        time.sleep(0.1)
+    row("brokers_resolved_ready_seconds", round(time.monotonic() - began, 1))
+
+    def asked(kind, way):
+        name = f"resolved-{kind}-{way.replace('_', '-')}.exfil.test"
+        login = way.startswith("login_")
+        brokers = "open" if way.endswith("open") else "closed"
+        under = (["unshare", "-m", "--propagation", "private", "sh", "-c", LOGIN_SETTINGS, brokers,
+                  os.path.join(BUILD, "tests", "pam-session"), "nonet-test", "nobody", os.path.join(WORK, "pam.d")]
+                 + NOBODY) if login else OWN_TMP + NOBODY + [E, f"--brokers={brokers}", "--"]
+        cmd = {"varlink": ["python3", ask, name],
+               "resolvectl": ["timeout", "10", root + "/usr/bin/resolvectl", "query", name],
+               # libdbus's, beside sd-bus's resolvectl: xdg-dbus-proxy 0.1.4 (Debian 12) drops sd-bus's
+               # connections (flatpak/xdg-dbus-proxy#21), so only a libdbus client shows the filter
+               "dbussend": ["timeout", "10", "dbus-send", "--system", "--print-reply",
+                            "--dest=org.freedesktop.resolve1", "/org/freedesktop/resolve1",
+                            "org.freedesktop.resolve1.Manager.ResolveHostname", "int32:0", f"string:{name}",
+                            "int32:2", "uint64:0"]}[kind]
+        return f"{kind}_{way}", name, inside + under + cmd, login
+
+    def ask_one(name, host, cmd, login):
+        r = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
+        ran = b"session: Success" in r.stdout if login else r.returncode != 125
+        if not ran and "login_closed" not in name:  # nonet-exec's or pam-session's account of it
+            print(f"# {name}: " + r.stdout.decode(errors="replace").replace("\n", "\n# "), flush=True)
+        return name, host, ran
+
+    def ask_all(rows):
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            got = list(pool.map(lambda a: ask_one(*a), rows))
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not all(host in names for name, host, _ in got if "open" in name):
+            time.sleep(0.1)
+        time.sleep(1)
+        for name, host, ran in got:
+            row(f"brokers_resolved_{name}", "reached" if host in names else "nothing" if ran else "none")
+    # the table's D-Bus policy written after the rows that go without it
+    ask_all([asked(kind, way) for way in ways[:-1] for kind in kinds])
+    subprocess.run([E, "--write-dbus-policy=" + RESOLVED + "/system.d/nonet.conf",
+                    "--table=" + os.path.join(WORK, "nonet.conf")], stdout=subprocess.DEVNULL, check=True)
+    subprocess.run(inside + ["dbus-send", "--system", "--print-reply", "--dest=org.freedesktop.DBus", "/",
+                             "org.freedesktop.DBus.ReloadConfig"], stdout=subprocess.DEVNULL, check=True)
+    ask_all([asked(kind, "login_policy") for kind in kinds])
+    # stopped by pid, the holder last; nothing of theirs left for the suites after
+    for proc in (resolved, bus, holder):
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    subprocess.run(["ip", "link", "del", "nnrv0"], check=True)  # its peer and the default route with it
+    for path in (RESOLVED, "/run/systemd/resolve", "/run/systemd/resolved.conf.d", "/run/dbus"):
+        shutil.rmtree(path, ignore_errors=True)
+    row("brokers_resolved_seconds", round(time.monotonic() - began))
 
 
 def differential():
