@@ -4,6 +4,7 @@
 /etc/resolv.conf, so tools/install-deps keeps only the package, in CACHE, and a test unpacks it."""
 
 import os
+import shutil
 import subprocess
 
 from nonettest import IN_CI, Skip
@@ -20,6 +21,10 @@ def package(fetch=False):
         return os.path.join(CACHE, debs[-1]) if debs else None
     if not found() and fetch:
         os.makedirs(CACHE, exist_ok=True)
+        try:
+            shutil.chown(CACHE, "_apt")  # apt-get downloads as _apt
+        except (LookupError, OSError):
+            pass
         subprocess.run(["apt-get", "download", "-qq", "systemd-resolved"], cwd=CACHE, stdout=subprocess.DEVNULL,
                        stderr=subprocess.DEVNULL)
     if found():
