@@ -19,6 +19,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
+import loggers  # noqa: E402
 import privroot  # noqa: E402
 
 privroot.reexec_in_namespace()
@@ -217,56 +218,12 @@ def control_no_broker_named():
     check_eq((r.returncode, r.stderr), (0, ""), "configured but not running")
 
 
-class DnsLogger:
+class DnsLogger(loggers.DnsLogger):
     """A DNS server on 127.0.0.1:53 that logs each name asked and answers A with 10.9.8.7: the far
-    side a broker reaches for a restricted session."""
+    side a broker reaches for a restricted session (loggers.py)."""
 
     def __init__(self):
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        for attempt in range(20):  # the last test's logger may be letting go of it
-            try:
-                self.sock.bind(("127.0.0.1", 53))
-                break
-            except OSError as e:
-                error = e
-                time.sleep(0.1)
-        else:
-            e = error
-            self.sock.close()
-            if IN_CI:
-                raise AssertionError(f"127.0.0.1:53 is taken ({e.strerror}): the DNS logger needs it in CI")
-            raise Skip(f"127.0.0.1:53 is taken ({e.strerror}): the DNS logger needs it")
-        self.names = []
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    def _serve(self):
-        while True:
-            try:
-                query, peer = self.sock.recvfrom(512)
-            except OSError:
-                return
-            if not query:
-                return  # shut down
-            labels, i = [], 12
-            while i < len(query) and query[i]:
-                labels.append(query[i + 1:i + 1 + query[i]].decode(errors="replace"))
-                i += 1 + query[i]
-            question = query[12:i + 5]
-            self.names.append(".".join(labels))
-            qtype = int.from_bytes(query[i + 1:i + 3], "big")
-            answer = b"\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x3c\x00\x04" + bytes([10, 9, 8, 7]) if qtype == 1 else b""
-            header = query[:2] + b"\x81\x80\x00\x01" + (b"\x00\x01" if answer else b"\x00\x00") + b"\x00\x00\x00\x00"
-            self.sock.sendto(header + question + answer, peer)
-
-    def close(self):
-        # wakes the thread's recvfrom(), which holds the socket (and port 53) until it returns
-        try:
-            self.sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        self.thread.join(5)
-        self.sock.close()
+        super().__init__(answer="10.9.8.7")
 
 
 # Debian's own nscd.conf, as the package installs it (read before the tests above replace it)
@@ -502,37 +459,8 @@ def status_shows_the_brokers_row():
         proc.wait()
 
 
-class HttpLogger:
-    """An HTTP server on 127.0.0.1 that logs each request line and answers 404."""
-
-    def __init__(self):
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(8)
-        self.port = self.sock.getsockname()[1]
-        self.requests = []
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self):
-        while True:
-            try:
-                c = self.sock.accept()[0]
-            except OSError:
-                return
-            with c:
-                c.settimeout(5)
-                try:
-                    self.requests.append(c.recv(4096).decode(errors="replace").split("\r\n")[0])
-                    c.sendall(b"HTTP/1.0 404 Not Found\r\n\r\n")
-                except OSError:
-                    pass
-
-    def close(self):
-        try:
-            self.sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        self.sock.close()
+class HttpLogger(loggers.HttpLogger):
+    """An HTTP server on 127.0.0.1 that logs each request line and answers 404 (loggers.py)."""
 
 
 @test
