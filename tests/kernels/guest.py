@@ -408,41 +408,23 @@ def brokers():
     row("brokers_seconds", round(time.monotonic() - began))
 
 
-class Listener:
-    """A TCP logger on the VM's own 127.0.0.1: whether anything connected, and what it sent first
-    (an HTTP or IPP request, a tunnel's handshake); HTTP is answered 404. The far side of a broker."""
+def listener():
+    """A TCP logger on the VM's own 127.0.0.1 (loggers.py's, as the host's suites use it): whether
+    anything connected, and what it sent first (an HTTP or IPP request, a tunnel's handshake); HTTP
+    is answered 404. The far side of a broker."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+    import loggers
 
-    def __init__(self):
-        import threading
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.port = self.sock.getsockname()[1]
-        self.got = []
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self):
-        while True:
+    class Listener(loggers.TcpLogger):
+        def handle(self, c):
             try:
-                c = self.sock.accept()[0]
+                data = c.recv(4096)
+                if data.startswith((b"GET ", b"POST ")):
+                    c.sendall(b"HTTP/1.0 404 Not Found\r\n\r\n")
             except OSError:
-                return
-            with c:
-                c.settimeout(2)
-                try:
-                    data = c.recv(4096)
-                    if data.startswith((b"GET ", b"POST ")):
-                        c.sendall(b"HTTP/1.0 404 Not Found\r\n\r\n")
-                except OSError:
-                    data = b""
-                self.got.append(data or b"(connected)")
-
-    def close(self):
-        try:
-            self.sock.shutdown(socket.SHUT_RDWR)  # wakes accept()
-        except OSError:
-            pass
-        self.sock.close()
+                data = b""
+            self.received.append(data or b"(connected)")
+    return Listener()
 
 
 class MdnsLogger:
@@ -619,7 +601,7 @@ def daemon_brokers():
     import shutil
     began = time.monotonic()
     ways = [(f"{login}{brokers}", brokers, login) for login in ("", "login_") for brokers in ("open", "closed")]
-    listeners = {f"{b}_{way}": Listener() for b in ("dirmngr", "cups", "pulse", "gvfs") for way, _, _ in ways}
+    listeners = {f"{b}_{way}": listener() for b in ("dirmngr", "cups", "pulse", "gvfs") for way, _, _ in ways}
     mdns = MdnsLogger()
     sshd_port = free_port()
     procs = broker_daemons(listeners, sshd_port)
@@ -664,7 +646,7 @@ def daemon_brokers():
             return f"{way.replace('_', '-')}-exfil.local" in mdns.names
         if broker == "sshcm":
             return os.path.exists(f"/run/cm-marker-{way}")
-        return bool(listeners[name].got)
+        return bool(listeners[name].received)
     # what the controls take to arrive (a print job's backend is slowest), closed rows given as long
     deadline = time.monotonic() + 40
     while time.monotonic() < deadline and not all(reached(n) for n in statuses if "open" in n):
