@@ -269,7 +269,7 @@ static int stack_has_nonet(const char *root, const char *name, int depth) {
 
 /* Per-user daemons: for each /run/user/UID holding a known broker's socket, one warning. */
 static int user_daemons(const char *root, const struct diag *d) {
-        static const char *const known[] = { "gnupg/S.dirmngr", "pulse/native", "bus", "gvfsd" };
+        static const char *const known[] = { "gnupg/S.dirmngr", "pulse/native", "bus", "gvfsd", "systemd/private" };
         char dir[4096];
         struct dirent *de;
         int found = 0;
@@ -296,7 +296,8 @@ static int user_daemons(const char *root, const struct diag *d) {
                 found++;
                 diag_say(d, DIAG_WARNING, "broker: /run/user/%s holds sockets of per-user daemons started outside a "
                                           "restricted session (%s: dirmngr fetches any URL, PulseAudio loads network "
-                                          "modules, gvfs on the session bus fetches HTTP), which act for every process "
+                                          "modules, gvfs on the session bus fetches HTTP, the user manager runs any "
+                                          "command: systemd-run --user), which act for every process "
                                           "of uid %s; for a user the table restricts they close with the user "
                                           "manager, which the systemd-user PAM stack restricts where it runs "
                                           "pam_nonet (%s); under nonet-exec, --brokers=closed masks them (and "

@@ -891,14 +891,16 @@ def brokers_closed_the_users_controlmaster_and_tmux_run_nothing():
         check_eq(r.returncode, 0, "tmux, outside: " + r.stderr)
         masters.append(int(run(as_cm(["tmux", "-S", tsock, "display-message", "-p", "#{pid}"])).stdout))
         OUR_SERVERS.extend(masters)
-        # check-config names both, with the lever
-        said = check_config().stderr
-        check(f"broker: an ssh ControlMaster (pid {masters[0]}, uid {pw.pw_uid}) listens at {ctl}: it runs commands "
-              "on its remote host" in said and f"broker: a tmux server (pid {masters[1]}, uid {pw.pw_uid}) listens "
-              f"at {tsock}" in said and "--brokers=closed masks it" in said, said)
         os.makedirs(os.path.dirname(private), exist_ok=True)
         listen(private)
         os.chmod(private, 0o666)
+        # check-config names both, with the lever, and the user manager's socket
+        said = check_config().stderr
+        check(f"broker: /run/user/{pw.pw_uid} holds sockets of per-user daemons" in said and "systemd/private" in said
+              and "the user manager runs any command: systemd-run --user" in said, said)
+        check(f"broker: an ssh ControlMaster (pid {masters[0]}, uid {pw.pw_uid}) listens at {ctl}: it runs commands "
+              "on its remote host" in said and f"broker: a tmux server (pid {masters[1]}, uid {pw.pw_uid}) listens "
+              f"at {tsock}" in said and "--brokers=closed masks it" in said, said)
 
         def asked(wrap, how):
             """Whether the remote shell and the tmux server ran a command each: "yes,yes"."""
