@@ -283,7 +283,7 @@ static int each_bound(int pid, const char *name, uid_t uid, const char *comm, ma
                 snprintf(link, sizeof(link), "/proc/%d/cwd", pid);
                 ssize_t k = readlink(link, cwd, sizeof(cwd) - 1);
                 if (k <= 0)
-                        return 0;
+                        return errno == ENOENT || errno == ESRCH ? 0 : -EBADSLT; /* gone since, or unread */
                 cwd[k] = '\0';
                 snprintf(path, sizeof(path), "%s/%s", cwd, name);
         } else
@@ -323,8 +323,11 @@ int mask_each_server(uid_t uid, mask_server_fn fn, void *userdata) {
                         continue;
                 snprintf(path, sizeof(path), "/proc/%d/net/unix", pid);
                 FILE *file = fopen(path, "re");
-                if (!file)
-                        continue; /* gone since */
+                if (!file) {
+                        if (errno != ENOENT && errno != ESRCH)
+                                r = -EBADSLT; /* its sockets unread are not none */
+                        continue;             /* else gone since */
+                }
                 while (r >= 0 && fgets(line, sizeof(line), file)) {
                         unsigned long flags, inode;
                         int at = 0;
