@@ -632,7 +632,7 @@ def daemon_brokers():
 
     def ask_one(name, cmd, brokers, login):
         r = subprocess.run(cmd, env=BROKER_ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
-        ran = b"session: Success" in r.stdout if login else r.returncode != 125
+        ran = b"session: Success" in r.stdout if login else r.returncode not in (125, 126, 127)  # 127: not found
         if not ran and brokers == "open":  # nonet-exec's or pam-session's account of it
             print("# " + r.stdout.decode(errors="replace").replace("\n", "\n# "), flush=True)
         return name, ran
@@ -684,9 +684,12 @@ RESOLVED_ASK = ("import json, socket, sys\ns = socket.socket(socket.AF_UNIX)\ns.
 RESOLVED_NS = ('mount --bind $0/passwd /etc/passwd && mount --bind $0/group /etc/group && '
                'mount --bind $0/system.d /etc/dbus-1/system.d && touch $0/ready && exec sleep 600')
 # a /tmp for nonet-exec's xdg-dbus-proxy socket (the guest's is this machine's, read-only), a command's own:
-# the logins' pam.d is in this machine's
-OWN_TMP = ["unshare", "-m", "--propagation", "private", "sh", "-c", 'mount -t tmpfs -o mode=1777 tmp /tmp && exec "$@"',
-           "sh"]
+# the logins' pam.d is in this machine's. The build tree ($0) stays where it is when it is under /tmp (CI's
+# clean clone is /tmp/ci): the host's /tmp is bound aside first, and the tree bound back from there.
+OWN_TMP = ["unshare", "-m", "--propagation", "private", "sh", "-c",
+           'mkdir -p /run/outer-tmp && mount --bind /tmp /run/outer-tmp && mount -t tmpfs -o mode=1777 tmp /tmp && '
+           'case "$0" in /tmp/*) mkdir -p "$0" && mount --bind "/run/outer-tmp/${0#/tmp/}" "$0";; esac && exec "$@"',
+           BUILD]
 
 
 def resolved_setup():
@@ -782,7 +785,7 @@ def resolved_brokers(names):
 
     def ask_one(name, host, cmd, login):
         r = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
-        ran = b"session: Success" in r.stdout if login else r.returncode != 125
+        ran = b"session: Success" in r.stdout if login else r.returncode not in (125, 126, 127)  # 127: not found
         if not ran and "login_closed" not in name:  # nonet-exec's or pam-session's account of it
             print(f"# {name}: " + r.stdout.decode(errors="replace").replace("\n", "\n# "), flush=True)
         return name, host, ran
