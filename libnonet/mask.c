@@ -451,7 +451,8 @@ int mask_count(const char *mountinfo) {
                 }
                 if (sscanf(line, "%*s %*s %*s %1023s %1023s", root, point) != 2 || strcmp(root, "/null") != 0)
                         continue;
-                if (strncmp(point, "/proc/", 6) != 0 && strncmp(point, "/sys/", 5) != 0 && strncmp(point, "/dev/", 5) != 0)
+                if (strncmp(point, "/proc/", 6) != 0 && strncmp(point, "/sys/", 5) != 0 &&
+                    strncmp(point, "/dev/", 5) != 0)
                         n++;
         }
         fclose(f);

@@ -22,10 +22,6 @@ static uid_t brokers_owner(const struct nonet_policy *p) {
         return p->brokers_uid == NONET_UID_CALLER ? getuid() : (uid_t) p->brokers_uid;
 }
 
-static uid_t brokers_uid(const struct plan *pl) {
-        return brokers_owner(&pl->policy);
-}
-
 /* Everything that can be decided without changing the process. */
 static int plan(const struct nonet_policy *policy, bool check_netns, struct plan *pl, struct nonet_result *r) {
         int seccomp = seccomp_available();
@@ -40,7 +36,8 @@ static int plan(const struct nonet_policy *policy, bool check_netns, struct plan
         if (check_netns && pl->policy.netns == NONET_NETNS_PRIVATE_LOOPBACK && (e = netns_check()) < 0)
                 return fail(r, NONET_LAYER_NETNS, e);
         if (check_netns && pl->policy.brokers == NONET_BROKERS_CLOSED &&
-            (e = mask_check(brokers_uid(pl), pl->policy.brokers_home, pl->policy.inherited, &r->unpoliced_fd)) < 0)
+            (e = mask_check(brokers_owner(&pl->policy), pl->policy.brokers_home, pl->policy.inherited,
+                            &r->unpoliced_fd)) < 0)
                 return fail(r, NONET_LAYER_BROKERS, e);
         e = descriptors_audit(pl, r);
         if (e != 0)
@@ -101,14 +98,14 @@ static int enforce(const struct plan *pl, struct nonet_result *r) {
                 return fail(r, NONET_LAYER_NO_NEW_PRIVS, negative_errno());
         bool mask = pl->policy.brokers == NONET_BROKERS_CLOSED && !pl->policy.brokers_masked;
         /* the user's own servers' sockets, found before any namespace is made */
-        if (mask && (e = mask_find_servers(brokers_uid(pl), &servers)) < 0)
+        if (mask && (e = mask_find_servers(brokers_owner(&pl->policy), &servers)) < 0)
                 return fail(r, NONET_LAYER_BROKERS, e);
         /* before Landlock and seccomp, which then hold inside the new namespaces too */
         if (pl->policy.netns == NONET_NETNS_PRIVATE_LOOPBACK && (e = netns_private_loopback()) < 0)
                 return fail(r, NONET_LAYER_NETNS, e);
         /* after it: a private loopback's user namespace makes the mount namespace too */
         if (mask &&
-            (e = mask_brokers(brokers_uid(pl), pl->policy.brokers_home, &servers, pl->policy.inherited,
+            (e = mask_brokers(brokers_owner(&pl->policy), pl->policy.brokers_home, &servers, pl->policy.inherited,
                               &r->unpoliced_fd)) < 0)
                 return fail(r, NONET_LAYER_BROKERS, e);
         if (pl->policy.brokers_system_bus[0] && (e = mask_system_bus(pl->policy.brokers_system_bus)) < 0)
